@@ -1,0 +1,154 @@
+/* model.h — the compact, immutable description of one mount's inputs.
+ *
+ * Everything the daemon serves is derived from this one structure: the
+ * tarball's members (sorted by name), the classes, each member's original
+ * label and expert multi-labels.  It is made of a few flat arrays of plain
+ * data (no pointers inside), so that the persistent cache (cache.c) can write
+ * and read it section by section, and the daemon's steady state stays small.
+ *
+ * Who fills what:
+ *   tarindex.c     members[] offset/size/mtime/name/width/height/components,
+ *                  names (the pool of member names), nmembers; sorts by name
+ *   classes.c      classes[], ctext (pool of wnids and names), nclasses
+ *   labels.c       members[].label (and the classes, when no classes file)
+ *   annotations.c  members[].flags, ml/n_correct/n_unclear/n_wrong, ml[]
+ *   model.c        the derived lookup tables (never cached)
+ */
+#ifndef IMLFS_MODEL_H
+#define IMLFS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMLFS_NO_LABEL (-1)
+#define IMLFS_MAX_CLASSES 65535   /* multi-labels are stored as uint16_t */
+
+/* members[].flags */
+enum {
+	IMLFS_M_ANNOTATED = 1u << 0,   /* has an entry in initial_annots */
+	IMLFS_M_PROBLEMATIC = 1u << 1, /* listed in problematic_images */
+	IMLFS_M_IMAGENET_M = 1u << 2,  /* listed in imagenet_m */
+};
+
+/* model->have: which inputs were given */
+enum {
+	IMLFS_HAVE_LABELS = 1u << 0,
+	IMLFS_HAVE_ANNOTATIONS = 1u << 1,
+	IMLFS_HAVE_IMAGENET_M = 1u << 2,  /* the annotation file has "imagenet_m" */
+	IMLFS_HAVE_CLASSES = 1u << 3,     /* a classes file was given */
+};
+
+struct imlfs_member {
+	uint64_t offset;      /* byte offset of the member's data in the tarball */
+	uint64_t size;        /* member size in bytes */
+	int64_t mtime;        /* member's modification time (seconds) */
+	uint32_t name;        /* offset of the NUL-terminated name in names */
+	int32_t label;        /* original label (class index), or IMLFS_NO_LABEL */
+	uint32_t ml;          /* index in ml[] of this member's multi-labels:   */
+	uint16_t n_correct;   /*   ml[ml .. +n_correct) correct,                */
+	uint16_t n_unclear;   /*   then n_unclear unclear, then n_wrong wrong;  */
+	uint16_t n_wrong;     /*   each run ascending                           */
+	uint16_t width;       /* from the JPEG header; 0 when unreadable        */
+	uint16_t height;
+	uint8_t components;   /* 1 gray, 3 colour, 4 CMYK; 0 when unreadable   */
+	uint8_t flags;        /* IMLFS_M_* */
+};
+
+struct imlfs_class {
+	uint32_t wnid;        /* offset in ctext */
+	uint32_t name;        /* offset in ctext: "tench, Tinca tinca" */
+};
+
+/* Counts the README reports; filled by the parsers, cached with the model. */
+struct imlfs_stats {
+	uint32_t annots_total;        /* keys in initial_annots */
+	uint32_t annots_other;        /* keys not ILSVRC2012_val_* (ImageNetV2) */
+	uint32_t annots_not_in_tar;   /* ILSVRC2012_val_* keys absent from the tar */
+	uint32_t problematic_total;   /* keys in problematic_images */
+	uint32_t problematic_not_in_tar;
+	uint32_t imagenet_m_total;    /* entries in imagenet_m */
+	uint32_t imagenet_m_not_in_tar;
+	uint32_t tar_skipped;         /* non-regular tar entries (dirs, links) */
+};
+
+struct imlfs_model {
+	uint32_t nmembers;
+	struct imlfs_member *members;  /* sorted by name (strcmp) */
+	char *names;                   /* NUL-terminated member names */
+	uint32_t names_len;
+
+	uint32_t nclasses;
+	struct imlfs_class *classes;   /* in class-index order */
+	char *ctext;
+	uint32_t ctext_len;
+
+	uint16_t *ml;                  /* multi-label class indices */
+	uint32_t nml;
+
+	uint32_t have;                 /* IMLFS_HAVE_* */
+	struct imlfs_stats stats;
+
+	/* Derived by imlfs_model_finish(); never cached. */
+	uint32_t *name_tab;            /* open addressing: member index + 1 */
+	uint32_t *stem_tab;            /* same, keyed by name without extension */
+	uint32_t *wnid_tab;            /* class index + 1, keyed by wnid */
+	uint32_t name_mask, wnid_mask;
+};
+
+enum imlfs_split {
+	IMLFS_SPLIT_ALL = 0,
+	IMLFS_SPLIT_VALIDATION = 1,   /* annotated images (TFDS 'validation') */
+	IMLFS_SPLIT_IMAGENET_M = 2,   /* the ImageNet-M images */
+	IMLFS_NSPLITS = 3,
+};
+
+static inline const char *imlfs_member_name(const struct imlfs_model *m, uint32_t i)
+{
+	return m->names + m->members[i].name;
+}
+
+static inline const char *imlfs_class_wnid(const struct imlfs_model *m, uint32_t c)
+{
+	return m->ctext + m->classes[c].wnid;
+}
+
+static inline const char *imlfs_class_name(const struct imlfs_model *m, uint32_t c)
+{
+	return m->ctext + m->classes[c].name;
+}
+
+/* Is member i an image of split s? */
+static inline bool imlfs_in_split(const struct imlfs_model *m, uint32_t i, enum imlfs_split s)
+{
+	switch (s) {
+	case IMLFS_SPLIT_VALIDATION: return m->members[i].flags & IMLFS_M_ANNOTATED;
+	case IMLFS_SPLIT_IMAGENET_M: return m->members[i].flags & IMLFS_M_IMAGENET_M;
+	default: return true;
+	}
+}
+
+/* Split name as used in the tree and in scores: "all", "validation", "imagenet_m". */
+const char *imlfs_split_name(enum imlfs_split s);
+/* Does the model have this split at all (annotations given, imagenet_m key)? */
+bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s);
+
+/* Length of the name without its last extension ("X.JPEG" -> "X"). */
+size_t imlfs_stem_len(const char *name);
+
+/* Build the lookup tables; call after parsing or loading the cache.
+ * Returns 0 or -1 (out of memory). */
+int imlfs_model_finish(struct imlfs_model *m);
+void imlfs_model_free(struct imlfs_model *m);
+
+/* Lookups; return the index or -1.  `len` bytes of `s`, no NUL needed. */
+int64_t imlfs_find_member(const struct imlfs_model *m, const char *s, size_t len);
+/* By stem: "ILSVRC2012_val_00000001" finds "ILSVRC2012_val_00000001.JPEG". */
+int64_t imlfs_find_stem(const struct imlfs_model *m, const char *s, size_t len);
+int32_t imlfs_find_wnid(const struct imlfs_model *m, const char *s, size_t len);
+
+/* Add a class (used by classes.c and labels.c); returns its index or -1. */
+int32_t imlfs_model_add_class(struct imlfs_model *m, const char *wnid, size_t wlen,
+			      const char *name, size_t nlen);
+
+#endif

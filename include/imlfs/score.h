@@ -1,0 +1,54 @@
+/* score.h — predictions in, the dataset's scores out.
+ *
+ * Predictions text: one line per image, "IMAGE LABEL [LABEL ...]".  IMAGE is
+ * a member name, its stem, or any path ending in one; each LABEL a class
+ * index or a wnid; the first label is the top-1 prediction, the first five
+ * the top-5.  Fields are separated by white space or commas; blank lines and
+ * lines whose first non-blank character is '#' are skipped.  A later line
+ * for the same image replaces the earlier one (a duplicate).
+ *
+ * Scores per split (JSON keys): split, images, predicted, missing, unknown,
+ * duplicates, invalid, errors (first 20: {"line": N, "error": "..."}),
+ * top1_accuracy, top5_accuracy (null unless every prediction given for the
+ * split's images has >= 5 labels), multilabel_accuracy,
+ * multilabel_accuracy_strict, multilabel_correct, multilabel_images (null
+ * for "all").
+ *   validation: skip problematic images; correct when the first label is in
+ *     correct_multi_labels or unclear_multi_labels (strict: correct only);
+ *     per-class accuracy over original classes present, then averaged;
+ *     missing predictions are wrong.
+ *   imagenet_m: over all its images, no filter, no per-class averaging.
+ */
+#ifndef IMLFS_SCORE_H
+#define IMLFS_SCORE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "imlfs/model.h"
+
+#define IMLFS_SCORE_MAX_ERRORS 20
+#define IMLFS_SCORE_ROOT (-1)    /* "split" for the root predictions file */
+
+struct imlfs_preds;   /* a parsed submission, independent of any split */
+
+/* Parse predictions text.  Never fails on content (bad lines are counted);
+ * returns NULL only when out of memory. */
+struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len);
+void imlfs_preds_free(struct imlfs_preds *p);
+
+/* Scores of one split as a new JSON object (NULL when out of memory). */
+json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
+			  enum imlfs_split s);
+/* split >= 0: that split's object; IMLFS_SCORE_ROOT: {"all": {...},
+ * "validation": {...}, "imagenet_m": {...}} over the splits present. */
+json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, int split);
+
+/* Pretty-printed JSON text ending in a newline (malloc'd, NULL when out of
+ * memory) for the scores of `text`, or — text == NULL — the object saying
+ * that nothing was submitted yet, with a one-line usage hint. */
+char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
+		       int split, size_t *outlen);
+
+#endif

@@ -1,0 +1,37 @@
+/* util.h — small helpers shared by the core: a growable byte buffer, a
+ * growable array, whole-file reading and a string hash. */
+#ifndef IMLFS_UTIL_H
+#define IMLFS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct imlfs_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Append bytes; returns 0, or -1 when out of memory (buf unchanged). */
+int imlfs_buf_add(struct imlfs_buf *b, const void *data, size_t len);
+/* Append a NUL-terminated copy of s[0..len) and return its offset through
+ * *off (offsets, not pointers, since the buffer may move). */
+int imlfs_buf_addstr(struct imlfs_buf *b, const char *s, size_t len, uint32_t *off);
+int imlfs_buf_printf(struct imlfs_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void imlfs_buf_free(struct imlfs_buf *b);
+
+/* Make room for one more element of size `size` in *arr holding *n of *cap;
+ * returns 0 or -1 when out of memory. */
+int imlfs_grow(void *arrp, size_t size, size_t n, size_t *cap);
+
+/* Read a whole file (NUL-terminated for convenience).  Returns 0 or -errno. */
+int imlfs_read_file(const char *path, char **data, size_t *len);
+
+/* 64-bit FNV-1a, for hash tables and checksums. */
+uint64_t imlfs_hash(const void *data, size_t len, uint64_t seed);
+#define IMLFS_HASH_SEED 0xcbf29ce484222325ULL
+
+/* 1-based line number of byte `off` in text[0..len). */
+size_t imlfs_line_of(const char *text, size_t len, size_t off);
+
+#endif

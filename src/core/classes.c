@@ -1,0 +1,1 @@
+/* classes.c — being written. */

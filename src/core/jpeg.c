@@ -1,0 +1,1 @@
+/* jpeg.c — being written. */

@@ -1,0 +1,1 @@
+/* jsonscan.c — being written. */

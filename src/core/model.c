@@ -1,0 +1,174 @@
+/* model.c — lookups over the model and its lifetime.
+ *
+ * The lookup tables are open-addressing hash tables of (index + 1), 0 meaning
+ * empty, sized to a power of two at least twice the entries.  They are
+ * rebuilt at every start (a few milliseconds for 50,000 names) rather than
+ * cached, so the cache holds only the model's own data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/model.h"
+#include "imlfs/util.h"
+
+const char *imlfs_split_name(enum imlfs_split s)
+{
+	switch (s) {
+	case IMLFS_SPLIT_VALIDATION: return "validation";
+	case IMLFS_SPLIT_IMAGENET_M: return "imagenet_m";
+	default: return "all";
+	}
+}
+
+bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s)
+{
+	switch (s) {
+	case IMLFS_SPLIT_VALIDATION: return m->have & IMLFS_HAVE_ANNOTATIONS;
+	case IMLFS_SPLIT_IMAGENET_M: return m->have & IMLFS_HAVE_IMAGENET_M;
+	default: return true;
+	}
+}
+
+size_t imlfs_stem_len(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && dot != name ? (size_t)(dot - name) : strlen(name);
+}
+
+static uint32_t table_mask(uint32_t n)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * (uint64_t)n + 1)
+		size *= 2;
+	return size - 1;
+}
+
+/* Insert index i under key s[0..len); a duplicate key keeps the first. */
+static void tab_put(uint32_t *tab, uint32_t mask, const char *s, size_t len, uint32_t i)
+{
+	uint32_t h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & mask;
+
+	while (tab[h])
+		h = (h + 1) & mask;
+	tab[h] = i + 1;
+}
+
+int imlfs_model_finish(struct imlfs_model *m)
+{
+	free(m->name_tab);
+	free(m->stem_tab);
+	free(m->wnid_tab);
+	m->name_mask = table_mask(m->nmembers);
+	m->wnid_mask = table_mask(m->nclasses);
+	m->name_tab = calloc((size_t)m->name_mask + 1, sizeof *m->name_tab);
+	m->stem_tab = calloc((size_t)m->name_mask + 1, sizeof *m->stem_tab);
+	m->wnid_tab = calloc((size_t)m->wnid_mask + 1, sizeof *m->wnid_tab);
+	if (!m->name_tab || !m->stem_tab || !m->wnid_tab)
+		return -1;
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		const char *n = imlfs_member_name(m, i);
+		size_t len = strlen(n);
+
+		tab_put(m->name_tab, m->name_mask, n, len, i);
+		tab_put(m->stem_tab, m->name_mask, n, imlfs_stem_len(n), i);
+	}
+	for (uint32_t c = 0; c < m->nclasses; c++) {
+		const char *w = imlfs_class_wnid(m, c);
+
+		tab_put(m->wnid_tab, m->wnid_mask, w, strlen(w), c);
+	}
+	return 0;
+}
+
+void imlfs_model_free(struct imlfs_model *m)
+{
+	free(m->members);
+	free(m->names);
+	free(m->classes);
+	free(m->ctext);
+	free(m->ml);
+	free(m->name_tab);
+	free(m->stem_tab);
+	free(m->wnid_tab);
+	memset(m, 0, sizeof *m);
+}
+
+int64_t imlfs_find_member(const struct imlfs_model *m, const char *s, size_t len)
+{
+	uint32_t h;
+
+	if (!m->name_tab)
+		return -1;
+	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->name_mask; m->name_tab[h];
+	     h = (h + 1) & m->name_mask) {
+		uint32_t i = m->name_tab[h] - 1;
+		const char *n = imlfs_member_name(m, i);
+
+		if (strncmp(n, s, len) == 0 && n[len] == '\0')
+			return i;
+	}
+	return -1;
+}
+
+int64_t imlfs_find_stem(const struct imlfs_model *m, const char *s, size_t len)
+{
+	uint32_t h;
+
+	if (!m->stem_tab)
+		return -1;
+	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->name_mask; m->stem_tab[h];
+	     h = (h + 1) & m->name_mask) {
+		uint32_t i = m->stem_tab[h] - 1;
+		const char *n = imlfs_member_name(m, i);
+
+		if (imlfs_stem_len(n) == len && memcmp(n, s, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int32_t imlfs_find_wnid(const struct imlfs_model *m, const char *s, size_t len)
+{
+	uint32_t h;
+
+	if (!m->wnid_tab)
+		return -1;
+	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->wnid_mask; m->wnid_tab[h];
+	     h = (h + 1) & m->wnid_mask) {
+		uint32_t c = m->wnid_tab[h] - 1;
+		const char *w = imlfs_class_wnid(m, c);
+
+		if (strncmp(w, s, len) == 0 && w[len] == '\0')
+			return (int32_t)c;
+	}
+	return -1;
+}
+
+int32_t imlfs_model_add_class(struct imlfs_model *m, const char *wnid, size_t wlen,
+			      const char *name, size_t nlen)
+{
+	size_t need = (size_t)m->ctext_len + wlen + nlen + 2;
+	struct imlfs_class *cl;
+	char *t;
+
+	if (m->nclasses >= IMLFS_MAX_CLASSES || need > UINT32_MAX)
+		return -1;
+	cl = realloc(m->classes, ((size_t)m->nclasses + 1) * sizeof *cl);
+	if (!cl)
+		return -1;
+	m->classes = cl;
+	t = realloc(m->ctext, need);
+	if (!t)
+		return -1;
+	m->ctext = t;
+	cl[m->nclasses].wnid = m->ctext_len;
+	memcpy(t + m->ctext_len, wnid, wlen);
+	t[m->ctext_len + wlen] = '\0';
+	cl[m->nclasses].name = m->ctext_len + (uint32_t)wlen + 1;
+	memcpy(t + m->ctext_len + wlen + 1, name, nlen);
+	t[need - 1] = '\0';
+	m->ctext_len = (uint32_t)need;
+	return (int32_t)m->nclasses++;
+}

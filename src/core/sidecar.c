@@ -1,0 +1,1 @@
+/* sidecar.c — being written. */

@@ -1,0 +1,1 @@
+/* submissions.c — being written. */

@@ -1,0 +1,1 @@
+/* tarindex.c — being written. */

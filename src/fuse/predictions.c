@@ -1,0 +1,1 @@
+/* predictions.c — being written. */

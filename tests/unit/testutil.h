@@ -1,0 +1,31 @@
+/* testutil.h — tiny helpers for the unit tests: checks that keep going and
+ * report file:line, temporary directories and files. */
+#ifndef IMLFS_TESTUTIL_H
+#define IMLFS_TESTUTIL_H
+
+#undef NDEBUG
+#include <stdio.h>
+#include <string.h>
+
+extern int tu_failures;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+	tu_failures++; } } while (0)
+#define CHECK_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
+	if (_a != _b) { fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
+	__FILE__, __LINE__, #a, _a, #b, _b); tu_failures++; } } while (0)
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); \
+	if (!_a || !_b || strcmp(_a, _b)) { fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", \
+	__FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); tu_failures++; } } while (0)
+
+/* A fresh directory under $TMPDIR (removed by tu_done unless a check failed). */
+const char *tu_tmpdir(void);
+/* Path of `name` inside tu_tmpdir() (static buffer, rotating among 8). */
+const char *tu_path(const char *name);
+/* Write text to tu_path(name) and return that path. */
+const char *tu_write(const char *name, const char *text);
+/* Print a summary, clean up, and return the exit status for main. */
+int tu_done(void);
+
+#endif
