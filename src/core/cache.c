@@ -1,1 +1,642 @@
-/* cache.c — being written. */
+/* cache.c — the persistent index: the model of one input set, written to a
+ * single binary file so that a warm mount skips parsing the tarball and the
+ * annotations.
+ *
+ * File layout (native byte order, every section 8-byte aligned):
+ *   header   "IMLFSIDX", u32 version, u32 byte-order mark, u64 total length,
+ *            u64 checksum of bytes [HDR_SIZE, total)
+ *   sections each: u32 tag, u32 record size, u64 byte length, data, padding
+ *     KEY      per input (tarball, annotations, labels, classes): u32 present,
+ *              u32 path length, u64 size, i64 mtime ns, u64 inode, u64 device,
+ *              path bytes (padded)
+ *     COUNTS   struct cache_counts
+ *     MEMBERS, NAMES, CLASSES, CTEXT, ML  the model's arrays, raw
+ * The loader trusts nothing: a file that passes the checksum may still come
+ * from a buggy or hostile writer, so every offset and count the daemon will
+ * later follow is checked against the arrays it points into.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imlfs/cache.h"
+#include "imlfs/util.h"
+
+#define HDR_SIZE 32
+#define BOM 0x01020304u
+static const char magic[8] = { 'I', 'M', 'L', 'F', 'S', 'I', 'D', 'X' };
+
+enum {
+	TAG_KEY = 0x4b455931,     /* "KEY1" */
+	TAG_COUNTS = 0x434e5453,
+	TAG_MEMBERS = 0x4d454d42,
+	TAG_NAMES = 0x4e414d45,
+	TAG_CLASSES = 0x434c5353,
+	TAG_CTEXT = 0x43545854,
+	TAG_ML = 0x4d4c4142,
+};
+
+/* The raw arrays are the file format: a layout change needs a new version. */
+_Static_assert(sizeof(struct imlfs_member) == 48, "member layout changed: bump IMLFS_CACHE_VERSION");
+_Static_assert(sizeof(struct imlfs_class) == 8, "class layout changed: bump IMLFS_CACHE_VERSION");
+_Static_assert(sizeof(struct imlfs_stats) == 32, "stats layout changed: bump IMLFS_CACHE_VERSION");
+
+struct cache_counts {
+	uint32_t nmembers, names_len, nclasses, ctext_len, nml, have;
+	struct imlfs_stats stats;
+};
+
+struct key_rec {
+	uint32_t present, pathlen;
+	uint64_t size;
+	int64_t mtime_ns;
+	uint64_t ino, dev;
+};
+
+#define NINPUTS 4
+static const char *const input_names[NINPUTS] = { "tarball", "annotations", "labels", "classes" };
+
+static const char *input_path(const struct imlfs_inputs *in, int i)
+{
+	switch (i) {
+	case 0: return in->tarball;
+	case 1: return in->annotations;
+	case 2: return in->labels;
+	default: return in->classes;
+	}
+}
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* ---- checksum ---------------------------------------------------------- */
+
+/* A four-lane multiply-rotate hash (in the style of xxHash64): ~8x faster
+ * than byte-wise FNV-1a, and every round is a bijection of the lane, so any
+ * change confined to one 8-byte word is always detected. */
+#define P1 0x9e3779b185ebca87ULL
+#define P2 0xc2b2ae3d27d4eb4fULL
+#define P3 0x165667b19e3779f9ULL
+#define P4 0x85ebca77c2b2ae63ULL
+#define P5 0x27d4eb2f165667c5ULL
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t lane(uint64_t acc, uint64_t w)
+{
+	return rotl(acc + w * P2, 31) * P1;
+}
+
+static uint64_t word(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+uint64_t imlfs_cache_checksum(const void *data, size_t len);
+uint64_t imlfs_cache_checksum(const void *data, size_t len)
+{
+	const unsigned char *p = data, *end = p + len;
+	uint64_t a = P1 + P2, b = P2, c = 0, d = 0 - P1, h;
+
+	while (end - p >= 32) {
+		a = lane(a, word(p));
+		b = lane(b, word(p + 8));
+		c = lane(c, word(p + 16));
+		d = lane(d, word(p + 24));
+		p += 32;
+	}
+	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + (uint64_t)len;
+	for (; end - p >= 8; p += 8)
+		h = rotl(h ^ lane(0, word(p)), 27) * P1 + P4;
+	for (; p < end; p++)
+		h = rotl(h ^ (*p * P5), 11) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	return h ^ (h >> 32);
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+char *imlfs_cache_default_dir(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *s = NULL;
+
+	/* Relative paths would depend on the daemon's working directory. */
+	if (x && x[0] == '/') {
+		if (asprintf(&s, "%s/imlfs", x) < 0)
+			return NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&s, "%s/.cache/imlfs", home) < 0)
+			return NULL;
+	}
+	return s;
+}
+
+char *imlfs_cache_file(const char *dir, const struct imlfs_inputs *in)
+{
+	size_t dl;
+	char *s;
+
+	if (!dir || !in || !in->tarball)
+		return NULL;
+	dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (asprintf(&s, "%.*s/%016llx.idx", (int)dl, dir,
+		     (unsigned long long)imlfs_hash(in->tarball, strlen(in->tarball),
+						    IMLFS_HASH_SEED)) < 0)
+		return NULL;
+	return s;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+struct writer {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void put(struct writer *w, const void *data, size_t len)
+{
+	if (len)
+		memcpy(w->p + w->len, data, len);
+	w->len += len;
+}
+
+static void put_pad(struct writer *w)
+{
+	size_t n = pad8(w->len) - w->len;
+
+	memset(w->p + w->len, 0, n);
+	w->len += n;
+}
+
+static void put_section(struct writer *w, uint32_t tag, uint32_t recsize,
+			const void *data, size_t len)
+{
+	uint64_t l = len;
+
+	put(w, &tag, 4);
+	put(w, &recsize, 4);
+	put(w, &l, 8);
+	put(w, data, len);
+	put_pad(w);
+}
+
+static int stat_key(const char *path, struct key_rec *k)
+{
+	struct stat st;
+
+	memset(k, 0, sizeof *k);
+	if (!path)
+		return 0;
+	k->present = 1;
+	k->pathlen = (uint32_t)strlen(path);
+	if (stat(path, &st) < 0)
+		return -1;
+	k->size = (uint64_t)st.st_size;
+	k->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	k->ino = (uint64_t)st.st_ino;
+	k->dev = (uint64_t)st.st_dev;
+	return 0;
+}
+
+static size_t key_len(const struct imlfs_inputs *in)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < NINPUTS; i++) {
+		const char *p = input_path(in, i);
+		n += sizeof(struct key_rec) + pad8(p ? strlen(p) : 0);
+	}
+	return n;
+}
+
+static void put_key(struct writer *w, const struct key_rec *k, const struct imlfs_inputs *in)
+{
+	uint32_t tag = TAG_KEY, rec = sizeof(struct key_rec);
+	uint64_t l = key_len(in);
+
+	put(w, &tag, 4);
+	put(w, &rec, 4);
+	put(w, &l, 8);
+	for (int i = 0; i < NINPUTS; i++) {
+		put(w, &k[i], sizeof k[i]);
+		put(w, input_path(in, i), k[i].pathlen);
+		put_pad(w);
+	}
+}
+
+static size_t file_len(const struct imlfs_model *m, const struct imlfs_inputs *in)
+{
+	return HDR_SIZE + 16 + key_len(in) + 16 + sizeof(struct cache_counts)
+		+ 16 + (size_t)m->nmembers * sizeof(struct imlfs_member)
+		+ 16 + pad8(m->names_len)
+		+ 16 + (size_t)m->nclasses * sizeof(struct imlfs_class)
+		+ 16 + pad8(m->ctext_len)
+		+ 16 + pad8((size_t)m->nml * sizeof(uint16_t));
+}
+
+static void serialize(struct writer *w, const struct imlfs_model *m,
+		      const struct imlfs_inputs *in, const struct key_rec *k)
+{
+	struct cache_counts c = {
+		.nmembers = m->nmembers, .names_len = m->names_len,
+		.nclasses = m->nclasses, .ctext_len = m->ctext_len,
+		.nml = m->nml, .have = m->have, .stats = m->stats,
+	};
+	uint32_t version = IMLFS_CACHE_VERSION, bom = BOM;
+	uint64_t total = w->cap, sum;
+
+	put(w, magic, 8);
+	put(w, &version, 4);
+	put(w, &bom, 4);
+	put(w, &total, 8);
+	w->len += 8; /* checksum, filled in last */
+	put_key(w, k, in);
+	put_section(w, TAG_COUNTS, sizeof c, &c, sizeof c);
+	put_section(w, TAG_MEMBERS, sizeof(struct imlfs_member), m->members,
+		    (size_t)m->nmembers * sizeof(struct imlfs_member));
+	put_section(w, TAG_NAMES, 1, m->names, m->names_len);
+	put_section(w, TAG_CLASSES, sizeof(struct imlfs_class), m->classes,
+		    (size_t)m->nclasses * sizeof(struct imlfs_class));
+	put_section(w, TAG_CTEXT, 1, m->ctext, m->ctext_len);
+	put_section(w, TAG_ML, sizeof(uint16_t), m->ml, (size_t)m->nml * sizeof(uint16_t));
+	sum = imlfs_cache_checksum(w->p + HDR_SIZE, w->len - HDR_SIZE);
+	memcpy(w->p + 24, &sum, 8);
+}
+
+/* mkdir -p for the directory part of `file`. */
+static int make_dirs(const char *file, struct imlfs_error *err)
+{
+	char *d = strdup(file), *slash;
+	int rc = 0;
+
+	if (!d)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory", file);
+	slash = strrchr(d, '/');
+	if (!slash || slash == d) {
+		free(d);
+		return 0;
+	}
+	*slash = '\0';
+	for (char *p = d + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+			rc = imlfs_fail(err, IMLFS_E_INTERNAL,
+					"%s: cannot create the cache directory %s: %s; "
+					"going on without a cache (choose another cache directory)",
+					file, d, strerror(errno));
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(d);
+	return rc;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len) {
+		ssize_t r = write(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_file(const char *file, const struct writer *w, struct imlfs_error *err)
+{
+	char *tmp;
+	int fd, e;
+
+	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory", file);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return imlfs_fail(err, IMLFS_E_INTERNAL,
+				  "%s: cannot create the cache file: %s; going on without a cache "
+				  "(check the cache directory's permissions)", file, strerror(e));
+	}
+	if (write_all(fd, w->p, w->len) < 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (rename(tmp, file) < 0) {
+		e = errno;
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return imlfs_fail(err, IMLFS_E_INTERNAL,
+			  "%s: cannot write the cache file: %s; going on without a cache "
+			  "(check free space in the cache directory)", file, strerror(e));
+}
+
+int imlfs_cache_save(const struct imlfs_model *m, const char *file,
+		     const struct imlfs_inputs *in, struct imlfs_error *err)
+{
+	struct key_rec k[NINPUTS];
+	struct writer w = {0};
+	int rc;
+
+	for (int i = 0; i < NINPUTS; i++)
+		if (stat_key(input_path(in, i), &k[i]) < 0)
+			return imlfs_fail(err, IMLFS_E_INTERNAL,
+					  "%s: cannot stat input %s: %s; not writing the cache",
+					  file, input_path(in, i), strerror(errno));
+	if (make_dirs(file, err) < 0)
+		return -1;
+	w.cap = file_len(m, in);
+	w.p = malloc(w.cap);
+	if (!w.p)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory writing the cache", file);
+	serialize(&w, m, in, k);
+	rc = w.len == w.cap ? write_file(file, &w, err)
+		: imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cache size mismatch (bug)", file);
+	free(w.p);
+	return rc;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+struct reader {
+	const unsigned char *p;
+	size_t len, pos;
+	char *why;
+	size_t whylen;
+};
+
+static int bad(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->why && r->whylen) {
+		va_start(ap, fmt);
+		vsnprintf(r->why, r->whylen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The next section must be `tag` with records of `recsize`; returns its data. */
+static const unsigned char *section(struct reader *r, uint32_t tag, uint32_t recsize,
+				    const char *what, uint64_t *len)
+{
+	uint32_t t, rs;
+	uint64_t l;
+	const unsigned char *d;
+
+	if (r->len - r->pos < 16) {
+		bad(r, "corrupt: %s section missing at byte %zu", what, r->pos);
+		return NULL;
+	}
+	memcpy(&t, r->p + r->pos, 4);
+	memcpy(&rs, r->p + r->pos + 4, 4);
+	memcpy(&l, r->p + r->pos + 8, 8);
+	if (t != tag || rs != recsize) {
+		bad(r, "corrupt: %s section expected at byte %zu", what, r->pos);
+		return NULL;
+	}
+	if (l > r->len - r->pos - 16 || pad8(l) > r->len - r->pos - 16) {
+		bad(r, "corrupt: %s section at byte %zu overruns the file", what, r->pos);
+		return NULL;
+	}
+	d = r->p + r->pos + 16;
+	r->pos += 16 + pad8(l);
+	*len = l;
+	return d;
+}
+
+static int check_header(struct reader *r, size_t flen)
+{
+	uint32_t version, bom;
+	uint64_t total, sum;
+
+	if (flen < HDR_SIZE)
+		return bad(r, "truncated (%zu bytes, header needs %d)", flen, HDR_SIZE);
+	if (memcmp(r->p, magic, 8))
+		return bad(r, "not an imlfs cache file (bad magic)");
+	memcpy(&version, r->p + 8, 4);
+	memcpy(&bom, r->p + 12, 4);
+	memcpy(&total, r->p + 16, 8);
+	memcpy(&sum, r->p + 24, 8);
+	if (bom != BOM)
+		return bad(r, "written on a machine of another byte order");
+	if (version != IMLFS_CACHE_VERSION)
+		return bad(r, "version %u, expected %d", version, IMLFS_CACHE_VERSION);
+	if (total > flen)
+		return bad(r, "truncated (%zu bytes, expected %llu)", flen, (unsigned long long)total);
+	if (total < flen)
+		return bad(r, "corrupt: %zu bytes, expected %llu", flen, (unsigned long long)total);
+	if (imlfs_cache_checksum(r->p + HDR_SIZE, flen - HDR_SIZE) != sum)
+		return bad(r, "checksum mismatch");
+	r->pos = HDR_SIZE;
+	return 0;
+}
+
+static int check_key(struct reader *r, const struct imlfs_inputs *in)
+{
+	struct reader kr = *r;
+	uint64_t klen;
+	const unsigned char *k = section(r, TAG_KEY, sizeof(struct key_rec), "key", &klen);
+
+	if (!k)
+		return -1;
+	kr.p = k;
+	kr.len = klen;
+	kr.pos = 0;
+	for (int i = 0; i < NINPUTS; i++) {
+		const char *now = input_path(in, i);
+		struct key_rec was, cur;
+
+		if (kr.len - kr.pos < sizeof was)
+			return bad(r, "corrupt: key section too short");
+		memcpy(&was, kr.p + kr.pos, sizeof was);
+		kr.pos += sizeof was;
+		if (pad8(was.pathlen) > kr.len - kr.pos)
+			return bad(r, "corrupt: key section too short");
+		const char *path = (const char *)kr.p + kr.pos;
+		kr.pos += pad8(was.pathlen);
+		if (!was.present != !now)
+			return bad(r, "input changed: %s %s", input_names[i],
+				   now ? "given now, not before" : "given before, not now");
+		if (!now)
+			continue;
+		if (strlen(now) != was.pathlen || memcmp(now, path, was.pathlen))
+			return bad(r, "input changed: %s is %s now", input_names[i], now);
+		if (stat_key(now, &cur) < 0)
+			return bad(r, "input changed: %s: %s", now, strerror(errno));
+		if (cur.size != was.size || cur.mtime_ns != was.mtime_ns ||
+		    cur.ino != was.ino || cur.dev != was.dev)
+			return bad(r, "input changed: %s", now);
+	}
+	if (kr.pos != kr.len)
+		return bad(r, "corrupt: key section too long");
+	return 0;
+}
+
+/* Copy a section into its own allocation (the model frees each with free()). */
+static int take(struct reader *r, uint32_t tag, uint32_t recsize, const char *what,
+		uint64_t expect, void **out)
+{
+	uint64_t len;
+	const unsigned char *d = section(r, tag, recsize, what, &len);
+
+	*out = NULL;
+	if (!d)
+		return -1;
+	if (len != expect)
+		return bad(r, "corrupt: %s section has %llu bytes, the counts say %llu", what,
+			   (unsigned long long)len, (unsigned long long)expect);
+	if (!len)
+		return 0;
+	*out = malloc(len);
+	if (!*out)
+		return bad(r, "out of memory");
+	memcpy(*out, d, len);
+	return 0;
+}
+
+static int check_members(struct reader *r, const struct imlfs_model *m)
+{
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		const struct imlfs_member *e = &m->members[i];
+		uint64_t end = (uint64_t)e->ml + e->n_correct + e->n_unclear + e->n_wrong;
+
+		if (e->name >= m->names_len)
+			return bad(r, "corrupt: member %u: name offset %u beyond %u", i,
+				   e->name, m->names_len);
+		if (e->label != IMLFS_NO_LABEL && (e->label < 0 || (uint32_t)e->label >= m->nclasses))
+			return bad(r, "corrupt: member %u: label %d of %u classes", i,
+				   e->label, m->nclasses);
+		if (end > m->nml)
+			return bad(r, "corrupt: member %u: multi-labels end at %llu beyond %u", i,
+				   (unsigned long long)end, m->nml);
+	}
+	return 0;
+}
+
+/* Offsets below the pool length are enough when the pool ends in a NUL. */
+static int check_pools(struct reader *r, const struct imlfs_model *m)
+{
+	if (m->names_len && m->names[m->names_len - 1])
+		return bad(r, "corrupt: name pool not NUL-terminated");
+	if (m->ctext_len && m->ctext[m->ctext_len - 1])
+		return bad(r, "corrupt: class text not NUL-terminated");
+	if (m->nclasses > IMLFS_MAX_CLASSES)
+		return bad(r, "corrupt: %u classes", m->nclasses);
+	for (uint32_t c = 0; c < m->nclasses; c++)
+		if (m->classes[c].wnid >= m->ctext_len || m->classes[c].name >= m->ctext_len)
+			return bad(r, "corrupt: class %u: text offset beyond %u", c, m->ctext_len);
+	for (uint32_t j = 0; j < m->nml; j++)
+		if (m->ml[j] >= m->nclasses)
+			return bad(r, "corrupt: multi-label %u: class %u of %u", j,
+				   m->ml[j], m->nclasses);
+	return 0;
+}
+
+static int parse_model(struct reader *r, struct imlfs_model *m)
+{
+	struct cache_counts c;
+	uint64_t len;
+	const unsigned char *d = section(r, TAG_COUNTS, sizeof c, "counts", &len);
+
+	if (!d)
+		return -1;
+	if (len != sizeof c)
+		return bad(r, "corrupt: counts section has %llu bytes", (unsigned long long)len);
+	memcpy(&c, d, sizeof c);
+	m->nmembers = c.nmembers;
+	m->names_len = c.names_len;
+	m->nclasses = c.nclasses;
+	m->ctext_len = c.ctext_len;
+	m->nml = c.nml;
+	m->have = c.have;
+	m->stats = c.stats;
+	if (take(r, TAG_MEMBERS, sizeof(struct imlfs_member), "members",
+		 (uint64_t)c.nmembers * sizeof(struct imlfs_member), (void **)&m->members) ||
+	    take(r, TAG_NAMES, 1, "names", c.names_len, (void **)&m->names) ||
+	    take(r, TAG_CLASSES, sizeof(struct imlfs_class), "classes",
+		 (uint64_t)c.nclasses * sizeof(struct imlfs_class), (void **)&m->classes) ||
+	    take(r, TAG_CTEXT, 1, "class text", c.ctext_len, (void **)&m->ctext) ||
+	    take(r, TAG_ML, sizeof(uint16_t), "multi-labels",
+		 (uint64_t)c.nml * sizeof(uint16_t), (void **)&m->ml))
+		return -1;
+	if (r->pos != r->len)
+		return bad(r, "corrupt: %zu unexpected bytes at byte %zu", r->len - r->pos, r->pos);
+	return check_pools(r, m) || check_members(r, m) ? -1 : 0;
+}
+
+/* Read the whole file; 0 with *data NULL when it does not exist. */
+static int slurp(const char *file, unsigned char **data, size_t *len, struct reader *r)
+{
+	int e = imlfs_read_file(file, (char **)data, len);
+
+	if (e == -ENOENT) {
+		*data = NULL;
+		return 0;
+	}
+	if (e < 0)
+		return bad(r, "cannot read: %s", strerror(-e));
+	return 0;
+}
+
+int imlfs_cache_load(struct imlfs_model *m, const char *file,
+		     const struct imlfs_inputs *in, char *why, size_t whylen)
+{
+	struct reader r = { .why = why, .whylen = whylen };
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (why && whylen)
+		why[0] = '\0';
+	if (slurp(file, &data, &len, &r) < 0)
+		return -1;
+	if (!data)
+		return 0;
+	r.p = data;
+	r.len = len;
+	rc = check_header(&r, len) || check_key(&r, in) || parse_model(&r, m) ? -1 : 1;
+	free(data);
+	if (rc < 0)
+		imlfs_model_free(m);
+	return rc;
+}

@@ -1,2 +1,553 @@
+/* test-cache.c — the persistent index: round trip, staleness (every input's
+ * identity), corruption of every kind, crafted files with a valid checksum,
+ * paths and directory creation, and load speed. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imlfs/cache.h"
+#include "imlfs/util.h"
 #include "testutil.h"
-int main(void) { return tu_done(); } /* being written */
+
+/* Internal to cache.c: the checksum over everything after the header. */
+uint64_t imlfs_cache_checksum(const void *data, size_t len);
+
+#define HDR 32            /* magic, version, byte order, length, checksum */
+#define OFF_VERSION 8
+#define OFF_SUM 24
+#define MAGIC_OFFSET 0x1122334455667788ULL  /* member 1's offset, to find it */
+
+static void *dup_mem(const void *p, size_t n)
+{
+	void *q = malloc(n ? n : 1);
+
+	if (!q)
+		exit(99);
+	memcpy(q, p, n);
+	return q;
+}
+
+/* 5 members, 3 classes, multi-label runs, stats: every field non-trivial. */
+static void build_model(struct imlfs_model *m)
+{
+	static const char names[] = "a.JPEG\0b.JPEG\0c.JPEG\0d.JPEG\0e.JPEG";
+	static const char ctext[] = "n01\0tench, Tinca tinca\0n02\0goldfish\0n03\0shark";
+	static const uint16_t ml[] = { 0, 2, 1, 1, 2, 0, 1, 2 };
+	struct imlfs_member mem[5] = {
+		{ 512, 1000, 1200000000, 0, 0, 0, 2, 1, 0, 500, 375, 3, IMLFS_M_ANNOTATED },
+		{ MAGIC_OFFSET, 2000, 1200000001, 7, 2, 3, 1, 0, 1, 640, 480, 1,
+		  IMLFS_M_ANNOTATED | IMLFS_M_PROBLEMATIC },
+		{ 4096, 0, -5, 14, IMLFS_NO_LABEL, 5, 0, 0, 0, 0, 0, 0, 0 },
+		{ 8192, 77, 0, 21, 1, 5, 1, 1, 1, 65535, 1, 4, IMLFS_M_IMAGENET_M },
+		{ 9000, 3, 3, 28, 0, 8, 0, 0, 0, 1, 65535, 3, 0 },
+	};
+
+	memset(m, 0, sizeof *m);
+	m->nmembers = 5;
+	m->members = dup_mem(mem, sizeof mem);
+	m->names_len = sizeof names;
+	m->names = dup_mem(names, sizeof names);
+	m->nclasses = 3;
+	m->classes = malloc(3 * sizeof *m->classes);
+	m->classes[0] = (struct imlfs_class){ 0, 4 };
+	m->classes[1] = (struct imlfs_class){ 23, 27 };
+	m->classes[2] = (struct imlfs_class){ 36, 40 };
+	m->ctext_len = sizeof ctext;
+	m->ctext = dup_mem(ctext, sizeof ctext);
+	m->nml = 8;
+	m->ml = dup_mem(ml, sizeof ml);
+	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M;
+	m->stats = (struct imlfs_stats){ 50000, 10000, 3, 700, 2, 100, 1, 4 };
+}
+
+static void check_same(const struct imlfs_model *a, const struct imlfs_model *b)
+{
+	CHECK_EQ(b->nmembers, a->nmembers);
+	CHECK_EQ(b->names_len, a->names_len);
+	CHECK_EQ(b->nclasses, a->nclasses);
+	CHECK_EQ(b->ctext_len, a->ctext_len);
+	CHECK_EQ(b->nml, a->nml);
+	CHECK_EQ(b->have, a->have);
+	CHECK(!memcmp(&b->stats, &a->stats, sizeof a->stats));
+	CHECK_EQ(b->stats.annots_total, 50000);
+	CHECK_EQ(b->stats.tar_skipped, 4);
+	if (b->nmembers != a->nmembers || b->nclasses != a->nclasses || b->nml != a->nml ||
+	    b->names_len != a->names_len || b->ctext_len != a->ctext_len)
+		return;
+	for (uint32_t i = 0; i < a->nmembers; i++) {
+		const struct imlfs_member *x = &a->members[i], *y = &b->members[i];
+
+		CHECK_EQ(y->offset, x->offset);
+		CHECK_EQ(y->size, x->size);
+		CHECK_EQ(y->mtime, x->mtime);
+		CHECK_EQ(y->name, x->name);
+		CHECK_EQ(y->label, x->label);
+		CHECK_EQ(y->ml, x->ml);
+		CHECK_EQ(y->n_correct, x->n_correct);
+		CHECK_EQ(y->n_unclear, x->n_unclear);
+		CHECK_EQ(y->n_wrong, x->n_wrong);
+		CHECK_EQ(y->width, x->width);
+		CHECK_EQ(y->height, x->height);
+		CHECK_EQ(y->components, x->components);
+		CHECK_EQ(y->flags, x->flags);
+		CHECK_STR(imlfs_member_name(b, i), imlfs_member_name(a, i));
+	}
+	CHECK(!memcmp(b->names, a->names, a->names_len));
+	CHECK(!memcmp(b->ctext, a->ctext, a->ctext_len));
+	CHECK(!memcmp(b->ml, a->ml, a->nml * sizeof *a->ml));
+	for (uint32_t c = 0; c < a->nclasses; c++) {
+		CHECK_STR(imlfs_class_wnid(b, c), imlfs_class_wnid(a, c));
+		CHECK_STR(imlfs_class_name(b, c), imlfs_class_name(a, c));
+	}
+	CHECK(!b->name_tab && !b->stem_tab && !b->wnid_tab);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	char *d;
+
+	if (imlfs_read_file(path, &d, len))
+		exit(99);
+	return (unsigned char *)d;
+}
+
+static void spew(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd))
+		exit(99);
+}
+
+static void reseal(unsigned char *d, size_t len)
+{
+	uint64_t sum = imlfs_cache_checksum(d + HDR, len - HDR);
+
+	memcpy(d + OFF_SUM, &sum, 8);
+}
+
+/* Load and expect rejection with `want` in the reason and an empty model. */
+static void expect_reject(const char *file, const struct imlfs_inputs *in,
+			  const char *want, int line)
+{
+	struct imlfs_model m;
+	char why[256] = "";
+	int rc = imlfs_cache_load(&m, file, in, why, sizeof why);
+
+	if (rc != -1 || !strstr(why, want)) {
+		fprintf(stderr, "%s:%d: load gave %d \"%s\", expected -1 with \"%s\"\n",
+			__FILE__, line, rc, why, want);
+		tu_failures++;
+	}
+	CHECK(!m.members && !m.names && !m.classes && !m.ctext && !m.ml && !m.nmembers);
+	imlfs_model_free(&m);
+}
+#define REJECT(file, in, want) expect_reject(file, in, want, __LINE__)
+
+static int load_ok(const char *file, const struct imlfs_inputs *in, struct imlfs_model *m)
+{
+	char why[256] = "";
+	int rc = imlfs_cache_load(m, file, in, why, sizeof why);
+
+	if (rc != 1)
+		fprintf(stderr, "load: %d: %s\n", rc, why);
+	return rc == 1;
+}
+
+static void test_paths(void)
+{
+	struct imlfs_inputs a = { .tarball = "/data/val.tar" }, b = { .tarball = "/data/other.tar" };
+	char *fa = imlfs_cache_file("/c", &a), *fa2 = imlfs_cache_file("/c/", &a);
+	char *fb = imlfs_cache_file("/c", &b), *d;
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *sx = xdg ? strdup(xdg) : NULL, *sh = home ? strdup(home) : NULL;
+
+	CHECK(fa && fb && fa2);
+	CHECK(!strncmp(fa, "/c/", 3));
+	CHECK_EQ(strlen(fa), 3 + 16 + 4);
+	CHECK(!strcmp(fa + strlen(fa) - 4, ".idx"));
+	CHECK_STR(fa2, fa);
+	CHECK(strcmp(fa, fb) != 0);
+	free(fa);
+	free(fa2);
+	free(fb);
+
+	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	setenv("HOME", "/home/u", 1);
+	d = imlfs_cache_default_dir();
+	CHECK_STR(d, "/x/cache/imlfs");
+	free(d);
+	setenv("XDG_CACHE_HOME", "relative", 1);
+	d = imlfs_cache_default_dir();
+	CHECK_STR(d, "/home/u/.cache/imlfs");
+	free(d);
+	unsetenv("XDG_CACHE_HOME");
+	d = imlfs_cache_default_dir();
+	CHECK_STR(d, "/home/u/.cache/imlfs");
+	free(d);
+	unsetenv("HOME");
+	CHECK(imlfs_cache_default_dir() == NULL);
+	if (sx)
+		setenv("XDG_CACHE_HOME", sx, 1);
+	if (sh)
+		setenv("HOME", sh, 1);
+	free(sx);
+	free(sh);
+}
+
+static void test_roundtrip(struct imlfs_inputs *in, const char *file)
+{
+	struct imlfs_model m, l;
+	struct imlfs_error err = {0};
+	struct stat st;
+	char why[256] = "x";
+
+	build_model(&m);
+	CHECK_EQ(imlfs_cache_load(&l, file, in, why, sizeof why), 0);
+	CHECK_STR(why, "");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(err.code, 0);
+	/* The nested directory was created, private. */
+	CHECK_EQ(stat(tu_path("cache/a/b"), &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0700);
+	CHECK(load_ok(file, in, &l));
+	check_same(&m, &l);
+	CHECK_EQ(imlfs_model_finish(&l), 0);
+	CHECK_EQ(imlfs_find_member(&l, "d.JPEG", 6), 3);
+	CHECK_EQ(imlfs_find_stem(&l, "e", 1), 4);
+	CHECK_EQ(imlfs_find_wnid(&l, "n02", 3), 1);
+	imlfs_model_free(&l);
+	/* Saving again replaces the file in place (and leaves no temp file). */
+	m.stats.annots_total = 7;
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK(load_ok(file, in, &l));
+	CHECK_EQ(l.stats.annots_total, 7);
+	imlfs_model_free(&l);
+	imlfs_model_free(&m);
+
+	/* An empty model round-trips too (zero-length sections). */
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_cache_save(&m, tu_path("empty.idx"), in, &err), 0);
+	CHECK(load_ok(tu_path("empty.idx"), in, &l));
+	CHECK_EQ(l.nmembers, 0);
+	CHECK(!l.members && !l.names);
+	imlfs_model_free(&l);
+}
+
+static void test_corrupt(const struct imlfs_inputs *in, const char *file)
+{
+	size_t len, cuts[] = { 0, 5, 8, 31, 32, 40, 0, 0 };
+	unsigned char *orig = slurp(file, &len), *d = dup_mem(orig, len);
+	const char *bad = tu_path("bad.idx");
+	uint32_t v;
+
+	cuts[6] = len / 2;
+	cuts[7] = len - 1;
+	for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		spew(bad, orig, cuts[i]);
+		REJECT(bad, in, "truncated");
+	}
+	/* A byte too many. */
+	{
+		unsigned char *e = malloc(len + 1);
+
+		memcpy(e, orig, len);
+		e[len] = 0;
+		spew(bad, e, len + 1);
+		REJECT(bad, in, "corrupt");
+		free(e);
+	}
+	/* A flipped byte in the middle. */
+	d[len / 2] ^= 0x10;
+	spew(bad, d, len);
+	REJECT(bad, in, "checksum mismatch");
+	/* Another version. */
+	memcpy(d, orig, len);
+	v = 0;
+	memcpy(d + OFF_VERSION, &v, 4);
+	spew(bad, d, len);
+	REJECT(bad, in, "version 0, expected 1");
+	/* Other byte order, bad magic. */
+	memcpy(d, orig, len);
+	d[12] ^= 0xff;
+	spew(bad, d, len);
+	REJECT(bad, in, "byte order");
+	memcpy(d, orig, len);
+	d[0] = 'X';
+	spew(bad, d, len);
+	REJECT(bad, in, "not an imlfs cache");
+	/* Not a file. */
+	REJECT(tu_tmpdir(), in, "cannot read");
+	free(orig);
+	free(d);
+}
+
+/* Patch member 1 (found by its unique offset) and re-seal the checksum. */
+static void craft_member(const char *file, const char *out, size_t field, uint32_t val)
+{
+	size_t len, at = 0;
+	unsigned char *d = slurp(file, &len);
+	uint64_t mark = MAGIC_OFFSET;
+
+	for (size_t i = HDR; i + 8 <= len; i += 8)
+		if (!memcmp(d + i, &mark, 8))
+			at = i;
+	CHECK(at != 0);
+	memcpy(d + at + field, &val, 4);
+	reseal(d, len);
+	spew(out, d, len);
+	free(d);
+}
+
+static void test_crafted(const struct imlfs_inputs *in, const char *file)
+{
+	const char *bad = tu_path("crafted.idx");
+	struct imlfs_model m;
+
+	/* Control: re-sealing an unchanged field loads. */
+	craft_member(file, bad, 24, 7);
+	CHECK(load_ok(bad, in, &m));
+	imlfs_model_free(&m);
+	craft_member(file, bad, 24, 35);           /* name == names_len */
+	REJECT(bad, in, "name offset");
+	craft_member(file, bad, 24, 0xffffffffu);
+	REJECT(bad, in, "name offset");
+	craft_member(file, bad, 28, 3);            /* label == nclasses */
+	REJECT(bad, in, "label");
+	craft_member(file, bad, 28, (uint32_t)-2);
+	REJECT(bad, in, "label");
+	craft_member(file, bad, 32, 8);            /* ml run past nml */
+	REJECT(bad, in, "multi-labels");
+	craft_member(file, bad, 32, 0xffffffffu);
+	REJECT(bad, in, "multi-labels");
+	craft_member(file, bad, 36, 0xffffu);      /* n_correct, n_unclear */
+	REJECT(bad, in, "multi-labels");
+}
+
+/* Mutate every byte after the header, re-seal, and load: each file must be
+ * either rejected with a reason or loaded into a model whose every offset
+ * can be followed (ASan would catch a miss). */
+static void test_fuzz(const struct imlfs_inputs *in, const char *file)
+{
+	size_t len;
+	unsigned char *orig = slurp(file, &len), *d = malloc(len);
+	const char *bad = tu_path("fuzz.idx");
+	static const unsigned char xors[] = { 0x01, 0x80, 0xff };
+	int ok = 0, rejected = 0;
+
+	for (size_t i = HDR; i < len; i++) {
+		for (size_t x = 0; x < sizeof xors; x++) {
+			struct imlfs_model m;
+			char why[256] = "";
+			int rc;
+
+			memcpy(d, orig, len);
+			d[i] ^= xors[x];
+			reseal(d, len);
+			spew(bad, d, len);
+			rc = imlfs_cache_load(&m, bad, in, why, sizeof why);
+			if (rc == 1) {
+				size_t sum = 0;
+
+				ok++;
+				for (uint32_t j = 0; j < m.nmembers; j++) {
+					const struct imlfs_member *e = &m.members[j];
+					sum += strlen(imlfs_member_name(&m, j));
+					for (uint32_t k = 0; k < (uint32_t)e->n_correct + e->n_unclear + e->n_wrong; k++)
+						sum += strlen(imlfs_class_wnid(&m, m.ml[e->ml + k]));
+					if (e->label >= 0)
+						sum += strlen(imlfs_class_name(&m, (uint32_t)e->label));
+				}
+				CHECK(sum > 0);
+				CHECK_EQ(imlfs_model_finish(&m), 0);
+			} else {
+				rejected++;
+				CHECK_EQ(rc, -1);
+				CHECK(why[0] != '\0');
+			}
+			imlfs_model_free(&m);
+		}
+	}
+	CHECK(ok > 0);
+	CHECK(rejected > 0);
+	free(orig);
+	free(d);
+}
+
+static void test_stale(struct imlfs_inputs *in, const char *file)
+{
+	struct imlfs_model m, l;
+	struct imlfs_error err = {0};
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 5 } };
+	struct imlfs_inputs other = *in;
+	char *labels = in->labels;
+	struct stat st;
+
+	build_model(&m);
+	/* mtime (nanoseconds count). */
+	CHECK_EQ(utimensat(AT_FDCWD, in->labels, ts, 0), 0);
+	REJECT(file, in, "input changed: ");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	ts[1].tv_nsec = 6;
+	CHECK_EQ(utimensat(AT_FDCWD, in->labels, ts, 0), 0);
+	REJECT(file, in, "input changed: ");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK(load_ok(file, in, &l));
+	imlfs_model_free(&l);
+
+	/* Size, with the mtime put back. */
+	CHECK_EQ(stat(in->annotations, &st), 0);
+	tu_write("ann.json", "{\"a\": 1}");
+	ts[1] = st.st_mtim;
+	CHECK_EQ(utimensat(AT_FDCWD, in->annotations, ts, 0), 0);
+	REJECT(file, in, "input changed: ");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK(load_ok(file, in, &l));
+	imlfs_model_free(&l);
+
+	/* Same size and mtime, new inode: replaced by rename. */
+	CHECK_EQ(stat(in->tarball, &st), 0);
+	tu_write("val.tar.new", "TAR");
+	ts[1] = st.st_mtim;
+	CHECK_EQ(utimensat(AT_FDCWD, tu_path("val.tar.new"), ts, 0), 0);
+	CHECK_EQ(rename(tu_path("val.tar.new"), in->tarball), 0);
+	REJECT(file, in, "input changed: ");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+
+	/* A different set of inputs. */
+	other.labels = NULL;
+	REJECT(file, &other, "input changed: labels");
+	other.labels = labels;
+	other.classes = (char *)tu_write("classes.txt", "n01 tench\n");
+	REJECT(file, &other, "input changed: classes");
+	other.classes = NULL;
+	other.annotations = (char *)tu_write("ann2.json", "{\"a\": 1}");
+	REJECT(file, &other, "input changed: annotations");
+	CHECK(load_ok(file, in, &l));
+	imlfs_model_free(&l);
+
+	/* An input gone. */
+	CHECK_EQ(rename(in->labels, tu_path("labels.gone")), 0);
+	REJECT(file, in, "input changed: ");
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
+	CHECK_EQ(rename(tu_path("labels.gone"), in->labels), 0);
+	CHECK(load_ok(file, in, &l));
+	imlfs_model_free(&l);
+	imlfs_model_free(&m);
+}
+
+static void test_save_errors(const struct imlfs_inputs *in)
+{
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	char *f1, *f2;
+
+	build_model(&m);
+	tu_write("plain", "x");
+	f1 = strdup(tu_path("plain/sub/c.idx"));
+	f2 = strdup(tu_path("plain/c.idx"));
+	CHECK_EQ(imlfs_cache_save(&m, f1, in, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
+	CHECK(strstr(err.msg, "cannot create the cache directory") != NULL);
+	CHECK(strstr(err.msg, f1) != NULL);
+	memset(&err, 0, sizeof err);
+	CHECK_EQ(imlfs_cache_save(&m, f2, in, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
+	CHECK(strstr(err.msg, "cannot create the cache file") != NULL);
+	if (geteuid() != 0) {
+		/* Root ignores permissions. */
+		CHECK_EQ(mkdir(tu_path("ro"), 0500), 0);
+		memset(&err, 0, sizeof err);
+		CHECK_EQ(imlfs_cache_save(&m, tu_path("ro/c.idx"), in, &err), -1);
+		CHECK_EQ(err.code, IMLFS_E_INTERNAL);
+		chmod(tu_path("ro"), 0700);
+	}
+	free(f1);
+	free(f2);
+	imlfs_model_free(&m);
+}
+
+/* ~50,000 members: the warm-mount budget is 0.1 s all inclusive. */
+static void test_speed(const struct imlfs_inputs *in)
+{
+	struct imlfs_model m = {0}, l;
+	struct imlfs_buf names = {0}, ctext = {0};
+	struct imlfs_error err = {0};
+	struct timespec t0, t1;
+	const char *file = tu_path("big.idx");
+	size_t len;
+	double ms;
+
+	m.nmembers = 50000;
+	m.nclasses = 1000;
+	m.nml = 100000;
+	m.members = calloc(m.nmembers, sizeof *m.members);
+	m.classes = calloc(m.nclasses, sizeof *m.classes);
+	m.ml = calloc(m.nml, sizeof *m.ml);
+	for (uint32_t c = 0; c < m.nclasses; c++) {
+		char w[16];
+		snprintf(w, sizeof w, "n%08u", c);
+		imlfs_buf_addstr(&ctext, w, strlen(w), &m.classes[c].wnid);
+		imlfs_buf_addstr(&ctext, "some class name, longer", 23, &m.classes[c].name);
+	}
+	for (uint32_t i = 0; i < m.nmembers; i++) {
+		char n[40];
+		snprintf(n, sizeof n, "ILSVRC2012_val_%08u.JPEG", i + 1);
+		imlfs_buf_addstr(&names, n, strlen(n), &m.members[i].name);
+		m.members[i].label = (int32_t)(i % 1000);
+		m.members[i].ml = 2 * i;
+		m.members[i].n_correct = 2;
+		m.members[i].offset = 512 + (uint64_t)i * 140000;
+	}
+	for (uint32_t j = 0; j < m.nml; j++)
+		m.ml[j] = (uint16_t)(j % 1000);
+	m.names = names.p;
+	m.names_len = (uint32_t)names.len;
+	m.ctext = ctext.p;
+	m.ctext_len = (uint32_t)ctext.len;
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	free(slurp(file, &len));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(load_ok(file, in, &l));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	fprintf(stderr, "cache: %zu bytes loaded in %.2f ms\n", len, ms);
+	CHECK(ms < 500); /* generous: sanitizer builds on a shared machine */
+	CHECK_EQ(l.nmembers, 50000);
+	CHECK_STR(imlfs_member_name(&l, 49999), "ILSVRC2012_val_00050000.JPEG");
+	CHECK_EQ(l.members[49999].ml, 99998);
+	imlfs_model_free(&l);
+	imlfs_model_free(&m);
+}
+
+int main(void)
+{
+	struct imlfs_inputs in = {0};
+	char *file;
+
+	in.tarball = strdup(tu_write("val.tar", "tar"));
+	in.annotations = strdup(tu_write("ann.json", "{}"));
+	in.labels = strdup(tu_write("labels.txt", "1\n2\n"));
+	file = imlfs_cache_file(tu_path("cache/a/b"), &in);
+	CHECK(file != NULL);
+
+	test_paths();
+	test_roundtrip(&in, file);
+	test_corrupt(&in, file);
+	test_crafted(&in, file);
+	test_fuzz(&in, file);
+	test_stale(&in, file);
+	test_save_errors(&in);
+	test_speed(&in);
+
+	free(file);
+	free(in.tarball);
+	free(in.annotations);
+	free(in.labels);
+	return tu_done();
+}
