@@ -1,1 +1,688 @@
-/* catalog.c — being written. */
+/* catalog.c — the directory tree over the model.
+ *
+ * There are two kinds of directory.  A "plain" directory (the root, a split,
+ * by-class/, correct/, ...) has a few named children kept sorted by name for
+ * binary search.  An "image" directory (images/, by-class/WNID/, problematic/
+ * ...) holds a sorted list of member indices and lists each as X.JPEG then
+ * X.json; a lookup there parses the name and searches the list, so even
+ * 50,000-entry folders cost no per-entry memory beyond one uint32_t.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/catalog.h"
+#include "imlfs/score.h"
+#include "imlfs/sidecar.h"
+#include "imlfs/util.h"
+
+struct dir {
+	uint32_t name;        /* offset in c->strings */
+	uint32_t parent;      /* directory id */
+	uint32_t nsub;        /* subdirectories, for st_nlink */
+	uint32_t first, n;    /* children[] (plain) or lists[] (image) range */
+	bool images;
+};
+
+struct child {
+	uint32_t name;        /* offset in c->strings */
+	struct imlfs_node node;
+};
+
+struct imlfs_catalog {
+	const struct imlfs_model *m;
+	struct imlfs_catalog_src src;
+	struct dir *dirs;
+	size_t ndirs, dirs_cap;
+	struct child *children;
+	size_t nchildren, children_cap;
+	uint32_t *lists;
+	size_t nlists, lists_cap;
+	struct imlfs_buf strings;
+	struct imlfs_buf texts[IMLFS_NTEXTS];
+	uint16_t *nlink;                 /* per member: folders holding it */
+	_Atomic uint32_t *sidecar_size;  /* per member, 0 = not yet known */
+	int failed;                      /* out of memory while building */
+};
+
+/* Children of a plain directory under construction. */
+struct kids {
+	struct child *v;
+	size_t n, cap;
+};
+
+static uint32_t add_string(struct imlfs_catalog *c, const char *s)
+{
+	uint32_t off = 0;
+
+	if (imlfs_buf_addstr(&c->strings, s, strlen(s), &off))
+		c->failed = 1;
+	return off;
+}
+
+static uint32_t new_dir(struct imlfs_catalog *c, uint32_t parent, const char *name, bool images)
+{
+	if (imlfs_grow(&c->dirs, sizeof *c->dirs, c->ndirs, &c->dirs_cap)) {
+		c->failed = 1;
+		return 0;
+	}
+	c->dirs[c->ndirs] = (struct dir){ .name = add_string(c, name), .parent = parent,
+					  .images = images };
+	return (uint32_t)c->ndirs++;
+}
+
+static void add_kid(struct imlfs_catalog *c, struct kids *k, const char *name,
+		    enum imlfs_node_kind kind, uint64_t ino, int64_t index)
+{
+	if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
+		c->failed = 1;
+		return;
+	}
+	k->v[k->n++] = (struct child){ .name = add_string(c, name),
+				       .node = { .ino = ino, .kind = kind, .index = index } };
+}
+
+static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
+{
+	if (c->failed)
+		return;
+	add_kid(c, k, c->strings.p + c->dirs[d].name, IMLFS_NODE_DIR, IMLFS_INO_ROOT + d, d);
+}
+
+static const struct imlfs_catalog *sort_cat;   /* qsort has no context argument */
+
+static int child_cmp(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+
+	return strcmp(sort_cat->strings.p + x->name, sort_cat->strings.p + y->name);
+}
+
+/* Close a plain directory: its children, sorted, become one block. */
+static void end_plain(struct imlfs_catalog *c, uint32_t d, struct kids *k)
+{
+	if (!c->failed) {
+		sort_cat = c;
+		qsort(k->v, k->n, sizeof *k->v, child_cmp);
+		c->dirs[d].first = (uint32_t)c->nchildren;
+		c->dirs[d].n = (uint32_t)k->n;
+		for (size_t i = 0; i < k->n; i++) {
+			if (k->v[i].node.kind == IMLFS_NODE_DIR)
+				c->dirs[d].nsub++;
+			if (imlfs_grow(&c->children, sizeof *c->children, c->nchildren,
+				       &c->children_cap)) {
+				c->failed = 1;
+				break;
+			}
+			c->children[c->nchildren++] = k->v[i];
+		}
+	}
+	free(k->v);
+	*k = (struct kids){ 0 };
+}
+
+/* An image directory holding members list[0..n), ascending. */
+static uint32_t image_dir(struct imlfs_catalog *c, uint32_t parent, const char *name,
+			  const uint32_t *list, uint32_t n)
+{
+	uint32_t d = new_dir(c, parent, name, true);
+
+	if (c->failed)
+		return d;
+	c->dirs[d].first = (uint32_t)c->nlists;
+	c->dirs[d].n = n;
+	for (uint32_t k = 0; k < n; k++) {
+		if (imlfs_grow(&c->lists, sizeof *c->lists, c->nlists, &c->lists_cap)) {
+			c->failed = 1;
+			return d;
+		}
+		c->lists[c->nlists++] = list[k];
+		c->nlink[list[k]]++;
+	}
+	return d;
+}
+
+/* Which classes a member is filed under in a by-class style view. */
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG };
+
+static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view v,
+			     const uint16_t **cls, uint16_t *one)
+{
+	const struct imlfs_member *mem = &m->members[i];
+	const uint16_t *ml = m->ml ? m->ml + mem->ml : NULL;
+
+	switch (v) {
+	case BY_LABEL:
+		if (mem->label < 0)
+			return 0;
+		*one = (uint16_t)mem->label;
+		*cls = one;
+		return 1;
+	case CORRECT:
+		*cls = ml;
+		return mem->n_correct;
+	case UNCLEAR:
+		*cls = ml ? ml + mem->n_correct : NULL;
+		return mem->n_unclear;
+	default:
+		*cls = ml ? ml + mem->n_correct + mem->n_unclear : NULL;
+		return mem->n_wrong;
+	}
+}
+
+/* A plain directory `name` with one image directory per class (named by
+ * wnid) that holds at least one image of split s under view v. */
+static uint32_t class_dirs(struct imlfs_catalog *c, uint32_t parent, const char *name,
+			   enum imlfs_split s, enum view v)
+{
+	const struct imlfs_model *m = c->m;
+	uint32_t d = new_dir(c, parent, name, false), *start, *members;
+	struct kids k = { 0 };
+	size_t total = 0;
+	uint16_t one;
+	const uint16_t *cls;
+
+	start = calloc((size_t)m->nclasses + 1, sizeof *start);
+	if (!start) {
+		c->failed = 1;
+		return d;
+	}
+	/* Counting sort of (class, member) pairs: members stay ascending. */
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		if (!imlfs_in_split(m, i, s))
+			continue;
+		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++)
+			start[cls[j] + 1]++;
+	}
+	for (uint32_t cl = 0; cl < m->nclasses; cl++)
+		start[cl + 1] += start[cl];
+	total = start[m->nclasses];
+	members = malloc((total ? total : 1) * sizeof *members);
+	if (!members) {
+		free(start);
+		c->failed = 1;
+		return d;
+	}
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		if (!imlfs_in_split(m, i, s))
+			continue;
+		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++)
+			members[start[cls[j]]++] = i;
+	}
+	/* start[cl] now marks the end of class cl's run. */
+	for (uint32_t cl = 0, from = 0; cl < m->nclasses && !c->failed; from = start[cl++]) {
+		if (start[cl] > from)
+			add_subdir(c, &k, image_dir(c, d, imlfs_class_wnid(m, cl),
+						    members + from, start[cl] - from));
+	}
+	free(members);
+	free(start);
+	end_plain(c, d, &k);
+	return d;
+}
+
+/* Members of split s that also have all of `flags` (0: the whole split). */
+static uint32_t *split_members(const struct imlfs_model *m, enum imlfs_split s,
+			       uint8_t flags, uint32_t *n)
+{
+	uint32_t *v = malloc(((size_t)m->nmembers + 1) * sizeof *v);
+
+	*n = 0;
+	for (uint32_t i = 0; v && i < m->nmembers; i++)
+		if (imlfs_in_split(m, i, s) && (m->members[i].flags & flags) == flags)
+			v[(*n)++] = i;
+	return v;
+}
+
+static uint32_t flat_dir(struct imlfs_catalog *c, uint32_t parent, const char *name,
+			 enum imlfs_split s, uint8_t flags)
+{
+	uint32_t n, *v = split_members(c->m, s, flags, &n), d;
+
+	if (!v) {
+		c->failed = 1;
+		return 0;
+	}
+	d = image_dir(c, parent, name, v, n);
+	free(v);
+	return d;
+}
+
+static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
+{
+	uint32_t d = new_dir(c, 0, imlfs_split_name(s), false);
+	struct kids k = { 0 };
+
+	add_kid(c, &k, "predictions", IMLFS_NODE_PREDICTIONS, IMLFS_INO_PREDICTIONS + 1 + s, s);
+	add_subdir(c, &k, flat_dir(c, d, "images", s, 0));
+	if (c->m->have & IMLFS_HAVE_LABELS)
+		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
+	if (s != IMLFS_SPLIT_ALL) {
+		add_subdir(c, &k, class_dirs(c, d, "correct", s, CORRECT));
+		add_subdir(c, &k, class_dirs(c, d, "unclear", s, UNCLEAR));
+		add_subdir(c, &k, class_dirs(c, d, "wrong", s, WRONG));
+		add_subdir(c, &k, flat_dir(c, d, "problematic", s, IMLFS_M_PROBLEMATIC));
+	}
+	end_plain(c, d, &k);
+	return d;
+}
+
+static void render_classes(struct imlfs_catalog *c)
+{
+	const struct imlfs_model *m = c->m;
+	struct imlfs_buf *b = &c->texts[IMLFS_TEXT_CLASSES];
+
+	for (uint32_t cl = 0; cl < m->nclasses; cl++)
+		if (imlfs_buf_printf(b, "%u\t%s\t%s\n", cl, imlfs_class_wnid(m, cl),
+				     imlfs_class_name(m, cl)))
+			c->failed = 1;
+	if (imlfs_buf_add(b, "", 0))
+		c->failed = 1;
+}
+
+/* Entries of the image directories of split s's view, for the README. */
+static uint64_t view_entries(const struct imlfs_catalog *c, enum imlfs_split s, enum view v,
+			     uint32_t *folders)
+{
+	uint32_t *seen = calloc(c->m->nclasses + 1, sizeof *seen);
+	uint64_t total = 0;
+	uint16_t one;
+	const uint16_t *cls;
+
+	*folders = 0;
+	for (uint32_t i = 0; seen && i < c->m->nmembers; i++) {
+		if (!imlfs_in_split(c->m, i, s))
+			continue;
+		for (uint32_t n = view_classes(c->m, i, v, &cls, &one), j = 0; j < n; j++) {
+			total++;
+			if (!seen[cls[j]]++)
+				(*folders)++;
+		}
+	}
+	free(seen);
+	return total;
+}
+
+static uint32_t split_count(const struct imlfs_model *m, enum imlfs_split s, uint8_t flags)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < m->nmembers; i++)
+		n += imlfs_in_split(m, i, s) && (m->members[i].flags & flags) == flags;
+	return n;
+}
+
+static const char *origin(const char *path, bool found, const char *none)
+{
+	if (!path)
+		return none;
+	return found ? "found beside the tarball" : "given";
+}
+
+static void readme_inputs(struct imlfs_catalog *c, struct imlfs_buf *b)
+{
+	const struct imlfs_inputs *in = c->src.inputs;
+	const struct imlfs_load_info *li = c->src.load;
+
+	imlfs_buf_printf(b, "Inputs\n  tarball      %s\n", in ? in->tarball : "?");
+	imlfs_buf_printf(b, "  annotations  %s (%s)\n", in && in->annotations ? in->annotations : "-",
+			 origin(in ? in->annotations : NULL, in && in->annotations_auto,
+				"none: only all/ is served; give --annotations FILE"));
+	imlfs_buf_printf(b, "  labels       %s (%s)\n", in && in->labels ? in->labels : "-",
+			 origin(in ? in->labels : NULL, in && in->labels_auto,
+				"none: no by-class/ folders; give --labels FILE"));
+	imlfs_buf_printf(b, "  classes      %s (%s)\n", in && in->classes ? in->classes : "-",
+			 origin(in ? in->classes : NULL, in && in->classes_auto,
+				"none: classes are the sorted wnids, named by their wnid"));
+	if (li && li->from_cache)
+		imlfs_buf_printf(b, "  index        loaded from the cache %s in %.3f s\n",
+				 li->cache_file, li->seconds);
+	else if (li)
+		imlfs_buf_printf(b, "  index        built in %.3f s%s%s\n", li->seconds,
+				 li->cache_file[0] ? ", cached in " : " (not cached)", li->cache_file);
+}
+
+static void readme_split(struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
+{
+	const struct imlfs_model *m = c->m;
+	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong" };
+	static const char *const vhelp[] = {
+		"by original label",
+		"under every class the experts marked correct",
+		"under every class the experts marked unclear",
+		"under every class the experts marked wrong" };
+
+	if (s == IMLFS_SPLIT_ALL)
+		imlfs_buf_printf(b, "all/            every image in the tarball: %u\n", m->nmembers);
+	else if (s == IMLFS_SPLIT_VALIDATION)
+		imlfs_buf_printf(b, "validation/     the annotated images (TFDS split 'validation'): %u\n",
+				 split_count(m, s, 0));
+	else
+		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", split_count(m, s, 0));
+	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
+	for (int v = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
+	     v <= (s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG); v++) {
+		uint32_t folders;
+		uint64_t n = view_entries(c, s, (enum view)v, &folders);
+
+		imlfs_buf_printf(b, "  %-13s %s: %llu images in %u class folders\n", vnames[v],
+				 vhelp[v], (unsigned long long)n, folders);
+	}
+	if (s != IMLFS_SPLIT_ALL)
+		imlfs_buf_printf(b, "  problematic/  marked problematic (left out of multi-label "
+				 "accuracy): %u\n", split_count(m, s, IMLFS_M_PROBLEMATIC));
+	imlfs_buf_printf(b, "  predictions   write one line per image, read back the scores\n");
+}
+
+static void render_readme(struct imlfs_catalog *c)
+{
+	const struct imlfs_model *m = c->m;
+	const struct imlfs_stats *st = &m->stats;
+	struct imlfs_buf *b = &c->texts[IMLFS_TEXT_README];
+
+	imlfs_buf_printf(b, "imlfs %s: the ImageNet validation images with expert multi-labels\n\n",
+			 IMLFS_VERSION);
+	readme_inputs(c, b);
+	imlfs_buf_printf(b, "\nFolders (a WNID folder exists only where it holds an image)\n");
+	for (int s = 0; s < IMLFS_NSPLITS; s++)
+		if (imlfs_split_present(m, (enum imlfs_split)s))
+			readme_split(c, b, (enum imlfs_split)s);
+	if (!(m->have & IMLFS_HAVE_ANNOTATIONS))
+		imlfs_buf_printf(b, "validation/, imagenet_m/: absent (no annotation file)\n");
+	else if (!(m->have & IMLFS_HAVE_IMAGENET_M))
+		imlfs_buf_printf(b, "imagenet_m/: absent (the annotation file has no \"imagenet_m\" key;"
+				 " use human_accuracy_v3.0.0.json)\n");
+	imlfs_buf_printf(b, "\nFiles\n"
+		"  classes.tsv   index<TAB>wnid<TAB>name, one line per class: %u classes\n"
+		"  X.json        beside every image: file_name, original_label, original_wnid,\n"
+		"                original_name, correct_multi_labels, unclear_multi_labels,\n"
+		"                wrong_multi_labels (class indices), is_problematic,\n"
+		"                in_imagenet_m, annotated, width, height, components\n"
+		"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n"
+		"                (class index or wnid; the first is top-1, five give top-5),\n"
+		"                then read the file for the scores of your latest submission\n",
+		m->nclasses);
+	if (m->have & IMLFS_HAVE_ANNOTATIONS)
+		imlfs_buf_printf(b, "\nAnnotation file: %u initial_annots entries (%u ImageNetV2 ones "
+			"ignored, %u not in the tarball), %u problematic images (%u not in the "
+			"tarball), %u ImageNet-M images (%u not in the tarball)\n",
+			st->annots_total, st->annots_other, st->annots_not_in_tar,
+			st->problematic_total, st->problematic_not_in_tar, st->imagenet_m_total,
+			st->imagenet_m_not_in_tar);
+	if (st->tar_skipped)
+		imlfs_buf_printf(b, "Tarball: %u entries that are not regular files were skipped\n",
+				 st->tar_skipped);
+	if (!b->p)
+		c->failed = 1;
+}
+
+struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
+{
+	struct imlfs_catalog *c = calloc(1, sizeof *c);
+	const struct imlfs_model *m = src->model;
+	struct kids k = { 0 };
+
+	if (!c)
+		return NULL;
+	c->m = m;
+	c->src = *src;
+	c->nlink = calloc((size_t)m->nmembers + 1, sizeof *c->nlink);
+	c->sidecar_size = calloc((size_t)m->nmembers + 1, sizeof *c->sidecar_size);
+	if (!c->nlink || !c->sidecar_size) {
+		imlfs_catalog_free(c);
+		return NULL;
+	}
+	new_dir(c, 0, "", false);
+	add_kid(c, &k, "README", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_README,
+		IMLFS_TEXT_README);
+	add_kid(c, &k, "classes.tsv", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_CLASSES,
+		IMLFS_TEXT_CLASSES);
+	add_kid(c, &k, "predictions", IMLFS_NODE_PREDICTIONS, IMLFS_INO_PREDICTIONS,
+		IMLFS_SCORE_ROOT);
+	for (int s = 0; s < IMLFS_NSPLITS; s++)
+		if (imlfs_split_present(m, (enum imlfs_split)s))
+			add_subdir(c, &k, split_dir(c, (enum imlfs_split)s));
+	end_plain(c, 0, &k);
+	render_classes(c);
+	render_readme(c);
+	if (c->failed) {
+		imlfs_catalog_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void imlfs_catalog_free(struct imlfs_catalog *c)
+{
+	if (!c)
+		return;
+	free(c->dirs);
+	free(c->children);
+	free(c->lists);
+	imlfs_buf_free(&c->strings);
+	for (int t = 0; t < IMLFS_NTEXTS; t++)
+		imlfs_buf_free(&c->texts[t]);
+	free(c->nlink);
+	free((void *)c->sidecar_size);
+	free(c);
+}
+
+int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs_node *node)
+{
+	node->ino = ino;
+	if (ino >= IMLFS_INO_IMAGE) {
+		uint64_t k = ino - IMLFS_INO_IMAGE;
+
+		if (k / 2 >= c->m->nmembers)
+			return -ENOENT;
+		node->kind = k % 2 ? IMLFS_NODE_SIDECAR : IMLFS_NODE_IMAGE;
+		node->index = (int64_t)(k / 2);
+	} else if (ino >= IMLFS_INO_PREDICTIONS) {
+		int64_t f = (int64_t)(ino - IMLFS_INO_PREDICTIONS) - 1;
+
+		if (f >= IMLFS_NSPLITS || (f >= 0 && !imlfs_split_present(c->m, (enum imlfs_split)f)))
+			return -ENOENT;
+		node->kind = IMLFS_NODE_PREDICTIONS;
+		node->index = f;
+	} else if (ino >= IMLFS_INO_SPECIAL) {
+		if (ino - IMLFS_INO_SPECIAL >= IMLFS_NTEXTS)
+			return -ENOENT;
+		node->kind = IMLFS_NODE_TEXT;
+		node->index = (int64_t)(ino - IMLFS_INO_SPECIAL);
+	} else {
+		if (ino < IMLFS_INO_ROOT || ino - IMLFS_INO_ROOT >= c->ndirs)
+			return -ENOENT;
+		node->kind = IMLFS_NODE_DIR;
+		node->index = (int64_t)(ino - IMLFS_INO_ROOT);
+	}
+	return 0;
+}
+
+static void image_node(uint32_t member, bool sidecar, struct imlfs_node *node)
+{
+	node->kind = sidecar ? IMLFS_NODE_SIDECAR : IMLFS_NODE_IMAGE;
+	node->index = member;
+	node->ino = IMLFS_INO_IMAGE + 2ULL * member + sidecar;
+}
+
+static bool dir_holds(const struct imlfs_catalog *c, const struct dir *d, uint32_t member)
+{
+	const uint32_t *lo = c->lists + d->first, *hi = lo + d->n;
+
+	while (lo < hi) {
+		const uint32_t *mid = lo + (hi - lo) / 2;
+
+		if (*mid == member)
+			return true;
+		if (*mid < member)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int lookup_image(const struct imlfs_catalog *c, const struct dir *d, const char *name,
+			struct imlfs_node *node)
+{
+	size_t len = strlen(name);
+	int64_t i = imlfs_find_member(c->m, name, len);
+	bool sidecar = false;
+
+	if (i < 0 && len > 5 && strcmp(name + len - 5, ".json") == 0) {
+		i = imlfs_find_stem(c->m, name, len - 5);
+		sidecar = true;
+	}
+	if (i < 0 || !dir_holds(c, d, (uint32_t)i))
+		return -ENOENT;
+	image_node((uint32_t)i, sidecar, node);
+	return 0;
+}
+
+int imlfs_catalog_lookup(const struct imlfs_catalog *c, uint64_t parent, const char *name,
+			 struct imlfs_node *node)
+{
+	struct imlfs_node p;
+	const struct dir *d;
+	size_t lo, hi;
+
+	if (imlfs_catalog_node(c, parent, &p))
+		return -ENOENT;
+	if (p.kind != IMLFS_NODE_DIR)
+		return -ENOTDIR;
+	d = &c->dirs[p.index];
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return imlfs_catalog_node(c, name[1] ? IMLFS_INO_ROOT + d->parent : parent, node);
+	if (d->images)
+		return lookup_image(c, d, name, node);
+	for (lo = d->first, hi = (size_t)d->first + d->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(name, c->strings.p + c->children[mid].name);
+
+		if (r == 0) {
+			*node = c->children[mid].node;
+			return 0;
+		}
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -ENOENT;
+}
+
+uint32_t imlfs_catalog_sidecar_size(const struct imlfs_catalog *c, uint32_t i)
+{
+	uint32_t size = atomic_load_explicit(&c->sidecar_size[i], memory_order_relaxed);
+
+	if (!size) {
+		struct imlfs_buf b = { 0 };
+
+		if (imlfs_sidecar_render(c->m, i, &b) == 0) {
+			size = (uint32_t)b.len;
+			atomic_store_explicit(&c->sidecar_size[i], size, memory_order_relaxed);
+		}
+		imlfs_buf_free(&b);
+	}
+	return size;
+}
+
+void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *node,
+			struct stat *st)
+{
+	const struct imlfs_member *mem = NULL;
+
+	memset(st, 0, sizeof *st);
+	st->st_ino = node->ino;
+	st->st_uid = c->src.uid;
+	st->st_gid = c->src.gid;
+	st->st_blksize = 128 * 1024;
+	st->st_mtime = st->st_ctime = st->st_atime = c->src.mtime;
+	st->st_nlink = 1;
+	switch (node->kind) {
+	case IMLFS_NODE_DIR:
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2 + c->dirs[node->index].nsub;
+		break;
+	case IMLFS_NODE_IMAGE:
+	case IMLFS_NODE_SIDECAR:
+		mem = &c->m->members[node->index];
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = c->nlink[node->index] ? c->nlink[node->index] : 1;
+		st->st_size = node->kind == IMLFS_NODE_IMAGE ? (off_t)mem->size
+			: (off_t)imlfs_catalog_sidecar_size(c, (uint32_t)node->index);
+		st->st_mtime = st->st_ctime = st->st_atime = (time_t)mem->mtime;
+		break;
+	case IMLFS_NODE_TEXT:
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)c->texts[node->index].len;
+		break;
+	case IMLFS_NODE_PREDICTIONS:
+		st->st_mode = S_IFREG | 0666;
+		break;
+	}
+	st->st_blocks = (st->st_size + 511) / 512;
+}
+
+int imlfs_catalog_dirent(const struct imlfs_catalog *c, uint64_t dir, uint64_t idx,
+			 char *buf, size_t cap, struct imlfs_node *node)
+{
+	struct imlfs_node p;
+	const struct dir *d;
+	const char *name;
+
+	if (imlfs_catalog_node(c, dir, &p))
+		return -ENOENT;
+	if (p.kind != IMLFS_NODE_DIR)
+		return -ENOTDIR;
+	d = &c->dirs[p.index];
+	if (idx < 2) {
+		imlfs_catalog_node(c, idx ? IMLFS_INO_ROOT + d->parent : dir, node);
+		snprintf(buf, cap, "%s", idx ? ".." : ".");
+		return 0;
+	}
+	idx -= 2;
+	if (!d->images) {
+		if (idx >= d->n)
+			return 1;
+		*node = c->children[d->first + idx].node;
+		snprintf(buf, cap, "%s", c->strings.p + c->children[d->first + idx].name);
+		return 0;
+	}
+	if (idx >= 2ULL * d->n)
+		return 1;
+	image_node(c->lists[d->first + idx / 2], idx % 2, node);
+	name = imlfs_member_name(c->m, (uint32_t)node->index);
+	if (idx % 2)
+		snprintf(buf, cap, "%.*s.json", (int)imlfs_stem_len(name), name);
+	else
+		snprintf(buf, cap, "%s", name);
+	return 0;
+}
+
+uint64_t imlfs_catalog_dirsize(const struct imlfs_catalog *c, uint64_t dir)
+{
+	struct imlfs_node p;
+
+	if (imlfs_catalog_node(c, dir, &p) || p.kind != IMLFS_NODE_DIR)
+		return 0;
+	return 2 + (uint64_t)c->dirs[p.index].n * (c->dirs[p.index].images ? 2 : 1);
+}
+
+const char *imlfs_catalog_text(const struct imlfs_catalog *c, int text, size_t *len)
+{
+	*len = c->texts[text].len;
+	return c->texts[text].p ? c->texts[text].p : "";
+}
+
+const struct imlfs_model *imlfs_catalog_model(const struct imlfs_catalog *c)
+{
+	return c->m;
+}
+
+uint32_t imlfs_catalog_ndirs(const struct imlfs_catalog *c)
+{
+	return (uint32_t)c->ndirs;
+}

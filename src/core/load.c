@@ -1,1 +1,146 @@
-/* load.c — being written. */
+/* load.c — inputs to a finished model: the cache when it is valid, else
+ * the parsers in dependency order (classes, tar, labels, annotations), and
+ * then a new cache.  A bad cache is never fatal: it is reported in one line
+ * and rebuilt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imlfs/annotations.h"
+#include "imlfs/cache.h"
+#include "imlfs/classes.h"
+#include "imlfs/labels.h"
+#include "imlfs/load.h"
+#include "imlfs/tarindex.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Progress on the log while a cold index takes more than a second. */
+struct progress {
+	FILE *log;
+	double start, last;
+	bool shown;
+};
+
+static void show_progress(void *ctx, uint32_t members, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	double t = now(), secs = t - p->start;
+
+	if (!p->log || secs < 1.0 || t - p->last < 0.5)
+		return;
+	p->last = t;
+	p->shown = true;
+	fprintf(p->log, "\rimlfs: indexing: %u members, %.0f of %.0f MB (%.0f MB/s)   ",
+		members, done / 1e6, total / 1e6, done / 1e6 / secs);
+	fflush(p->log);
+}
+
+static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
+		 FILE *log, struct imlfs_error *err)
+{
+	struct progress p = { .log = log, .start = now() };
+	int r;
+
+	if (in->classes && imlfs_classes_load(m, in->classes, err))
+		return -1;
+	r = imlfs_tar_index(m, in->tarball, fd, show_progress, &p, err);
+	if (p.shown)
+		fputc('\n', log);
+	if (r || imlfs_model_finish(m))
+		return r ? -1 : imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
+	if (in->labels && (imlfs_labels_load(m, in->labels, err) || imlfs_model_finish(m)))
+		return err->code ? -1 : imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
+	if (in->annotations && imlfs_annotations_load(m, in->annotations, err))
+		return -1;
+	if (imlfs_model_finish(m))
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Warnings about inputs that do not quite fit together: mounted anyway, and
+ * the mount's README repeats them. */
+static void warn_stats(const struct imlfs_model *m, const struct imlfs_inputs *in, FILE *log)
+{
+	const struct imlfs_stats *s = &m->stats;
+
+	if (!log)
+		return;
+	if (s->annots_not_in_tar || s->problematic_not_in_tar || s->imagenet_m_not_in_tar)
+		fprintf(log, "imlfs: warning: %s names images that %s does not hold "
+			"(%u annotated, %u problematic, %u ImageNet-M); they are left out\n",
+			in->annotations, in->tarball, s->annots_not_in_tar,
+			s->problematic_not_in_tar, s->imagenet_m_not_in_tar);
+}
+
+static int load_cache(struct imlfs_model *m, const struct imlfs_inputs *in,
+		      const struct imlfs_load_opts *opts, struct imlfs_load_info *info)
+{
+	char *dir, *file, why[512] = "";
+	int r;
+
+	dir = opts->cache_dir ? strdup(opts->cache_dir) : imlfs_cache_default_dir();
+	if (!dir)
+		return 0;
+	file = imlfs_cache_file(dir, in);
+	free(dir);
+	if (!file)
+		return 0;
+	snprintf(info->cache_file, sizeof info->cache_file, "%s", file);
+	free(file);
+	r = imlfs_cache_load(m, info->cache_file, in, why, sizeof why);
+	if (r < 0 && opts->log)
+		fprintf(opts->log, "imlfs: cache %s: %s; rebuilding it\n", info->cache_file, why);
+	if (r == 1 && imlfs_model_finish(m) == 0)
+		return 1;
+	imlfs_model_free(m);
+	return 0;
+}
+
+int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
+	       const struct imlfs_load_opts *opts, int *tar_fd,
+	       struct imlfs_load_info *info, struct imlfs_error *err)
+{
+	double start = now();
+	int fd;
+
+	memset(m, 0, sizeof *m);
+	memset(info, 0, sizeof *info);
+	fd = open(in->tarball, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the tarball: %s",
+				  in->tarball, strerror(errno));
+	if (!opts->nocache && load_cache(m, in, opts, info)) {
+		info->from_cache = true;
+	} else {
+		if (build(m, in, fd, opts->log, err)) {
+			imlfs_model_free(m);
+			close(fd);
+			return -1;
+		}
+		if (info->cache_file[0]) {
+			struct imlfs_error cerr = { 0 };
+
+			if (imlfs_cache_save(m, info->cache_file, in, &cerr) && opts->log)
+				fprintf(opts->log, "imlfs: warning: cannot write the cache: %s; "
+					"mounting without it (use --cache-dir DIR or -o nocache)\n", cerr.msg);
+		}
+	}
+	warn_stats(m, in, opts->log);
+	/* The parsers' temporary memory (jansson's DOM of the annotations)
+	 * is freed by now: give it back so the daemon's RSS stays small. */
+	malloc_trim(0);
+	info->seconds = now() - start;
+	*tar_fd = fd;
+	return 0;
+}

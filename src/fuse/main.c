@@ -1,2 +1,229 @@
-/* main.c — being written. */
-int main(void){return 1;}
+/* main.c — `imlfs [OPTIONS] TARBALL MOUNTPOINT`: options, then the whole
+ * index is built and validated, and only then is anything mounted, so a bad
+ * input never leaves a half-made mount and the command returns only when the
+ * mount is usable (the kernel queues requests until the loop starts). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "imlfs/error.h"
+#include "imlfs/inputs.h"
+#include "imlfs/load.h"
+
+struct options {
+	char *tarball;
+	char *annotations, *labels, *classes, *cache_dir;
+	int nocache;
+};
+
+#define OPT(t, p) { t, offsetof(struct options, p), 1 }
+static const struct fuse_opt option_spec[] = {
+	OPT("--annotations %s", annotations), OPT("--annotations=%s", annotations),
+	OPT("annotations=%s", annotations),
+	OPT("--labels %s", labels), OPT("--labels=%s", labels), OPT("labels=%s", labels),
+	OPT("--classes %s", classes), OPT("--classes=%s", classes), OPT("classes=%s", classes),
+	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
+	OPT("cache_dir=%s", cache_dir),
+	OPT("--nocache", nocache), OPT("nocache", nocache),
+	FUSE_OPT_END
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [OPTIONS] TARBALL MOUNTPOINT\n\n"
+	       "Mount ILSVRC2012_img_val.tar in place, with the expert multi-labels of\n"
+	       "TFDS imagenet2012_multilabel, as a tree by split, class and label status.\n\n"
+	       "imlfs options (each also as -o NAME=VALUE, e.g. for fstab):\n"
+	       "    --annotations FILE     human_accuracy_v3.0.0.json (or human_accuracy_fixed.json)\n"
+	       "    --labels FILE          validation_labels.txt (TFDS) or val.txt (FILE LABEL lines)\n"
+	       "    --classes FILE         class_info.json, LOC_synset_mapping.txt or one wnid per line\n"
+	       "    --cache-dir DIR        where the index cache lives (default $XDG_CACHE_HOME/imlfs\n"
+	       "                           or ~/.cache/imlfs)\n"
+	       "    --nocache, -o nocache  neither read nor write the index cache\n"
+	       "An input not given is looked for beside the tarball under its usual name.\n"
+	       "Exit status: 0 ok, 2 usage, 3 missing input, 4 not an uncompressed tar,\n"
+	       "5 truncated tar, 6 JSON syntax, 7 annotation schema, 8 labels, 9 classes,\n"
+	       "10 unknown class, 11 mount failed, 12 out of memory (see imlfs(1)).\n\n", prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static int keep_positional(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)outargs;
+	if (key == FUSE_OPT_KEY_NONOPT && !o->tarball) {
+		o->tarball = strdup(arg);
+		return 0;
+	}
+	return 1;   /* the mount point and libfuse's options go on to libfuse */
+}
+
+/* Like squashfuse: make sure 0-2 are open, so the tarball's descriptor is
+ * never mistaken for stdout by a later write. */
+static void ensure_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0 && fd <= 2)
+		fcntl(fd, F_SETFD, 0);
+	if (fd > 2)
+		close(fd);
+}
+
+static int check_mountpoint(const char *mp, struct imlfs_error *err)
+{
+	struct stat st;
+
+	if (stat(mp, &st) < 0)
+		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
+				  mp, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point is not a directory", mp);
+	return 0;
+}
+
+/* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts. */
+static int add_mount_names(struct fuse_args *args, const char *tarball)
+{
+	char *opts = NULL;
+	int r = fuse_opt_add_opt(&opts, "subtype=imlfs") ||
+		fuse_opt_add_opt(&opts, "fsname=") ||
+		fuse_opt_add_arg(args, "-o");
+
+	if (!r) {
+		/* fsname=VALUE with commas and backslashes escaped */
+		char *esc = NULL;
+
+		r = fuse_opt_add_opt_escaped(&esc, tarball);
+		if (!r) {
+			size_t n = strlen(opts) + strlen(esc) + 1;
+			char *all = malloc(n);
+
+			r = !all;
+			if (all) {
+				snprintf(all, n, "%s%s", opts, esc);
+				r = fuse_opt_add_arg(args, all);
+				free(all);
+			}
+		}
+		free(esc);
+	}
+	free(opts);
+	return r;
+}
+
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *copts, struct imlfs_fs *fs)
+{
+	struct fuse_session *se;
+	struct fuse_loop_config lc = { .clone_fd = copts->clone_fd,
+				       .max_idle_threads = copts->max_idle_threads };
+	int r = IMLFS_E_MOUNT;
+
+	se = fuse_session_new(args, &imlfs_ops, sizeof imlfs_ops, fs);
+	if (!se)
+		return IMLFS_E_USAGE;   /* libfuse said which option it did not know */
+	if (fuse_set_signal_handlers(se) == 0) {
+		if (fuse_session_mount(se, copts->mountpoint) == 0) {
+			fuse_daemonize(copts->foreground);
+			r = copts->singlethread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &lc);
+			r = r ? IMLFS_E_INTERNAL : 0;
+			fuse_session_unmount(se);
+		} else {
+			fprintf(stderr, "imlfs: %s: cannot mount (see the message above); is it "
+				"already mounted, and is /dev/fuse usable?\n", copts->mountpoint);
+		}
+		fuse_remove_signal_handlers(se);
+	}
+	fuse_session_destroy(se);
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts copts = { 0 };
+	struct options o = { 0 };
+	struct imlfs_error err = { 0 };
+	struct imlfs_inputs in = { 0 };
+	struct imlfs_model model = { 0 };
+	struct imlfs_load_info info;
+	struct imlfs_load_opts lopts = { .log = stderr };
+	struct imlfs_catalog *cat = NULL;
+	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
+	struct stat st;
+	int r = IMLFS_E_USAGE;
+
+	ensure_std_fds();
+	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
+	    fuse_parse_cmdline(&args, &copts))
+		goto out_usage;
+	if (copts.show_help) {
+		usage(argv[0]);
+		r = 0;
+		goto out_usage;
+	}
+	if (copts.show_version) {
+		printf("imlfs %s\n", IMLFS_VERSION);
+		fuse_lowlevel_version();
+		r = 0;
+		goto out_usage;
+	}
+	if (!o.tarball || !copts.mountpoint) {
+		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
+		goto out_usage;
+	}
+	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
+		copts.max_idle_threads = 10;
+	if (imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err) ||
+	    check_mountpoint(copts.mountpoint, &err))
+		goto out_err;
+	lopts.cache_dir = o.cache_dir;
+	lopts.nocache = o.nocache;
+	if (imlfs_load(&model, &in, &lopts, &fs.tar_fd, &info, &err))
+		goto out_err;
+	fstat(fs.tar_fd, &st);
+	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
+		.model = &model, .inputs = &in, .load = &info, .mtime = st.st_mtime,
+		.uid = getuid(), .gid = getgid() });
+	fs.subs = imlfs_subs_new(&model);
+	if (!cat || !fs.subs) {
+		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");
+		goto out_err;
+	}
+	fs.cat = cat;
+	fs.model = &model;
+	if (add_mount_names(&args, in.tarball)) {
+		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
+		goto out_err;
+	}
+	r = serve(&args, &copts, &fs);
+	goto out;
+out_err:
+	fprintf(stderr, "imlfs: %s\n", err.msg);
+	r = err.code ? err.code : IMLFS_E_INTERNAL;
+out:
+	imlfs_subs_free(fs.subs);
+	imlfs_catalog_free(cat);
+	imlfs_model_free(&model);
+	if (fs.tar_fd >= 0)
+		close(fs.tar_fd);
+	imlfs_inputs_free(&in);
+out_usage:
+	free(copts.mountpoint);
+	free(o.tarball);
+	free(o.annotations);
+	free(o.labels);
+	free(o.classes);
+	free(o.cache_dir);
+	fuse_opt_free_args(&args);
+	return r;
+}

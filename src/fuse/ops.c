@@ -1,1 +1,441 @@
-/* ops.c — being written. */
+/* ops.c — FUSE low-level callbacks: each translates one request into
+ * catalog or submission calls and replies exactly once.
+ *
+ * Immutable nodes (everything but the predictions files) get long entry and
+ * attribute timeouts and keep_cache, so the kernel answers repeated stats and
+ * reads itself; directory listings are readdirplus and cached by the kernel,
+ * so `ls -l` and `find` cost one request per buffer, not one per entry.
+ * Image bytes go straight from the tarball to the kernel with an fd-backed
+ * buffer (fuse_reply_data: pread, or splice where the kernel allows it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "fs.h"
+#include "imlfs/sidecar.h"
+
+static struct imlfs_fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		       struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof *e);
+	e->ino = node->ino;
+	imlfs_catalog_stat(fs->cat, node, &e->attr);
+	e->entry_timeout = fs->timeout;
+	e->attr_timeout = fs->timeout;
+	if (node->kind == IMLFS_NODE_PREDICTIONS) {
+		/* Its size is the caller's latest scores: ask every time. */
+		e->attr.st_size = imlfs_pred_size(req, fs, node);
+		e->attr_timeout = 0;
+	}
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Always send attributes with listings (`ls -l`, `find -size`). */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct imlfs_node node;
+	int r = imlfs_catalog_lookup(fs->cat, parent, name, &node);
+
+	if (r == -ENOENT) {
+		/* A cacheable negative entry: the tree never changes. */
+		memset(&e, 0, sizeof e);
+		e.entry_timeout = fs->timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (r) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fill_entry(req, fs, &node, &e);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* Inodes are computed, not allocated: nothing to forget. */
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct imlfs_node node;
+
+	(void)fi;
+	if (imlfs_catalog_node(fs->cat, ino, &node)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_entry(req, fs, &node, &e);
+	fuse_reply_attr(req, &e.attr, e.attr_timeout);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct imlfs_node node;
+	int r;
+
+	if (imlfs_catalog_node(fs->cat, ino, &node)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	/* Only truncating a predictions file (`>` in a shell) is allowed;
+	 * timestamps on it are accepted and ignored so `touch` works. */
+	if (node.kind != IMLFS_NODE_PREDICTIONS ||
+	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+			FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if ((to_set & FUSE_SET_ATTR_SIZE) && (r = imlfs_pred_truncate(fi, attr->st_size))) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	op_getattr(req, ino, fi);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	(void)ino;
+	fuse_reply_err(req, EINVAL);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct imlfs_node node;
+
+	if (imlfs_catalog_node(fs->cat, ino, &node)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (node.kind != IMLFS_NODE_DIR) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	char *buf = malloc(size), name[512];
+	size_t used = 0;
+	struct imlfs_node node;
+	int r = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (uint64_t idx = (uint64_t)off;; idx++) {
+		struct fuse_entry_param e;
+		size_t n;
+
+		r = imlfs_catalog_dirent(fs->cat, ino, idx, name, sizeof name, &node);
+		if (r)
+			break;
+		fill_entry(req, fs, &node, &e);
+		if (plus)
+			n = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+						   (off_t)idx + 1);
+		else
+			n = fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
+					      (off_t)idx + 1);
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, true);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct imlfs_node node;
+
+	if (imlfs_catalog_node(fs->cat, ino, &node)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (node.kind == IMLFS_NODE_DIR) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (node.kind == IMLFS_NODE_PREDICTIONS) {
+		imlfs_pred_open(req, fs, &node, fi);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void read_sidecar(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t size, off_t off)
+{
+	struct imlfs_buf b = { 0 };
+
+	if (imlfs_sidecar_render(fs->model, i, &b)) {
+		fuse_reply_err(req, ENOMEM);
+	} else if ((size_t)off >= b.len) {
+		fuse_reply_buf(req, NULL, 0);
+	} else {
+		fuse_reply_buf(req, b.p + off, b.len - (size_t)off < size ? b.len - (size_t)off : size);
+	}
+	imlfs_buf_free(&b);
+}
+
+static void read_image(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t size, off_t off)
+{
+	const struct imlfs_member *mem = &fs->model->members[i];
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
+
+	if ((uint64_t)off >= mem->size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > mem->size - (uint64_t)off)
+		size = (size_t)(mem->size - (uint64_t)off);
+	bv.buf[0].size = size;
+	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	bv.buf[0].fd = fs->tar_fd;
+	bv.buf[0].pos = (off_t)mem->offset + off;
+	fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct imlfs_node node;
+	const char *text;
+	size_t len;
+
+	if (imlfs_catalog_node(fs->cat, ino, &node)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	switch (node.kind) {
+	case IMLFS_NODE_IMAGE:
+		read_image(req, fs, (uint32_t)node.index, size, off);
+		break;
+	case IMLFS_NODE_SIDECAR:
+		read_sidecar(req, fs, (uint32_t)node.index, size, off);
+		break;
+	case IMLFS_NODE_TEXT:
+		text = imlfs_catalog_text(fs->cat, (int)node.index, &len);
+		if ((size_t)off >= len)
+			fuse_reply_buf(req, NULL, 0);
+		else
+			fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
+		break;
+	case IMLFS_NODE_PREDICTIONS:
+		imlfs_pred_read(req, fs, size, off, fi);
+		break;
+	default:
+		fuse_reply_err(req, EISDIR);
+	}
+}
+
+static bool is_predictions(fuse_req_t req, fuse_ino_t ino)
+{
+	struct imlfs_node node;
+
+	return imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 &&
+	       node.kind == IMLFS_NODE_PREDICTIONS;
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	if (!is_predictions(req, ino)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	imlfs_pred_write(req, buf, size, off, fi);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (is_predictions(req, ino))
+		imlfs_pred_flush(req, fi);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (is_predictions(req, ino))
+		imlfs_pred_release(req, fi);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct imlfs_fs *fs = fs_of(req);
+	struct statvfs sv;
+	uint64_t bytes = 0;
+
+	(void)ino;
+	for (uint32_t i = 0; i < fs->model->nmembers; i++)
+		bytes += fs->model->members[i].size;
+	memset(&sv, 0, sizeof sv);
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_blocks = (bytes + 4095) / 4096;
+	sv.f_files = 2ULL * fs->model->nmembers + imlfs_catalog_ndirs(fs->cat) + 6;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* Everything that would change the tree. */
+static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
+{
+	(void)p; (void)n; (void)m; (void)d;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
+{
+	(void)p; (void)n; (void)m;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+	(void)p; (void)n;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
+{
+	(void)l; (void)p; (void)n;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np,
+		      const char *nn, unsigned int flags)
+{
+	(void)p; (void)n; (void)np; (void)nn; (void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t np, const char *nn)
+{
+	(void)ino; (void)np; (void)nn;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
+		      struct fuse_file_info *fi)
+{
+	(void)p; (void)n; (void)m; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *n, const char *v,
+			size_t s, int f)
+{
+	(void)ino; (void)n; (void)v; (void)s; (void)f;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *n)
+{
+	(void)ino; (void)n;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t o, off_t l,
+			 struct fuse_file_info *fi)
+{
+	(void)ino; (void)mode; (void)o; (void)l; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+const struct fuse_lowlevel_ops imlfs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.statfs = op_statfs,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_unlink,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.create = op_create,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+	.fallocate = op_fallocate,
+};

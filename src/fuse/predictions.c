@@ -1,1 +1,139 @@
-/* predictions.c — being written. */
+/* predictions.c — the predictions files, the only writable nodes.
+ *
+ * A descriptor opened for writing is a submission (core: submissions.c);
+ * fi->fh points at a `struct handle` that says which kind it is.  Reads of a
+ * read-only descriptor return a snapshot of the caller's latest scores taken
+ * at open, so a reader sees one consistent text however it chunks its reads.
+ * direct_io everywhere: the contents differ per user and change on every
+ * submission, so the page cache must not keep them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+
+struct handle {
+	struct imlfs_sub *sub;    /* set when open for writing */
+	char *text;               /* read-only: the snapshot */
+	size_t len;
+};
+
+static struct handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		     struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct handle *h = calloc(1, sizeof *h);
+	int r = 0;
+
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		r = imlfs_subs_open(fs->subs, ctx->uid, (int)node->index, &h->sub);
+	else
+		h->text = imlfs_subs_latest(fs->subs, ctx->uid, (int)node->index, &h->len);
+	if (r == 0 && !h->sub && !h->text)
+		r = -ENOMEM;
+	if (r) {
+		free(h);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* The caller was interrupted: nobody will release this. */
+		imlfs_pred_release(NULL, fi);
+	}
+}
+
+static void reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
+{
+	if ((size_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
+}
+
+void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	size_t len;
+	char *text;
+
+	(void)fs;
+	if (!h->sub) {
+		reply_slice(req, h->text, h->len, size, off);
+		return;
+	}
+	/* Read-write descriptor: the scores of what it has written so far. */
+	text = imlfs_sub_scores(h->sub, &len);
+	if (!text) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	reply_slice(req, text, len, size, off);
+	free(text);
+}
+
+void imlfs_pred_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	long r;
+
+	if (!h->sub) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	r = imlfs_sub_write(h->sub, buf, size, off);
+	if (r < 0)
+		fuse_reply_err(req, (int)-r);
+	else
+		fuse_reply_write(req, (size_t)r);
+}
+
+void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+
+	/* Score here, not in release: flush runs inside close(), so the
+	 * scores are there when close() returns. */
+	fuse_reply_err(req, h->sub ? -imlfs_sub_flush(h->sub) : 0);
+}
+
+void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+
+	if (h->sub)
+		imlfs_sub_close(h->sub);
+	free(h->text);
+	free(h);
+	if (req)
+		fuse_reply_err(req, 0);
+}
+
+int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size)
+{
+	struct handle *h = fi ? handle_of(fi) : NULL;
+
+	if (!h || !h->sub)
+		return size == 0 ? 0 : -EINVAL;  /* truncate(2) by path: nothing to cut */
+	return imlfs_sub_truncate(h->sub, size);
+}
+
+off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
+{
+	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, (int)node->index);
+}

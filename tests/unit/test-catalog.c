@@ -1,2 +1,213 @@
+/* test-catalog.c — the tree over a small hand-made model: which folders
+ * exist, who is in them, lookups, listings, inode numbers and attributes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/catalog.h"
+#include "imlfs/score.h"
+#include "imlfs/sidecar.h"
 #include "testutil.h"
-int main(void) { return tu_done(); } /* being written */
+
+/* Six images, three classes; 1..4 annotated, 2 problematic, 3 in ImageNet-M. */
+static void make_model(struct imlfs_model *m)
+{
+	static const char *names[] = { "ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000002.JPEG",
+		"ILSVRC2012_val_00000003.JPEG", "ILSVRC2012_val_00000004.JPEG",
+		"ILSVRC2012_val_00000005.JPEG", "ILSVRC2012_val_00000006.JPEG" };
+	static const int labels[] = { 0, 1, 0, 2, 0, 1 };
+	/* correct / unclear / wrong runs of members 0..3 */
+	static const uint16_t ml[] = { 0, 1, /**/ 2, /**/ 1, /**/ 0, /**/ 2, 1 };
+	struct imlfs_buf pool = { 0 };
+
+	memset(m, 0, sizeof *m);
+	m->nmembers = 6;
+	m->members = calloc(6, sizeof *m->members);
+	for (uint32_t i = 0; i < 6; i++) {
+		imlfs_buf_addstr(&pool, names[i], strlen(names[i]), &m->members[i].name);
+		m->members[i].offset = 512 + 1024 * i;
+		m->members[i].size = 100 + i;
+		m->members[i].mtime = 1000000 + i;
+		m->members[i].label = labels[i];
+		m->members[i].width = 500;
+		m->members[i].height = 375;
+		m->members[i].components = 3;
+	}
+	m->names = pool.p;
+	m->names_len = (uint32_t)pool.len;
+	imlfs_model_add_class(m, "n00000001", 9, "tench, Tinca tinca", 18);
+	imlfs_model_add_class(m, "n00000002", 9, "goldfish", 8);
+	imlfs_model_add_class(m, "n00000003", 9, "say \"cheese\"", 12);
+	m->ml = malloc(sizeof ml);
+	memcpy(m->ml, ml, sizeof ml);
+	m->nml = 7;
+	/* member 0: correct {0,1}, unclear {2}; member 1: correct {1};
+	 * member 2: correct {0}; member 3: correct {2}, wrong {1} */
+	m->members[0].ml = 0, m->members[0].n_correct = 2, m->members[0].n_unclear = 1;
+	m->members[1].ml = 3, m->members[1].n_correct = 1;
+	m->members[2].ml = 4, m->members[2].n_correct = 1;
+	m->members[3].ml = 5, m->members[3].n_correct = 1, m->members[3].n_wrong = 1;
+	for (int i = 0; i < 4; i++)
+		m->members[i].flags |= IMLFS_M_ANNOTATED;
+	m->members[1].flags |= IMLFS_M_PROBLEMATIC;
+	m->members[5].flags |= IMLFS_M_PROBLEMATIC;   /* problematic, not annotated */
+	m->members[2].flags |= IMLFS_M_IMAGENET_M;
+	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
+		  IMLFS_HAVE_CLASSES;
+	CHECK_EQ(imlfs_model_finish(m), 0);
+}
+
+static uint64_t walk(const struct imlfs_catalog *c, const char *path)
+{
+	char buf[256], *save = NULL;
+	uint64_t ino = IMLFS_INO_ROOT;
+	struct imlfs_node n;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (imlfs_catalog_lookup(c, ino, part, &n))
+			return 0;
+		ino = n.ino;
+	}
+	return ino;
+}
+
+/* The names in a directory, space-separated, without . and .. */
+static const char *listing(const struct imlfs_catalog *c, const char *path)
+{
+	static char out[4096];
+	char name[256];
+	struct imlfs_node n;
+	uint64_t ino = walk(c, path);
+
+	out[0] = '\0';
+	for (uint64_t idx = 2; ino && imlfs_catalog_dirent(c, ino, idx, name, sizeof name, &n) == 0; idx++) {
+		struct imlfs_node back;
+
+		/* every listed name must look up to the same node */
+		CHECK_EQ(imlfs_catalog_lookup(c, ino, name, &back), 0);
+		CHECK_EQ(back.ino, n.ino);
+		strcat(out, out[0] ? " " : "");
+		strcat(out, name);
+	}
+	return out;
+}
+
+#define V(n) "ILSVRC2012_val_0000000" #n ".JPEG ILSVRC2012_val_0000000" #n ".json"
+
+int main(void)
+{
+	struct imlfs_model m;
+	struct imlfs_catalog *c;
+	struct imlfs_node n;
+	struct stat st;
+	size_t len;
+	const char *t;
+
+	make_model(&m);
+	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m, .mtime = 42 });
+	CHECK(c != NULL);
+
+	CHECK_STR(listing(c, ""), "README all classes.tsv imagenet_m predictions validation");
+	CHECK_STR(listing(c, "all"), "by-class images predictions");
+	CHECK_STR(listing(c, "all/images"), V(1) " " V(2) " " V(3) " " V(4) " " V(5) " " V(6));
+	CHECK_STR(listing(c, "all/by-class"), "n00000001 n00000002 n00000003");
+	CHECK_STR(listing(c, "all/by-class/n00000001"), V(1) " " V(3) " " V(5));
+	CHECK_STR(listing(c, "validation"),
+		  "by-class correct images predictions problematic unclear wrong");
+	CHECK_STR(listing(c, "validation/images"), V(1) " " V(2) " " V(3) " " V(4));
+	CHECK_STR(listing(c, "validation/by-class"), "n00000001 n00000002 n00000003");
+	CHECK_STR(listing(c, "validation/by-class/n00000001"), V(1) " " V(3));
+	CHECK_STR(listing(c, "validation/correct"), "n00000001 n00000002 n00000003");
+	CHECK_STR(listing(c, "validation/correct/n00000001"), V(1) " " V(3));
+	CHECK_STR(listing(c, "validation/correct/n00000002"), V(1) " " V(2));
+	CHECK_STR(listing(c, "validation/unclear"), "n00000003");
+	CHECK_STR(listing(c, "validation/wrong"), "n00000002");
+	CHECK_STR(listing(c, "validation/wrong/n00000002"), V(4));
+	/* member 6 is problematic but not annotated: not in validation */
+	CHECK_STR(listing(c, "validation/problematic"), V(2));
+	CHECK_STR(listing(c, "imagenet_m/images"), V(3));
+	CHECK_STR(listing(c, "imagenet_m/by-class"), "n00000001");
+	CHECK_STR(listing(c, "imagenet_m/problematic"), "");
+	CHECK_STR(listing(c, "imagenet_m/unclear"), "");
+
+	/* lookups that must fail */
+	CHECK_EQ(walk(c, "all/images/ILSVRC2012_val_00000007.JPEG"), 0);
+	CHECK_EQ(walk(c, "validation/images/ILSVRC2012_val_00000005.JPEG"), 0);
+	CHECK_EQ(walk(c, "all/by-class/n00000009"), 0);
+	CHECK_EQ(walk(c, "all/images/ILSVRC2012_val_00000001.jpeg"), 0);
+	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "README"), "x", &n), -ENOTDIR);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_IMAGE + 12, &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, 999999, &n), -ENOENT);
+
+	/* one inode per image wherever it appears; nlink counts its folders */
+	CHECK_EQ(walk(c, "all/images/ILSVRC2012_val_00000001.JPEG"), IMLFS_INO_IMAGE);
+	CHECK_EQ(walk(c, "validation/correct/n00000002/ILSVRC2012_val_00000001.json"),
+		 IMLFS_INO_IMAGE + 1);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_IMAGE, &n), 0);
+	imlfs_catalog_stat(c, &n, &st);
+	/* all/images, all/by-class, validation/images, validation/by-class,
+	 * correct x2, unclear x1 */
+	CHECK_EQ(st.st_nlink, 7);
+	CHECK_EQ(st.st_size, 100);
+	CHECK_EQ(st.st_mtime, 1000000);
+	CHECK_EQ(st.st_mode, S_IFREG | 0444);
+	CHECK_EQ(imlfs_catalog_node(c, walk(c, "all/images/ILSVRC2012_val_00000006.JPEG"), &n), 0);
+	imlfs_catalog_stat(c, &n, &st);
+	CHECK_EQ(st.st_nlink, 2);
+
+	/* directories: nlink = 2 + subdirectories */
+	CHECK_EQ(imlfs_catalog_node(c, walk(c, "validation"), &n), 0);
+	imlfs_catalog_stat(c, &n, &st);
+	CHECK_EQ(st.st_nlink, 2 + 6);
+	CHECK_EQ(st.st_mode, S_IFDIR | 0555);
+	CHECK_EQ(st.st_mtime, 42);
+	CHECK_EQ(walk(c, "validation/.."), IMLFS_INO_ROOT);
+	CHECK_EQ(walk(c, "validation/correct/.."), walk(c, "validation"));
+	CHECK_EQ(imlfs_catalog_dirsize(c, walk(c, "all/images")), 2 + 12);
+
+	/* sidecar size is the rendered length */
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_IMAGE + 1, &n), 0);
+	imlfs_catalog_stat(c, &n, &st);
+	{
+		struct imlfs_buf b = { 0 };
+
+		CHECK_EQ(imlfs_sidecar_render(&m, 0, &b), 0);
+		CHECK_EQ(st.st_size, b.len);
+		imlfs_buf_free(&b);
+	}
+
+	/* predictions files: the root one and one per split */
+	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "predictions", &n), 0);
+	CHECK_EQ(n.kind, IMLFS_NODE_PREDICTIONS);
+	CHECK_EQ(n.index, IMLFS_SCORE_ROOT);
+	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "imagenet_m"), "predictions", &n), 0);
+	CHECK_EQ(n.index, IMLFS_SPLIT_IMAGENET_M);
+	imlfs_catalog_stat(c, &n, &st);
+	CHECK_EQ(st.st_mode, S_IFREG | 0666);
+
+	t = imlfs_catalog_text(c, IMLFS_TEXT_CLASSES, &len);
+	CHECK_STR(t, "0\tn00000001\ttench, Tinca tinca\n1\tn00000002\tgoldfish\n"
+		     "2\tn00000003\tsay \"cheese\"\n");
+	CHECK_EQ(len, strlen(t));
+	t = imlfs_catalog_text(c, IMLFS_TEXT_README, &len);
+	CHECK(strstr(t, "all/            every image in the tarball: 6\n") != NULL);
+	CHECK(strstr(t, "validation/     the annotated images (TFDS split 'validation'): 4\n") != NULL);
+	CHECK(strstr(t, "imagenet_m/     the ImageNet-M images: 1\n") != NULL);
+	CHECK(strstr(t, "correct       under every class the experts marked correct: 5 images in 3 class folders") != NULL);
+	imlfs_catalog_free(c);
+
+	/* Without annotations: only all/; without labels: no by-class/. */
+	m.have = IMLFS_HAVE_CLASSES;
+	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
+	CHECK_STR(listing(c, ""), "README all classes.tsv predictions");
+	CHECK_STR(listing(c, "all"), "images predictions");
+	t = imlfs_catalog_text(c, IMLFS_TEXT_README, &len);
+	CHECK(strstr(t, "validation/, imagenet_m/: absent (no annotation file)") != NULL);
+	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "validation", &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + 2, &n), -ENOENT);
+	imlfs_catalog_free(c);
+
+	imlfs_model_free(&m);
+	return tu_done();
+}

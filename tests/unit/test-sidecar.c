@@ -1,2 +1,72 @@
+/* test-sidecar.c — the exact sidecar text, and JSON string escaping. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/sidecar.h"
 #include "testutil.h"
-int main(void) { return tu_done(); } /* being written */
+
+int main(void)
+{
+	struct imlfs_model m = { 0 };
+	struct imlfs_buf pool = { 0 }, b = { 0 };
+	static const uint16_t ml[] = { 1, 0, 2, 0 };
+
+	m.nmembers = 2;
+	m.members = calloc(2, sizeof *m.members);
+	imlfs_buf_addstr(&pool, "a\"b.JPEG", 8, &m.members[0].name);
+	imlfs_buf_addstr(&pool, "plain.JPEG", 10, &m.members[1].name);
+	m.names = pool.p;
+	imlfs_model_add_class(&m, "n00000001", 9, "tench, Tinca tinca", 18);
+	imlfs_model_add_class(&m, "n00000002", 9, "back\\slash", 10);
+	imlfs_model_add_class(&m, "n00000003", 9, "tab\there", 8);
+	m.ml = malloc(sizeof ml);
+	memcpy(m.ml, ml, sizeof ml);
+	m.members[0] = (struct imlfs_member){ .name = m.members[0].name, .label = 1, .ml = 0,
+		.n_correct = 1, .n_unclear = 1, .n_wrong = 2, .width = 500, .height = 375,
+		.components = 1, .flags = IMLFS_M_ANNOTATED | IMLFS_M_PROBLEMATIC };
+	m.members[1].label = IMLFS_NO_LABEL;
+
+	CHECK_EQ(imlfs_sidecar_render(&m, 0, &b), 0);
+	CHECK_STR(b.p, "{\n"
+		"  \"file_name\": \"a\\\"b.JPEG\",\n"
+		"  \"original_label\": 1,\n"
+		"  \"original_wnid\": \"n00000002\",\n"
+		"  \"original_name\": \"back\\\\slash\",\n"
+		"  \"correct_multi_labels\": [1],\n"
+		"  \"unclear_multi_labels\": [0],\n"
+		"  \"wrong_multi_labels\": [2, 0],\n"
+		"  \"is_problematic\": true,\n"
+		"  \"in_imagenet_m\": false,\n"
+		"  \"annotated\": true,\n"
+		"  \"width\": 500,\n"
+		"  \"height\": 375,\n"
+		"  \"components\": 1\n"
+		"}\n");
+	CHECK_EQ(b.len, strlen(b.p));
+
+	/* no label, no annotation, unreadable JPEG: nulls and empty lists */
+	CHECK_EQ(imlfs_sidecar_render(&m, 1, &b), 0);
+	CHECK_STR(b.p, "{\n"
+		"  \"file_name\": \"plain.JPEG\",\n"
+		"  \"original_label\": null,\n"
+		"  \"original_wnid\": null,\n"
+		"  \"original_name\": null,\n"
+		"  \"correct_multi_labels\": [],\n"
+		"  \"unclear_multi_labels\": [],\n"
+		"  \"wrong_multi_labels\": [],\n"
+		"  \"is_problematic\": false,\n"
+		"  \"in_imagenet_m\": false,\n"
+		"  \"annotated\": false,\n"
+		"  \"width\": null,\n"
+		"  \"height\": null,\n"
+		"  \"components\": null\n"
+		"}\n");
+
+	b.len = 0;
+	imlfs_buf_json_string(&b, imlfs_class_name(&m, 2));
+	CHECK_STR(b.p, "\"tab\\u0009here\"");
+
+	imlfs_buf_free(&b);
+	imlfs_model_free(&m);
+	return tu_done();
+}

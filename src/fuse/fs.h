@@ -1,0 +1,37 @@
+/* fs.h — what the FUSE glue shares: the mounted file system's state and
+ * the operation table.  Everything here only translates between FUSE
+ * requests and the core (catalog, sidecar, submissions). */
+#ifndef IMLFS_FUSE_FS_H
+#define IMLFS_FUSE_FS_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include "imlfs/catalog.h"
+#include "imlfs/submissions.h"
+
+struct imlfs_fs {
+	const struct imlfs_catalog *cat;
+	const struct imlfs_model *model;
+	struct imlfs_subs *subs;
+	int tar_fd;               /* the tarball, read with pread only */
+	double timeout;           /* entry/attr timeout of immutable nodes */
+};
+
+extern const struct fuse_lowlevel_ops imlfs_ops;
+
+/* predictions.c: the writable files. */
+void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		     struct fuse_file_info *fi);
+void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
+		     struct fuse_file_info *fi);
+void imlfs_pred_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+		      struct fuse_file_info *fi);
+void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi);
+void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi);
+/* Size of the caller's latest scores, for st_size. */
+off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
+/* ftruncate/O_TRUNC on a descriptor open for writing; 0 or -errno. */
+int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size);
+
+#endif
