@@ -1,1 +1,528 @@
-/* score.c — being written. */
+/* score.c — predictions text in, the dataset's scores out.
+ *
+ * Parsing keeps one small slot per member (the last valid line's first five
+ * labels and how many lines named it), never anything per line, so a
+ * 50,000-line submission costs one allocation and one pass.  Everything the
+ * per-split counters need is then derived from the slots: a line for an
+ * image outside the split is "unknown" there, a second line for an image
+ * inside it a "duplicate".  Invalid lines and images absent from the tarball
+ * do not depend on the split, so their first 20 messages are kept at parse
+ * time and repeated in every split's "errors".
+ *
+ * The multi-label metric of the validation split is the one the TFDS
+ * imagenet2012_multilabel README gives: problematic images skipped, a
+ * prediction correct when its top-1 label is among the correct (lenient:
+ * or unclear) multi-labels, accuracy per original class, then the mean
+ * over the classes present.  Images with no original label (no labels
+ * file) are pooled as one extra class, which makes the metric a plain mean
+ * when no labels were given at all.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/score.h"
+
+#define TOPK 5
+#define ERRMSG_MAX 200
+#define QUOTE_MAX 48     /* bytes of a user's field quoted in a message */
+
+/* The last valid line for one member. */
+struct slot {
+	uint32_t count;          /* valid lines naming this member */
+	uint16_t lab[TOPK];
+	uint8_t nlab;            /* labels kept: min(given, 5); 5 means ">= 5" */
+};
+
+struct perr {
+	uint32_t line;
+	char msg[ERRMSG_MAX];
+};
+
+struct imlfs_preds {
+	uint32_t nmembers;
+	struct slot *slot;       /* [nmembers] */
+	uint32_t not_in_tar;     /* valid lines naming no member */
+	uint32_t invalid;
+	uint32_t nerrors;        /* entries used in errors[] */
+	struct perr errors[IMLFS_SCORE_MAX_ERRORS];
+};
+
+static const char usage_hint[] =
+	"write one line per image: IMAGE LABEL [LABEL ...] (class index or wnid), "
+	"e.g. cat preds.txt > predictions; then read this file";
+
+/* NUL counts as a separator so that zero-filled gaps in a submission
+ * written at sparse offsets are harmless, and fields never contain one. */
+static bool is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' ||
+	       c == ',' || c == '\0';
+}
+
+/* Quote a user's field for a message: printable ASCII only, shortened. */
+static void quote(char *out, size_t outsz, const char *s, size_t len)
+{
+	size_t n = len > QUOTE_MAX ? QUOTE_MAX : len, o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < outsz; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[o++] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '?';
+	}
+	if (len > n && o + 4 < outsz) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+static void add_error(struct imlfs_preds *p, uint32_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct imlfs_preds *p, uint32_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->nerrors >= IMLFS_SCORE_MAX_ERRORS)
+		return;
+	p->errors[p->nerrors].line = line;
+	va_start(ap, fmt);
+	vsnprintf(p->errors[p->nerrors].msg, ERRMSG_MAX, fmt, ap);
+	va_end(ap);
+	p->nerrors++;
+}
+
+/* A label field as a class index, or -1 with a message in why. */
+static int32_t parse_label(const struct imlfs_model *m, const char *s, size_t len,
+			   char *why, size_t whysz)
+{
+	char q[QUOTE_MAX + 8];
+	size_t i = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == len) {
+		uint64_t v = 0;
+
+		/* more than 9 digits cannot be in range (classes fit uint16) */
+		for (i = 0; i < len && i < 10; i++)
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		if (len <= 9 && v < m->nclasses)
+			return (int32_t)v;
+		quote(q, sizeof q, s, len);
+		if (m->nclasses)
+			snprintf(why, whysz, "class index %s is out of range 0..%u; "
+				 "use an index from classes.tsv or a wnid", q, m->nclasses - 1);
+		else
+			snprintf(why, whysz, "class index %s: this mount has no classes "
+				 "(no labels or classes file)", q);
+		return -1;
+	}
+	int32_t c = imlfs_find_wnid(m, s, len);
+
+	if (c >= 0)
+		return c;
+	quote(q, sizeof q, s, len);
+	snprintf(why, whysz, "label \"%s\" is neither a class index (0..%u) nor a known "
+		 "wnid; use an index from classes.tsv or a wnid",
+		 q, m->nclasses ? m->nclasses - 1 : 0);
+	return -1;
+}
+
+/* The member a field names: the whole field, else its part after the last
+ * '/', each as a member name or a stem. */
+static int64_t find_image(const struct imlfs_model *m, const char *s, size_t len)
+{
+	const char *slash = memrchr(s, '/', len);
+	int64_t i = imlfs_find_member(m, s, len);
+
+	if (i < 0)
+		i = imlfs_find_stem(m, s, len);
+	if (i < 0 && slash) {
+		size_t off = (size_t)(slash + 1 - s);
+
+		i = imlfs_find_member(m, s + off, len - off);
+		if (i < 0)
+			i = imlfs_find_stem(m, s + off, len - off);
+	}
+	return i;
+}
+
+/* Next field at or after *pos within [.., end): returns its start, or NULL. */
+static const char *next_field(const char **pos, const char *end, size_t *flen)
+{
+	const char *p = *pos, *q;
+
+	while (p < end && is_sep(*p))
+		p++;
+	if (p == end)
+		return NULL;
+	for (q = p; q < end && !is_sep(*q); q++)
+		;
+	*flen = (size_t)(q - p);
+	*pos = q;
+	return p;
+}
+
+static void parse_line(struct imlfs_preds *p, const struct imlfs_model *m,
+		       const char *b, const char *e, uint32_t lineno)
+{
+	const char *pos = b, *img, *f;
+	size_t ilen, flen;
+	uint16_t lab[TOPK];
+	unsigned nlab = 0;
+	char why[ERRMSG_MAX], q[QUOTE_MAX + 8];
+
+	img = next_field(&pos, e, &ilen);
+	if (!img || *img == '#')
+		return;
+	while ((f = next_field(&pos, e, &flen))) {
+		int32_t c = parse_label(m, f, flen, why, sizeof why);
+
+		if (c < 0) {
+			p->invalid++;
+			add_error(p, lineno, "%s", why);
+			return;
+		}
+		if (nlab < TOPK)
+			lab[nlab] = (uint16_t)c;
+		nlab++;
+	}
+	if (!nlab) {
+		quote(q, sizeof q, img, ilen);
+		p->invalid++;
+		add_error(p, lineno, "\"%s\" has no label; write IMAGE LABEL [LABEL ...]", q);
+		return;
+	}
+	int64_t i = find_image(m, img, ilen);
+
+	if (i < 0) {
+		char ex[QUOTE_MAX + 8];
+		const char *first = m->nmembers ? imlfs_member_name(m, 0) : "ILSVRC2012_val_00000001.JPEG";
+
+		quote(q, sizeof q, img, ilen);
+		quote(ex, sizeof ex, first, strlen(first));
+		p->not_in_tar++;
+		add_error(p, lineno, "image \"%s\" is not in the tarball; name a member "
+			  "(e.g. %s) or its stem", q, ex);
+		return;
+	}
+	struct slot *s = &p->slot[i];
+
+	s->count++;
+	s->nlab = (uint8_t)(nlab < TOPK ? nlab : TOPK);
+	memcpy(s->lab, lab, s->nlab * sizeof *lab);
+}
+
+struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len)
+{
+	struct imlfs_preds *p = calloc(1, sizeof *p);
+	const char *b = text, *end = text + len;
+	uint32_t lineno = 1;
+
+	if (!p)
+		return NULL;
+	p->nmembers = m->nmembers;
+	p->slot = calloc(m->nmembers ? m->nmembers : 1, sizeof *p->slot);
+	if (!p->slot) {
+		free(p);
+		return NULL;
+	}
+	while (text && b < end) {
+		const char *e = memchr(b, '\n', (size_t)(end - b));
+
+		if (!e)
+			e = end;
+		parse_line(p, m, b, e, lineno++);
+		b = e + 1;
+	}
+	return p;
+}
+
+void imlfs_preds_free(struct imlfs_preds *p)
+{
+	if (!p)
+		return;
+	free(p->slot);
+	free(p);
+}
+
+/* Is class c in ml[from .. from+n)? */
+static bool in_run(const struct imlfs_model *m, uint32_t from, uint32_t n, uint16_t c)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if (m->ml[from + k] == c)
+			return true;
+	return false;
+}
+
+struct tally {
+	uint64_t images, predicted, unknown, duplicates;
+	uint64_t labelled, top1, top5;
+	bool all5;                     /* every prediction has >= 5 labels */
+	uint64_t ml_images, ml_correct, ml_strict;
+	double ml_acc, ml_acc_strict;  /* < 0: no denominator */
+};
+
+/* Lenient and strict correctness of member i's prediction. */
+static void ml_correct(const struct imlfs_model *m, const struct imlfs_preds *p,
+		       uint32_t i, bool *lenient, bool *strict)
+{
+	const struct imlfs_member *mb = &m->members[i];
+	const struct slot *s = &p->slot[i];
+
+	*lenient = *strict = false;
+	if (!s->count)
+		return;
+	*strict = in_run(m, mb->ml, mb->n_correct, s->lab[0]);
+	*lenient = *strict || in_run(m, mb->ml + mb->n_correct, mb->n_unclear, s->lab[0]);
+}
+
+static void tally_top(const struct imlfs_model *m, const struct imlfs_preds *p,
+		      uint32_t i, struct tally *t)
+{
+	const struct slot *s = &p->slot[i];
+	int32_t label = m->members[i].label;
+
+	t->images++;
+	if (s->count) {
+		t->predicted++;
+		t->duplicates += s->count - 1;
+		if (s->nlab < TOPK)
+			t->all5 = false;
+	}
+	if (label < 0)
+		return;
+	t->labelled++;
+	if (!s->count)
+		return;
+	t->top1 += s->lab[0] == label;
+	for (unsigned k = 0; k < s->nlab; k++)
+		if (s->lab[k] == label) {
+			t->top5++;
+			break;
+		}
+}
+
+/* The TFDS validation metric: per-class accuracies, then their mean. */
+static int tally_validation(const struct imlfs_model *m, const struct imlfs_preds *p,
+			    struct tally *t)
+{
+	uint32_t nc = m->nclasses + 1;   /* + the pool of unlabelled images */
+	uint32_t *cnt = calloc((size_t)nc * 3, sizeof *cnt);
+	double sum = 0, sum_strict = 0;
+	uint32_t present = 0;
+
+	if (!cnt)
+		return -1;
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		const struct imlfs_member *mb = &m->members[i];
+		bool len, str;
+
+		if (!imlfs_in_split(m, i, IMLFS_SPLIT_VALIDATION) ||
+		    (mb->flags & IMLFS_M_PROBLEMATIC))
+			continue;
+		uint32_t c = mb->label >= 0 && (uint32_t)mb->label < m->nclasses ?
+			(uint32_t)mb->label : m->nclasses;
+
+		ml_correct(m, p, i, &len, &str);
+		cnt[3 * c]++;
+		cnt[3 * c + 1] += len;
+		cnt[3 * c + 2] += str;
+	}
+	for (uint32_t c = 0; c < nc; c++) {
+		if (!cnt[3 * c])
+			continue;
+		present++;
+		sum += (double)cnt[3 * c + 1] / cnt[3 * c];
+		sum_strict += (double)cnt[3 * c + 2] / cnt[3 * c];
+		t->ml_images += cnt[3 * c];
+		t->ml_correct += cnt[3 * c + 1];
+	}
+	free(cnt);
+	t->ml_acc = present ? sum / present : -1;
+	t->ml_acc_strict = present ? sum_strict / present : -1;
+	return 0;
+}
+
+static void tally_imagenet_m(const struct imlfs_model *m, const struct imlfs_preds *p,
+			     struct tally *t)
+{
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		bool len, str;
+
+		if (!imlfs_in_split(m, i, IMLFS_SPLIT_IMAGENET_M))
+			continue;
+		ml_correct(m, p, i, &len, &str);
+		t->ml_images++;
+		t->ml_correct += len;
+		t->ml_strict += str;
+	}
+	t->ml_acc = t->ml_images ? (double)t->ml_correct / t->ml_images : -1;
+	t->ml_acc_strict = t->ml_images ? (double)t->ml_strict / t->ml_images : -1;
+}
+
+static json_t *ratio(uint64_t num, uint64_t den)
+{
+	return den ? json_real((double)num / (double)den) : json_null();
+}
+
+static json_t *real_or_null(double v)
+{
+	return v >= 0 ? json_real(v) : json_null();
+}
+
+static json_t *errors_json(const struct imlfs_preds *p)
+{
+	json_t *a = json_array();
+
+	for (uint32_t k = 0; a && k < p->nerrors; k++) {
+		json_t *e = json_pack("{s:I, s:s}", "line", (json_int_t)p->errors[k].line,
+				      "error", p->errors[k].msg);
+
+		if (json_array_append_new(a, e)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* Set o[key] = v; remembers a failure (v NULL or out of memory) in *ok. */
+static void put(json_t *o, const char *key, json_t *v, bool *ok)
+{
+	if (json_object_set_new(o, key, v))
+		*ok = false;
+}
+
+json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
+			  enum imlfs_split s)
+{
+	struct tally t = { .all5 = true, .ml_acc = -1, .ml_acc_strict = -1 };
+	bool ok = true, multi = s == IMLFS_SPLIT_VALIDATION || s == IMLFS_SPLIT_IMAGENET_M;
+	json_t *o;
+
+	for (uint32_t i = 0; i < m->nmembers && i < p->nmembers; i++) {
+		if (imlfs_in_split(m, i, s))
+			tally_top(m, p, i, &t);
+		else
+			t.unknown += p->slot[i].count;
+	}
+	t.unknown += p->not_in_tar;
+	if (s == IMLFS_SPLIT_VALIDATION && tally_validation(m, p, &t))
+		return NULL;
+	if (s == IMLFS_SPLIT_IMAGENET_M)
+		tally_imagenet_m(m, p, &t);
+	o = json_object();
+	if (!o)
+		return NULL;
+	put(o, "split", json_string(imlfs_split_name(s)), &ok);
+	put(o, "images", json_integer((json_int_t)t.images), &ok);
+	put(o, "predicted", json_integer((json_int_t)t.predicted), &ok);
+	put(o, "missing", json_integer((json_int_t)(t.images - t.predicted)), &ok);
+	put(o, "unknown", json_integer((json_int_t)t.unknown), &ok);
+	put(o, "duplicates", json_integer((json_int_t)t.duplicates), &ok);
+	put(o, "invalid", json_integer((json_int_t)p->invalid), &ok);
+	put(o, "errors", errors_json(p), &ok);
+	put(o, "top1_accuracy", ratio(t.top1, t.labelled), &ok);
+	put(o, "top5_accuracy", t.all5 ? ratio(t.top5, t.labelled) : json_null(), &ok);
+	put(o, "multilabel_accuracy", multi ? real_or_null(t.ml_acc) : json_null(), &ok);
+	put(o, "multilabel_accuracy_strict",
+	    multi ? real_or_null(t.ml_acc_strict) : json_null(), &ok);
+	put(o, "multilabel_correct",
+	    multi ? json_integer((json_int_t)t.ml_correct) : json_null(), &ok);
+	put(o, "multilabel_images",
+	    multi ? json_integer((json_int_t)t.ml_images) : json_null(), &ok);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, int split)
+{
+	json_t *o;
+
+	if (split >= 0)
+		return imlfs_score_split(m, p, (enum imlfs_split)split);
+	o = json_object();
+	for (int s = 0; o && s < IMLFS_NSPLITS; s++) {
+		if (!imlfs_split_present(m, (enum imlfs_split)s))
+			continue;
+		if (json_object_set_new(o, imlfs_split_name((enum imlfs_split)s),
+					imlfs_score_split(m, p, (enum imlfs_split)s))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* {"split": ..., "submitted": false, "usage": ...}; the root file lists
+ * its splits instead. */
+static json_t *not_submitted(const struct imlfs_model *m, int split)
+{
+	json_t *o = json_object(), *a;
+	bool ok = o != NULL;
+
+	if (!o)
+		return NULL;
+	if (split >= 0) {
+		put(o, "split", json_string(imlfs_split_name((enum imlfs_split)split)), &ok);
+	} else {
+		a = json_array();
+		for (int s = 0; a && s < IMLFS_NSPLITS; s++)
+			if (imlfs_split_present(m, (enum imlfs_split)s) &&
+			    json_array_append_new(a, json_string(imlfs_split_name((enum imlfs_split)s))))
+				ok = false;
+		put(o, "splits", a, &ok);
+	}
+	put(o, "submitted", json_false(), &ok);
+	put(o, "usage", json_string(usage_hint), &ok);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
+		       int split, size_t *outlen)
+{
+	json_t *o;
+	char *s, *r;
+	size_t n;
+
+	if (text) {
+		struct imlfs_preds *p = imlfs_preds_parse(m, text, len);
+
+		if (!p)
+			return NULL;
+		o = imlfs_score(m, p, split);
+		imlfs_preds_free(p);
+	} else {
+		o = not_submitted(m, split);
+	}
+	if (!o)
+		return NULL;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	r = realloc(s, n + 2);
+	if (!r) {
+		free(s);
+		return NULL;
+	}
+	r[n] = '\n';
+	r[n + 1] = '\0';
+	if (outlen)
+		*outlen = n + 1;
+	return r;
+}

@@ -1,1 +1,388 @@
-/* submissions.c — being written. */
+/* submissions.c — the predictions files' state: submissions being written
+ * and each user's latest scores per file.
+ *
+ * One mutex guards the whole store (open submissions, their buffers and the
+ * per-user results).  Scoring never runs under it: flush and
+ * imlfs_sub_scores copy the text out, score the copy, and publish.  Two
+ * flushes may finish out of order, so every flush takes a sequence number
+ * under the lock and a result is published only over an older one.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imlfs/score.h"
+#include "imlfs/submissions.h"
+
+#define NFILES (IMLFS_NSPLITS + 1)   /* the splits and the root file */
+
+struct result {
+	char *text;               /* malloc'd scores, NULL: nothing submitted */
+	size_t len;
+	uint64_t seq;             /* of the flush that produced it */
+};
+
+struct user {
+	uid_t uid;
+	uint64_t last;            /* store clock at the latest publish */
+	struct result res[NFILES];
+};
+
+struct imlfs_subs {
+	const struct imlfs_model *m;
+	pthread_mutex_t lock;
+	unsigned nopen;
+	uint64_t clock;           /* sequence numbers for flushes and users */
+	struct user *users;       /* [nusers], unordered */
+	unsigned nusers;
+	char *none[NFILES];       /* "nothing submitted yet" per file */
+	size_t none_len[NFILES];
+};
+
+struct imlfs_sub {
+	struct imlfs_subs *s;
+	uid_t uid;
+	int file;
+	char *buf;
+	size_t len, cap;
+	uint64_t version;         /* bumped by every change */
+	uint64_t flushed;         /* version at the last flush */
+	char *scores;             /* cache for imlfs_sub_scores */
+	size_t scores_len;
+	uint64_t scores_version;
+};
+
+static int slot_of(int file)
+{
+	return file < 0 ? 0 : (file >= IMLFS_NSPLITS ? 1 : file + 1);
+}
+
+struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->m = m;
+	s->users = calloc(IMLFS_SUB_MAX_USERS, sizeof *s->users);
+	if (!s->users || pthread_mutex_init(&s->lock, NULL)) {
+		free(s->users);
+		free(s);
+		return NULL;
+	}
+	for (int f = 0; f < NFILES; f++) {
+		s->none[f] = imlfs_score_text(m, NULL, 0, f - 1, &s->none_len[f]);
+		if (!s->none[f]) {
+			imlfs_subs_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void imlfs_subs_free(struct imlfs_subs *s)
+{
+	if (!s)
+		return;
+	for (unsigned u = 0; u < s->nusers; u++)
+		for (int f = 0; f < NFILES; f++)
+			free(s->users[u].res[f].text);
+	for (int f = 0; f < NFILES; f++)
+		free(s->none[f]);
+	free(s->users);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, int file, struct imlfs_sub **out)
+{
+	struct imlfs_sub *sub;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->nopen >= IMLFS_SUB_MAX_OPEN) {
+		pthread_mutex_unlock(&s->lock);
+		return -EMFILE;
+	}
+	s->nopen++;
+	pthread_mutex_unlock(&s->lock);
+	sub = calloc(1, sizeof *sub);
+	if (!sub) {
+		pthread_mutex_lock(&s->lock);
+		s->nopen--;
+		pthread_mutex_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	sub->s = s;
+	sub->uid = uid;
+	sub->file = file;
+	*out = sub;
+	return 0;
+}
+
+/* Make room for `need` bytes; call with the lock held. */
+static int reserve(struct imlfs_sub *sub, size_t need)
+{
+	size_t cap = sub->cap ? sub->cap : 4096;
+	char *b;
+
+	if (need <= sub->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > IMLFS_SUB_MAX_BYTES)
+		cap = IMLFS_SUB_MAX_BYTES;
+	b = realloc(sub->buf, cap);
+	if (!b)
+		return -ENOMEM;
+	sub->buf = b;
+	sub->cap = cap;
+	return 0;
+}
+
+/* Set the length to `size`, zero-filling any gap; call with the lock held. */
+static int resize(struct imlfs_sub *sub, size_t size)
+{
+	int r = reserve(sub, size);
+
+	if (r)
+		return r;
+	if (size > sub->len)
+		memset(sub->buf + sub->len, 0, size - sub->len);
+	sub->len = size;
+	return 0;
+}
+
+long imlfs_sub_write(struct imlfs_sub *sub, const char *buf, size_t len, off_t off)
+{
+	struct imlfs_subs *s = sub->s;
+	int r = 0;
+
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off > IMLFS_SUB_MAX_BYTES || len > IMLFS_SUB_MAX_BYTES - (uint64_t)off)
+		return -EFBIG;
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if ((size_t)off + len > sub->len)
+		r = resize(sub, (size_t)off + len);
+	if (!r) {
+		memcpy(sub->buf + off, buf, len);
+		sub->version++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r ? r : (long)len;
+}
+
+int imlfs_sub_truncate(struct imlfs_sub *sub, off_t size)
+{
+	struct imlfs_subs *s = sub->s;
+	int r = 0;
+
+	if (size < 0)
+		return -EINVAL;
+	if ((uint64_t)size > IMLFS_SUB_MAX_BYTES)
+		return -EFBIG;
+	pthread_mutex_lock(&s->lock);
+	if ((size_t)size != sub->len) {
+		r = resize(sub, (size_t)size);
+		if (!r)
+			sub->version++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* A copy of the text written so far and its version; lock held. */
+static char *copy_text(struct imlfs_sub *sub, size_t *len)
+{
+	char *t = malloc(sub->len ? sub->len : 1);
+
+	if (t && sub->len)
+		memcpy(t, sub->buf, sub->len);
+	*len = sub->len;
+	return t;
+}
+
+/* uid's entry, created (evicting the least recently submitting user when
+ * full) if missing; lock held. */
+static struct user *user_get(struct imlfs_subs *s, uid_t uid)
+{
+	unsigned u, old = 0;
+
+	for (u = 0; u < s->nusers; u++)
+		if (s->users[u].uid == uid)
+			return &s->users[u];
+	if (s->nusers < IMLFS_SUB_MAX_USERS) {
+		u = s->nusers++;
+	} else {
+		for (u = 1; u < s->nusers; u++)
+			if (s->users[u].last < s->users[old].last)
+				old = u;
+		u = old;
+		for (int f = 0; f < NFILES; f++)
+			free(s->users[u].res[f].text);
+	}
+	memset(&s->users[u], 0, sizeof s->users[u]);
+	s->users[u].uid = uid;
+	return &s->users[u];
+}
+
+static const struct user *user_find(const struct imlfs_subs *s, uid_t uid)
+{
+	for (unsigned u = 0; u < s->nusers; u++)
+		if (s->users[u].uid == uid)
+			return &s->users[u];
+	return NULL;
+}
+
+int imlfs_sub_flush(struct imlfs_sub *sub)
+{
+	struct imlfs_subs *s = sub->s;
+	uint64_t version, seq;
+	char *text, *scores;
+	size_t len, slen;
+
+	pthread_mutex_lock(&s->lock);
+	if (sub->version == sub->flushed) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	text = copy_text(sub, &len);
+	version = sub->version;
+	seq = ++s->clock;
+	pthread_mutex_unlock(&s->lock);
+	if (!text)
+		return -ENOMEM;
+	scores = imlfs_score_text(s->m, text, len, sub->file, &slen);
+	free(text);
+	if (!scores)
+		return -ENOMEM;
+
+	pthread_mutex_lock(&s->lock);
+	struct user *u = user_get(s, sub->uid);
+	struct result *r = &u->res[slot_of(sub->file)];
+
+	if (seq > r->seq) {
+		free(r->text);
+		r->text = scores;
+		r->len = slen;
+		r->seq = seq;
+		scores = NULL;
+	}
+	if (seq > u->last)
+		u->last = seq;
+	if (version > sub->flushed)
+		sub->flushed = version;
+	pthread_mutex_unlock(&s->lock);
+	free(scores);
+	return 0;
+}
+
+char *imlfs_sub_scores(struct imlfs_sub *sub, size_t *len)
+{
+	struct imlfs_subs *s = sub->s;
+	uint64_t version;
+	char *text, *scores, *out = NULL;
+	size_t tlen, slen;
+
+	pthread_mutex_lock(&s->lock);
+	if (sub->scores && sub->scores_version == sub->version) {
+		out = malloc(sub->scores_len + 1);
+		if (out) {
+			memcpy(out, sub->scores, sub->scores_len + 1);
+			*len = sub->scores_len;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return out;
+	}
+	text = copy_text(sub, &tlen);
+	version = sub->version;
+	pthread_mutex_unlock(&s->lock);
+	if (!text)
+		return NULL;
+	scores = imlfs_score_text(s->m, text, tlen, sub->file, &slen);
+	free(text);
+	if (!scores)
+		return NULL;
+	out = malloc(slen + 1);
+	if (!out) {
+		free(scores);
+		return NULL;
+	}
+	memcpy(out, scores, slen + 1);
+	*len = slen;
+
+	pthread_mutex_lock(&s->lock);
+	if (!sub->scores || version >= sub->scores_version) {
+		free(sub->scores);
+		sub->scores = scores;
+		sub->scores_len = slen;
+		sub->scores_version = version;
+		scores = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(scores);
+	return out;
+}
+
+void imlfs_sub_close(struct imlfs_sub *sub)
+{
+	struct imlfs_subs *s;
+
+	if (!sub)
+		return;
+	s = sub->s;
+	pthread_mutex_lock(&s->lock);
+	s->nopen--;
+	pthread_mutex_unlock(&s->lock);
+	free(sub->buf);
+	free(sub->scores);
+	free(sub);
+}
+
+/* The text to show uid for `file`; lock held. */
+static const struct result *latest(const struct imlfs_subs *s, uid_t uid, int file,
+				   struct result *none)
+{
+	const struct user *u = user_find(s, uid);
+	int f = slot_of(file);
+
+	if (u && u->res[f].text)
+		return &u->res[f];
+	none->text = s->none[f];
+	none->len = s->none_len[f];
+	return none;
+}
+
+char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, int file, size_t *len)
+{
+	struct result none;
+	const struct result *r;
+	char *out;
+
+	pthread_mutex_lock(&s->lock);
+	r = latest(s, uid, file, &none);
+	out = malloc(r->len + 1);
+	if (out) {
+		memcpy(out, r->text, r->len);
+		out[r->len] = '\0';
+		*len = r->len;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return out;
+}
+
+size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, int file)
+{
+	struct result none;
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = latest(s, uid, file, &none)->len;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}

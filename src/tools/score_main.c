@@ -1,2 +1,197 @@
-/* being written */
-int main(void){return 1;}
+/* score_main.c — imlfs-score: score a predictions file offline.
+ *
+ * The same inputs as a mount (resolved and loaded the same way, cache
+ * included) and the same code path as reading a predictions file in the
+ * mount (imlfs_score_text), so the numbers printed here are the numbers a
+ * mount shows.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imlfs/error.h"
+#include "imlfs/inputs.h"
+#include "imlfs/load.h"
+#include "imlfs/model.h"
+#include "imlfs/score.h"
+#include "imlfs/util.h"
+
+static const char usage[] =
+	"usage: imlfs-score [OPTIONS] TARBALL PREDICTIONS\n"
+	"Score predictions (one line per image: IMAGE LABEL [LABEL ...], each LABEL\n"
+	"a class index or a wnid) against ILSVRC2012_img_val.tar and its labels and\n"
+	"expert multi-labels; print the scores as JSON.  PREDICTIONS '-' reads stdin.\n"
+	"\n"
+	"  --annotations F   human_accuracy_v3.0.0.json (default: beside TARBALL)\n"
+	"  --labels F        validation_labels.txt or val.txt (default: beside TARBALL)\n"
+	"  --classes F       LOC_synset_mapping.txt, class_info.json or synset_words.txt\n"
+	"  --split NAME      print one split: all, validation or imagenet_m\n"
+	"                    (default: every split present)\n"
+	"  --cache-dir DIR   where the index cache lives\n"
+	"  --nocache         neither read nor write the index cache\n"
+	"  -h, --help        this help\n"
+	"  -V, --version     the version\n";
+
+struct args {
+	const char *annotations, *labels, *classes, *cache_dir;
+	const char *tarball, *preds;
+	int split;
+	bool nocache;
+};
+
+static int fail(int code, const char *msg)
+{
+	fprintf(stderr, "imlfs-score: %s\n", msg);
+	return code;
+}
+
+static int parse_split(const char *name)
+{
+	for (int s = 0; s < IMLFS_NSPLITS; s++)
+		if (!strcmp(name, imlfs_split_name((enum imlfs_split)s)))
+			return s;
+	return -2;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "annotations", required_argument, NULL, 'a' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "classes", required_argument, NULL, 'c' },
+		{ "split", required_argument, NULL, 's' },
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "nocache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char msg[512];
+	int c;
+
+	a->split = IMLFS_SCORE_ROOT;
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': a->annotations = optarg; break;
+		case 'l': a->labels = optarg; break;
+		case 'c': a->classes = optarg; break;
+		case 'C': a->cache_dir = optarg; break;
+		case 'n': a->nocache = true; break;
+		case 's':
+			a->split = parse_split(optarg);
+			if (a->split == -2) {
+				snprintf(msg, sizeof msg, "--split %s: no such split; "
+					 "use all, validation or imagenet_m", optarg);
+				return fail(IMLFS_E_USAGE, msg);
+			}
+			break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("imlfs-score %s\n", IMLFS_VERSION); return 0;
+		default: fputs(usage, stderr); return IMLFS_E_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(usage, stderr);
+		return fail(IMLFS_E_USAGE, "expected TARBALL and PREDICTIONS; see --help");
+	}
+	a->tarball = argv[optind];
+	a->preds = argv[optind + 1];
+	return -1;
+}
+
+static int read_stdin(char **data, size_t *len)
+{
+	struct imlfs_buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		if (imlfs_buf_add(&b, chunk, n)) {
+			imlfs_buf_free(&b);
+			return -ENOMEM;
+		}
+	if (ferror(stdin)) {
+		imlfs_buf_free(&b);
+		return -EIO;
+	}
+	if (!b.p && imlfs_buf_add(&b, "", 0))
+		return -ENOMEM;
+	*data = b.p;
+	*len = b.len;
+	return 0;
+}
+
+static int read_preds(const char *path, char **data, size_t *len, struct imlfs_error *err)
+{
+	int r = strcmp(path, "-") ? imlfs_read_file(path, data, len) : read_stdin(data, len);
+
+	if (r == -ENOMEM)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "%s: out of memory reading the predictions",
+				  path);
+	if (r)
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the predictions: %s; "
+				  "check the path", strcmp(path, "-") ? path : "stdin", strerror(-r));
+	return 0;
+}
+
+/* Load, score, print; returns the exit status. */
+static int run(const struct args *a)
+{
+	struct imlfs_error err = { 0 };
+	struct imlfs_inputs in = { 0 };
+	struct imlfs_model m = { 0 };
+	struct imlfs_load_opts lo = { .cache_dir = a->cache_dir, .nocache = a->nocache,
+				      .log = stderr };
+	struct imlfs_load_info info = { 0 };
+	char *preds = NULL, *out = NULL, msg[256];
+	size_t plen = 0, olen = 0;
+	int tar_fd = -1, rc = IMLFS_OK;
+
+	if (imlfs_inputs_resolve(&in, a->tarball, a->annotations, a->labels, a->classes, &err) ||
+	    imlfs_load(&m, &in, &lo, &tar_fd, &info, &err) ||
+	    read_preds(a->preds, &preds, &plen, &err)) {
+		rc = fail(err.code ? err.code : IMLFS_E_INTERNAL, err.msg);
+		goto out;
+	}
+	if (a->split >= 0 && !imlfs_split_present(&m, (enum imlfs_split)a->split)) {
+		snprintf(msg, sizeof msg, "--split %s: this tarball has no such split (%s); "
+			 "give --annotations, or leave out --split",
+			 imlfs_split_name((enum imlfs_split)a->split),
+			 a->split == IMLFS_SPLIT_VALIDATION ? "no annotation file"
+			 : "the annotation file has no \"imagenet_m\"");
+		rc = fail(IMLFS_E_USAGE, msg);
+		goto out;
+	}
+	out = imlfs_score_text(&m, preds, plen, a->split, &olen);
+	if (!out) {
+		rc = fail(IMLFS_E_NOMEM, "out of memory while scoring");
+		goto out;
+	}
+	if (fwrite(out, 1, olen, stdout) != olen || fflush(stdout)) {
+		snprintf(msg, sizeof msg, "stdout: write failed: %s", strerror(errno));
+		rc = fail(IMLFS_E_INTERNAL, msg);
+	}
+out:
+	free(out);
+	free(preds);
+	if (tar_fd >= 0)
+		close(tar_fd);
+	imlfs_model_free(&m);
+	imlfs_inputs_free(&in);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	return run(&a);
+}

@@ -1,2 +1,297 @@
+/* test-submissions.c — the predictions store: bounds, publishing on flush,
+ * per-user isolation, a read-write descriptor's own scores, eviction of
+ * users, and concurrent writers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "imlfs/score.h"
+#include "imlfs/submissions.h"
+#include "imlfs/util.h"
 #include "testutil.h"
-int main(void) { return tu_done(); } /* being written */
+
+#define NMEMBERS 40
+
+/* 4 classes; member i has label i % 4, every other one annotated. */
+static void build(struct imlfs_model *m)
+{
+	static const char *wnids[] = { "n01440764", "n01443537", "n01484850", "n01491361" };
+	struct imlfs_buf names = { 0 };
+	char name[64];
+
+	memset(m, 0, sizeof *m);
+	for (int c = 0; c < 4; c++)
+		imlfs_model_add_class(m, wnids[c], 9, wnids[c], 9);
+	m->members = calloc(NMEMBERS, sizeof *m->members);
+	m->ml = calloc(NMEMBERS, sizeof *m->ml);
+	for (uint32_t i = 0; i < NMEMBERS; i++) {
+		snprintf(name, sizeof name, "ILSVRC2012_val_%08u.JPEG", i + 1);
+		imlfs_buf_addstr(&names, name, strlen(name), &m->members[i].name);
+		m->members[i].label = (int32_t)(i % 4);
+		m->members[i].flags = i % 2 ? 0 : IMLFS_M_ANNOTATED;
+		m->members[i].ml = i;
+		m->members[i].n_correct = 1;
+		m->ml[i] = (uint16_t)(i % 4);
+	}
+	m->nmembers = m->nml = NMEMBERS;
+	m->names = names.p;
+	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_CLASSES;
+	CHECK_EQ(imlfs_model_finish(m), 0);
+}
+
+/* "predicted" in a scores text, -1 when it says nothing was submitted. */
+static long long predicted(const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL), *v;
+	long long r = -2;
+
+	CHECK(o != NULL);
+	if (json_is_false(json_object_get(o, "submitted")))
+		r = -1;
+	else if ((v = json_object_get(o, "predicted")))
+		r = json_integer_value(v);
+	else if ((v = json_object_get(json_object_get(o, "all"), "predicted")))
+		r = json_integer_value(v);
+	json_decref(o);
+	return r;
+}
+
+static long long latest_predicted(struct imlfs_subs *s, uid_t uid, int file)
+{
+	size_t len = 0;
+	char *t = imlfs_subs_latest(s, uid, file, &len);
+	long long r;
+
+	CHECK(t != NULL);
+	CHECK_EQ(len, strlen(t));
+	CHECK_EQ(imlfs_subs_latest_size(s, uid, file), len);
+	r = predicted(t);
+	free(t);
+	return r;
+}
+
+static long own_predicted(struct imlfs_sub *sub)
+{
+	size_t len = 0;
+	char *t = imlfs_sub_scores(sub, &len);
+	long long r;
+
+	CHECK(t != NULL);
+	CHECK_EQ(len, strlen(t));
+	r = predicted(t);
+	free(t);
+	return (long)r;
+}
+
+/* Lines for members [from, to), each with its right label. */
+static char *lines(int from, int to)
+{
+	struct imlfs_buf b = { 0 };
+
+	for (int i = from; i < to; i++)
+		imlfs_buf_printf(&b, "ILSVRC2012_val_%08d.JPEG %d\n", i + 1, i % 4);
+	if (!b.p)
+		imlfs_buf_add(&b, "", 0);
+	return b.p;
+}
+
+static void test_bounds(struct imlfs_subs *s)
+{
+	struct imlfs_sub *subs[IMLFS_SUB_MAX_OPEN + 1], *x;
+	char c = 'x';
+
+	for (int i = 0; i < IMLFS_SUB_MAX_OPEN; i++)
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	imlfs_sub_close(subs[0]);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &subs[0]), 0);
+
+	x = subs[1];
+	CHECK_EQ(imlfs_sub_write(x, "abc", 3, 0), 3);
+	CHECK_EQ(imlfs_sub_write(x, &c, 1, (off_t)IMLFS_SUB_MAX_BYTES), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(x, "ab", 2, (off_t)IMLFS_SUB_MAX_BYTES - 1), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(x, &c, SIZE_MAX, 0), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(x, &c, 1, -1), -EINVAL);
+	CHECK_EQ(imlfs_sub_truncate(x, (off_t)IMLFS_SUB_MAX_BYTES + 1), -EFBIG);
+	CHECK_EQ(imlfs_sub_truncate(x, -1), -EINVAL);
+	/* nothing of the refused writes was stored: still "abc" (one junk line) */
+	size_t len;
+	char *t = imlfs_sub_scores(x, &len);
+	json_t *o = json_loads(t, 0, NULL);
+
+	CHECK_EQ(json_integer_value(json_object_get(o, "invalid")), 1);
+	CHECK_EQ(json_integer_value(json_object_get(json_array_get(
+		json_object_get(o, "errors"), 0), "line")), 1);
+	json_decref(o);
+	free(t);
+	for (int i = 0; i < IMLFS_SUB_MAX_OPEN; i++)
+		imlfs_sub_close(subs[i]);
+}
+
+static void test_flush(struct imlfs_subs *s)
+{
+	struct imlfs_sub *a, *b;
+	char *t1 = lines(0, 10), *t2 = lines(10, 13);
+
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), -1);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &a), 0);
+	/* written in two pieces, the second at the end */
+	CHECK_EQ(imlfs_sub_write(a, t1, 50, 0), 50);
+	CHECK_EQ(imlfs_sub_write(a, t1 + 50, strlen(t1) - 50, 50), (long)strlen(t1) - 50);
+	/* the writer sees its own scores before flushing; others see nothing */
+	CHECK_EQ(own_predicted(a), 10);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), -1);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 10);
+	/* another user and another file of the same user see nothing */
+	CHECK_EQ(latest_predicted(s, 101, IMLFS_SPLIT_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_VALIDATION), -1);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SCORE_ROOT), -1);
+
+	/* a second submission replaces the latest; an unchanged one does not
+	 * publish again on flush */
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &b), 0);
+	CHECK_EQ(imlfs_sub_write(b, t2, strlen(t2), 0), (long)strlen(t2));
+	CHECK_EQ(imlfs_sub_flush(b), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 3);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 3);
+
+	/* a change after the flush publishes on the next one */
+	CHECK_EQ(imlfs_sub_write(a, t2, strlen(t2), (off_t)strlen(t1)), (long)strlen(t2));
+	CHECK_EQ(own_predicted(a), 13);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 13);
+
+	/* truncation (O_TRUNC) counts as a change */
+	CHECK_EQ(imlfs_sub_truncate(a, 0), 0);
+	CHECK_EQ(own_predicted(a), 0);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 0);
+
+	/* a gap before an offset write is zero-filled, and zeros separate */
+	CHECK_EQ(imlfs_sub_write(a, t2, strlen(t2), 1000), (long)strlen(t2));
+	CHECK_EQ(own_predicted(a), 3);
+	CHECK_EQ(imlfs_sub_truncate(a, 1000 + 30), 0);   /* keeps the first line */
+	CHECK_EQ(own_predicted(a), 1);
+	imlfs_sub_close(a);
+	imlfs_sub_close(b);
+
+	/* the root file holds the root object */
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SCORE_ROOT, &a), 0);
+	CHECK_EQ(imlfs_sub_write(a, t1, strlen(t1), 0), (long)strlen(t1));
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	imlfs_sub_close(a);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SCORE_ROOT), 10);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 0);
+	free(t1);
+	free(t2);
+}
+
+/* At most IMLFS_SUB_MAX_USERS users: the least recently submitting goes. */
+static void test_eviction(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m);
+	struct imlfs_sub *sub;
+	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
+
+	for (uid_t u = 0; u <= IMLFS_SUB_MAX_USERS + 1; u++) {
+		/* users 0..1023, then user 0 again (user 1 becomes the oldest),
+		 * then a new user 5000 */
+		uid_t uid = u < IMLFS_SUB_MAX_USERS ? u : u == IMLFS_SUB_MAX_USERS ? 0 : 5000;
+
+		CHECK_EQ(imlfs_subs_open(s, uid, IMLFS_SPLIT_ALL, &sub), 0);
+		CHECK_EQ(imlfs_sub_write(sub, line, strlen(line), 0), (long)strlen(line));
+		CHECK_EQ(imlfs_sub_flush(sub), 0);
+		imlfs_sub_close(sub);
+	}
+	CHECK_EQ(latest_predicted(s, 0, IMLFS_SPLIT_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_SPLIT_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 2, IMLFS_SPLIT_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 5000, IMLFS_SPLIT_ALL), 1);
+	CHECK_EQ(latest_predicted(s, IMLFS_SUB_MAX_USERS - 1, IMLFS_SPLIT_ALL), 1);
+	imlfs_subs_free(s);
+}
+
+struct worker {
+	struct imlfs_subs *s;
+	uid_t uid;
+	int rounds_ok;
+};
+
+/* Each thread submits many times in small writes; its final latest must be
+ * its own last submission. */
+static void *writer(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int round = 0; round < 20; round++) {
+		int n = 1 + (int)((w->uid * 7 + (unsigned)round) % NMEMBERS);
+		char *t = lines(0, n);
+		size_t len = strlen(t), off = 0;
+		struct imlfs_sub *sub;
+		bool ok = true;
+
+		if (imlfs_subs_open(w->s, w->uid, IMLFS_SPLIT_VALIDATION, &sub)) {
+			free(t);
+			continue;
+		}
+		while (off < len) {
+			size_t chunk = len - off < 17 ? len - off : 17;
+
+			ok &= imlfs_sub_write(sub, t + off, chunk, (off_t)off) == (long)chunk;
+			off += chunk;
+		}
+		ok &= imlfs_sub_flush(sub) == 0;
+		imlfs_sub_close(sub);
+		/* validation = even members: predicted = ceil(n / 2) */
+		size_t sl;
+		char *sc = imlfs_subs_latest(w->s, w->uid, IMLFS_SPLIT_VALIDATION, &sl);
+		json_t *o = sc ? json_loads(sc, 0, NULL) : NULL;
+
+		ok &= json_integer_value(json_object_get(o, "predicted")) == (n + 1) / 2;
+		json_decref(o);
+		free(sc);
+		free(t);
+		w->rounds_ok += ok;
+	}
+	return NULL;
+}
+
+static void test_threads(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m);
+	pthread_t th[8];
+	struct worker w[8];
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){ .s = s, .uid = (uid_t)(2000 + i) };
+		CHECK_EQ(pthread_create(&th[i], NULL, writer, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ(w[i].rounds_ok, 20);
+	}
+	imlfs_subs_free(s);
+}
+
+int main(void)
+{
+	struct imlfs_model m;
+	struct imlfs_subs *s;
+
+	build(&m);
+	s = imlfs_subs_new(&m);
+	CHECK(s != NULL);
+	test_bounds(s);
+	test_flush(s);
+	imlfs_subs_free(s);
+	test_eviction(&m);
+	test_threads(&m);
+	imlfs_model_free(&m);
+	return tu_done();
+}
