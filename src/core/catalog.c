@@ -347,7 +347,7 @@ static void readme_inputs(struct imlfs_catalog *c, struct imlfs_buf *b)
 static void readme_split(struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
 {
 	const struct imlfs_model *m = c->m;
-	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong" };
+	static const char *const vnames[] = { "by-class/", "correct/", "unclear/", "wrong/" };
 	static const char *const vhelp[] = {
 		"by original label",
 		"under every class the experts marked correct",
@@ -367,7 +367,7 @@ static void readme_split(struct imlfs_catalog *c, struct imlfs_buf *b, enum imlf
 		uint32_t folders;
 		uint64_t n = view_entries(c, s, (enum view)v, &folders);
 
-		imlfs_buf_printf(b, "  %-13s %s: %llu images in %u class folders\n", vnames[v],
+		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", vnames[v],
 				 vhelp[v], (unsigned long long)n, folders);
 	}
 	if (s != IMLFS_SPLIT_ALL)

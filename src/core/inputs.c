@@ -49,12 +49,13 @@ static char *check_file(const char *path, const char *what, struct imlfs_error *
 static char *find_beside(const char *tarball, const char *const *names)
 {
 	const char *slash = strrchr(tarball, '/');
-	size_t dirlen = slash ? (size_t)(slash - tarball) : 0;
+	int dirlen = slash ? (int)(slash - tarball) : 1;
+	const char *dir = slash ? tarball : ".";
 	char path[PATH_MAX];
 	struct stat st;
 
 	for (; *names; names++) {
-		if (snprintf(path, sizeof path, "%.*s/%s", (int)dirlen, tarball, *names) >= (int)sizeof path)
+		if (snprintf(path, sizeof path, "%.*s/%s", dirlen, dir, *names) >= (int)sizeof path)
 			continue;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0)
 			return realpath(path, NULL);
@@ -82,11 +83,13 @@ int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *tarball,
 	in->tarball = check_file(tarball, "tarball", err);
 	if (!in->tarball)
 		return -1;
-	if (resolve_one(&in->annotations, &in->annotations_auto, annotations, in->tarball,
+	/* "Beside" means beside the name given, not beside what a symlink
+	 * points to: a folder of symlinks is a way to pick inputs. */
+	if (resolve_one(&in->annotations, &in->annotations_auto, annotations, tarball,
 			annotation_names, "annotations", err) ||
-	    resolve_one(&in->labels, &in->labels_auto, labels, in->tarball,
+	    resolve_one(&in->labels, &in->labels_auto, labels, tarball,
 			label_names, "labels", err) ||
-	    resolve_one(&in->classes, &in->classes_auto, classes, in->tarball,
+	    resolve_one(&in->classes, &in->classes_auto, classes, tarball,
 			class_names, "classes", err)) {
 		imlfs_inputs_free(in);
 		return -1;

@@ -18,7 +18,7 @@
 #include "imlfs/load.h"
 
 struct options {
-	char *tarball;
+	char *tarball, *mountpoint;
 	char *annotations, *labels, *classes, *cache_dir;
 	int nocache;
 };
@@ -60,11 +60,19 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 	struct options *o = data;
 
 	(void)outargs;
-	if (key == FUSE_OPT_KEY_NONOPT && !o->tarball) {
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1;   /* libfuse's own options go on to libfuse */
+	/* Both positionals are ours: libfuse would reject a missing mount
+	 * point with a generic usage error before we could say more. */
+	if (!o->tarball)
 		o->tarball = strdup(arg);
-		return 0;
+	else if (!o->mountpoint)
+		o->mountpoint = strdup(arg);
+	else {
+		fprintf(stderr, "imlfs: unexpected argument '%s': give TARBALL MOUNTPOINT\n", arg);
+		return -1;
 	}
-	return 1;   /* the mount point and libfuse's options go on to libfuse */
+	return 0;
 }
 
 /* Like squashfuse: make sure 0-2 are open, so the tarball's descriptor is
@@ -177,14 +185,21 @@ int main(int argc, char *argv[])
 		r = 0;
 		goto out_usage;
 	}
-	if (!o.tarball || !copts.mountpoint) {
+	if (!o.tarball || !o.mountpoint) {
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_usage;
 	}
+	/* Absolute, since the daemon moves to / and unmounts by this name. */
+	copts.mountpoint = realpath(o.mountpoint, NULL);
+	if (!copts.mountpoint) {
+		imlfs_fail(&err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
+			   o.mountpoint, strerror(errno));
+		goto out_err;
+	}
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
-	if (imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err) ||
-	    check_mountpoint(copts.mountpoint, &err))
+	if (check_mountpoint(copts.mountpoint, &err) ||
+	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	lopts.cache_dir = o.cache_dir;
 	lopts.nocache = o.nocache;
@@ -220,6 +235,7 @@ out:
 out_usage:
 	free(copts.mountpoint);
 	free(o.tarball);
+	free(o.mountpoint);
 	free(o.annotations);
 	free(o.labels);
 	free(o.classes);

@@ -194,7 +194,7 @@ int main(void)
 	CHECK(strstr(t, "all/            every image in the tarball: 6\n") != NULL);
 	CHECK(strstr(t, "validation/     the annotated images (TFDS split 'validation'): 4\n") != NULL);
 	CHECK(strstr(t, "imagenet_m/     the ImageNet-M images: 1\n") != NULL);
-	CHECK(strstr(t, "correct       under every class the experts marked correct: 5 images in 3 class folders") != NULL);
+	CHECK(strstr(t, "correct/      under every class the experts marked correct: 5 entries in 3 class folders") != NULL);
 	imlfs_catalog_free(c);
 
 	/* Without annotations: only all/; without labels: no by-class/. */

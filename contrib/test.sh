@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# contrib/test.sh — install what the tests need, build, run every test:
+# the unit tests (meson test) and the mount-level tests (pytest against real
+# mounts of generated samples), first in a -Dwerror=true build, then again in
+# an ASan+UBSan build.  The last line is the combined summary
+# "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
+#   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
+#   PYTEST_ARGS=...   extra arguments for pytest (e.g. "-k cache")
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
+      libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "test.sh: installing ${missing[*]}"
+	SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
+	$SUDO apt-get update -qq || exit 1
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null || exit 1
+fi
+
+passed=0 failed=0 skipped=0
+
+# Count one meson test run's results from its summary.
+meson_counts() {
+	local log=$1 ok fail skip
+	ok=$(awk '/^Ok:/ {print $2}' "$log"); fail=$(awk '/^Fail:/ {print $2}' "$log")
+	skip=$(awk '/^Skipped:/ {print $2}' "$log")
+	to=$(awk '/^Timeout:/ {print $2}' "$log")
+	passed=$((passed + ${ok:-0})); failed=$((failed + ${fail:-0} + ${to:-0})); skipped=$((skipped + ${skip:-0}))
+	[ -n "$ok" ] || failed=$((failed + 1))   # meson itself failed
+}
+
+# Count a pytest run's results from its last line.
+pytest_counts() {
+	local line n
+	line=$(grep -E '^=+ .* in [0-9.]+s' "$1" | tail -1)
+	for kind in passed failed error skipped; do
+		n=$(echo "$line" | grep -oE "[0-9]+ $kind" | grep -oE '^[0-9]+' || true)
+		case $kind in
+		passed) passed=$((passed + ${n:-0}));;
+		failed|error) failed=$((failed + ${n:-0}));;
+		skipped) skipped=$((skipped + ${n:-0}));;
+		esac
+	done
+	[ -n "$line" ] || failed=$((failed + 1))   # pytest crashed or found nothing
+}
+
+# run_pass NAME BUILDDIR MESON_OPTIONS...
+run_pass() {
+	local name=$1 dir=$2; shift 2
+	echo "=== $name: build ($dir)"
+	if [ ! -d "$dir" ]; then
+		meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+	fi
+	if ! meson compile -C "$dir" >"$dir.compile.log" 2>&1; then
+		cat "$dir.compile.log"; failed=$((failed + 1)); return
+	fi
+	echo "=== $name: unit tests"
+	timeout 1200 meson test -C "$dir" --print-errorlogs 2>&1 | tee "$dir.unit.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
+	meson_counts "$dir.unit.log"
+	echo "=== $name: mount tests"
+	IMLFS_BUILD="$PWD/$dir" timeout 2400 /usr/bin/python3 -m pytest -p no:cacheprovider --timeout=300 \
+		-q -rfEs tests/mount ${PYTEST_ARGS:-} 2>&1 | tee "$dir.pytest.log" | tail -40
+	pytest_counts "$dir.pytest.log"
+}
+
+run_pass "gcc -Werror" build
+if [ -z "${IMLFS_NO_ASAN:-}" ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	run_pass "ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi
+
+if grep -q fuse.imlfs /proc/mounts; then
+	echo "test.sh: an imlfs mount was left behind:"; grep fuse.imlfs /proc/mounts
+	failed=$((failed + 1))
+fi
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,187 @@
+"""Mount-level test fixtures: build paths, generated samples, and a mount
+helper in the manner of sshfs's test suite — start the daemon in the
+foreground, poll for the mount with a deadline, fail at once if the daemon
+died, and always unmount in teardown (strict, then lazy, then signals)."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("IMLFS_BUILD", os.path.join(ROOT, "build"))
+SHARED_CLASSES = os.path.join(ROOT, "..", "shared", "data", "class_info.json")
+TIMEOUT = 120          # any one subprocess
+MOUNT_DEADLINE = 30    # seconds for a mount to appear
+
+
+def tool(name):
+    path = os.path.join(BUILD, name)
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is missing: build first (meson compile -C build)")
+    return path
+
+
+def run(args, **kw):
+    kw.setdefault("timeout", TIMEOUT)
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    return subprocess.run(args, **kw)
+
+
+def fuse_available():
+    return os.path.exists("/dev/fuse") and shutil.which("fusermount3") is not None
+
+
+def make_sample(outdir, *extra):
+    r = run([tool("imlfs-mksample"), str(outdir), *extra])
+    assert r.returncode == 0, r.stderr
+    return outdir
+
+
+class Sample:
+    """The files imlfs-mksample wrote, parsed independently of imlfs."""
+
+    def __init__(self, d):
+        self.dir = str(d)
+        self.tar = os.path.join(self.dir, "ILSVRC2012_img_val.tar")
+        self.annotations = os.path.join(self.dir, "human_accuracy_v3.0.0.json")
+        self.labels_file = os.path.join(self.dir, "validation_labels.txt")
+        self.classes_file = os.path.join(self.dir, "LOC_synset_mapping.txt")
+        import tarfile
+        with tarfile.open(self.tar) as t:
+            self.members = {os.path.basename(m.name): m for m in t.getmembers() if m.isfile()}
+        self.names = sorted(self.members)
+        with open(self.classes_file) as f:
+            rows = [line.rstrip("\n").split(" ", 1) for line in f if line.strip()]
+        self.wnids = [r[0] for r in rows]
+        self.class_names = [r[1] for r in rows]
+        self.index = {w: i for i, w in enumerate(self.wnids)}
+        with open(self.labels_file) as f:
+            wn = [line.strip() for line in f if line.strip()]
+        self.label = {n: self.index[w] for n, w in zip(self.names, wn)}
+        with open(self.annotations) as f:
+            j = json.load(f)
+        self.annots = {k: v for k, v in j["initial_annots"].items()
+                       if k.startswith("ILSVRC2012_val_") and k in self.members}
+        self.problematic = set(j["problematic_images"]) & set(self.members)
+        self.imagenet_m = [n for n in j.get("imagenet_m", []) if n in self.members]
+
+    def multi(self, name, status):
+        return sorted({self.index[w] for w in self.annots.get(name, {}).get(status, [])})
+
+    def read_member(self, name):
+        import tarfile
+        with tarfile.open(self.tar) as t:
+            return t.extractfile(t.getmember(self.members[name].name)).read()
+
+
+class Mount:
+    def __init__(self, tarball, mnt, *opts, cache_dir=None):
+        self.mnt = str(mnt)
+        os.makedirs(self.mnt, exist_ok=True)
+        args = [tool("imlfs"), "-f", str(tarball), self.mnt, *opts]
+        if cache_dir and "--nocache" not in opts:
+            args += ["--cache-dir", str(cache_dir)]
+        self.errlog = open(os.path.join(os.path.dirname(self.mnt) or ".",
+                                        os.path.basename(self.mnt) + ".stderr"), "w+")
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errlog)
+        deadline = time.monotonic() + MOUNT_DEADLINE
+        while not os.path.ismount(self.mnt):
+            if self.proc.poll() is not None:
+                self.errlog.seek(0)
+                err = self.errlog.read()
+                self.errlog.close()
+                pytest.fail(f"imlfs exited with {self.proc.returncode} before mounting: {err}")
+            if time.monotonic() > deadline:
+                self.umount()
+                pytest.fail("imlfs did not mount within %d s" % MOUNT_DEADLINE)
+            time.sleep(0.02)
+
+    def path(self, *parts):
+        return os.path.join(self.mnt, *parts)
+
+    def stderr(self):
+        self.errlog.flush()
+        self.errlog.seek(0)
+        return self.errlog.read()
+
+    def umount(self):
+        """Strict unmount; on failure lazy unmount, then TERM, then KILL."""
+        if os.path.ismount(self.mnt):
+            r = run(["fusermount3", "-u", self.mnt], timeout=30)
+            if r.returncode != 0:
+                run(["fusermount3", "-u", "-z", self.mnt], timeout=30)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if not self.errlog.closed:
+            self.errlog.seek(0)
+            self.log = self.errlog.read()
+            self.errlog.close()
+        return self.proc.returncode
+
+    def sanitizer_report(self):
+        """The daemon's sanitizer or crash report, if any (ASan+UBSan pass)."""
+        log = getattr(self, "log", "")
+        bad = ("Sanitizer", "runtime error:", "Segmentation fault")
+        if any(b in log for b in bad) or self.proc.returncode not in (0, None):
+            return f"imlfs exited with {self.proc.returncode}: {log}"
+        return None
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """A tiny sample with made-up classes (fast)."""
+    d = tmp_path_factory.mktemp("sample")
+    make_sample(d, "--tiny", "--classes", "12", "--per-class", "6",
+                "--annotated-per-class", "4", "--seed", "7")
+    return Sample(d)
+
+
+@pytest.fixture(scope="session")
+def real_classes_sample(tmp_path_factory):
+    """A sample with ImageNet's real wnids and names (needs ../shared)."""
+    if not os.path.exists(SHARED_CLASSES):
+        pytest.skip("../shared/data/class_info.json is not here")
+    d = tmp_path_factory.mktemp("realsample")
+    make_sample(d, "--tiny", "--classes", "40", "--per-class", "3",
+                "--annotated-per-class", "2", "--seed", "3", "--class-file", SHARED_CLASSES)
+    return Sample(d)
+
+
+@pytest.fixture
+def mount_factory(tmp_path):
+    if not fuse_available():
+        pytest.skip("/dev/fuse or fusermount3 is missing")
+    mounts = []
+
+    def make(tarball, *opts, name="mnt", cache_dir=None):
+        m = Mount(tarball, tmp_path / name, *opts,
+                  cache_dir=cache_dir or (tmp_path / "cache"))
+        mounts.append(m)
+        return m
+
+    yield make
+    reports = []
+    for m in mounts:
+        m.umount()
+        r = m.sanitizer_report()
+        if r:
+            reports.append(r)
+    if reports:
+        pytest.fail("\n".join(reports))
+
+
+@pytest.fixture
+def mnt(sample, mount_factory):
+    return mount_factory(sample.tar)

@@ -1,0 +1,254 @@
+"""The mounted tree against the generated inputs, the way a user sees it:
+folder membership, sidecars, bytes, attributes and read-only behaviour."""
+import errno
+import hashlib
+import json
+import os
+import stat
+
+import pytest
+
+
+def listdir(path):
+    return sorted(os.listdir(path))
+
+
+def images_in(path):
+    names = listdir(path)
+    jpegs = [n for n in names if n.endswith(".JPEG")]
+    assert sorted(n[:-5] + ".json" for n in jpegs) == [n for n in names if n.endswith(".json")]
+    assert len(names) == 2 * len(jpegs)
+    return jpegs
+
+
+def test_root(mnt, sample):
+    assert listdir(mnt.mnt) == ["README", "all", "classes.tsv", "imagenet_m",
+                                "predictions", "validation"]
+    readme = open(mnt.path("README")).read()
+    assert f"every image in the tarball: {len(sample.names)}" in readme
+    assert f"(TFDS split 'validation'): {len(sample.annots)}" in readme
+    assert f"the ImageNet-M images: {len(sample.imagenet_m)}" in readme
+    assert sample.tar in readme
+
+
+def test_classes_tsv(mnt, sample):
+    rows = [line.split("\t") for line in open(mnt.path("classes.tsv")).read().splitlines()]
+    assert rows == [[str(i), w, n] for i, (w, n) in enumerate(zip(sample.wnids, sample.class_names))]
+
+
+def test_all_images(mnt, sample):
+    assert images_in(mnt.path("all", "images")) == sample.names
+
+
+def test_by_class(mnt, sample):
+    for split, names in (("all", sample.names), ("validation", sorted(sample.annots)),
+                         ("imagenet_m", sorted(sample.imagenet_m))):
+        expect = {}
+        for n in names:
+            expect.setdefault(sample.wnids[sample.label[n]], []).append(n)
+        base = mnt.path(split, "by-class")
+        assert listdir(base) == sorted(expect), split
+        for wnid, members in expect.items():
+            assert images_in(os.path.join(base, wnid)) == sorted(members)
+
+
+def test_status_folders(mnt, sample):
+    for split, names in (("validation", sorted(sample.annots)),
+                         ("imagenet_m", sorted(sample.imagenet_m))):
+        assert images_in(mnt.path(split, "images")) == names
+        for status in ("correct", "unclear", "wrong"):
+            expect = {}
+            for n in names:
+                for c in sample.multi(n, status):
+                    expect.setdefault(sample.wnids[c], []).append(n)
+            base = mnt.path(split, status)
+            assert listdir(base) == sorted(expect), (split, status)
+            for wnid, members in expect.items():
+                assert images_in(os.path.join(base, wnid)) == sorted(members)
+        assert images_in(mnt.path(split, "problematic")) == \
+            sorted(n for n in names if n in sample.problematic)
+    # the sample must exercise the interesting cases
+    assert any(len(sample.multi(n, "correct")) > 1 for n in sample.annots)
+    assert any(sample.multi(n, "unclear") for n in sample.annots)
+    assert sample.problematic - set(sample.annots), "problematic images outside initial_annots"
+
+
+def test_sidecars(mnt, sample):
+    from PIL import Image
+    for n in sample.names:
+        j = json.load(open(mnt.path("all", "images", n[:-5] + ".json")))
+        c = sample.label[n]
+        assert j["file_name"] == n
+        assert j["original_label"] == c
+        assert j["original_wnid"] == sample.wnids[c]
+        assert j["original_name"] == sample.class_names[c]
+        for status in ("correct", "unclear", "wrong"):
+            assert j[f"{status}_multi_labels"] == sample.multi(n, status)
+        assert j["is_problematic"] == (n in sample.problematic)
+        assert j["in_imagenet_m"] == (n in sample.imagenet_m)
+        assert j["annotated"] == (n in sample.annots)
+        img = Image.open(mnt.path("all", "images", n))
+        assert (j["width"], j["height"]) == img.size
+        assert j["components"] == len(img.getbands())
+        assert os.stat(mnt.path("all", "images", n[:-5] + ".json")).st_size == \
+            len(open(mnt.path("all", "images", n[:-5] + ".json"), "rb").read())
+
+
+def test_sidecar_same_everywhere(mnt, sample):
+    n = sorted(sample.annots)[0]
+    w = sample.wnids[sample.label[n]]
+    a = open(mnt.path("all", "images", n[:-5] + ".json"), "rb").read()
+    b = open(mnt.path("validation", "by-class", w, n[:-5] + ".json"), "rb").read()
+    assert a == b
+
+
+def test_bytes_identical(mnt, sample):
+    import tarfile
+    with tarfile.open(sample.tar) as t:
+        for m in t.getmembers():
+            if not m.isfile():
+                continue
+            name = os.path.basename(m.name)
+            want = hashlib.sha256(t.extractfile(m).read()).hexdigest()
+            with open(mnt.path("all", "images", name), "rb") as f:
+                assert hashlib.sha256(f.read()).hexdigest() == want, name
+            w = sample.wnids[sample.label[name]]
+            with open(mnt.path("all", "by-class", w, name), "rb") as f:
+                assert hashlib.sha256(f.read()).hexdigest() == want, name
+
+
+def test_random_access_reads(mnt, sample):
+    n = max(sample.names, key=lambda x: sample.members[x].size)
+    data = sample.read_member(n)
+    with open(mnt.path("all", "images", n), "rb") as f:
+        for off in (0, 1, len(data) // 3, len(data) - 7, len(data), len(data) + 100):
+            f.seek(off)
+            assert f.read(13) == data[off:off + 13]
+
+
+def test_attributes(mnt, sample):
+    n = sorted(sample.annots)[0]
+    m = sample.members[n]
+    st = os.stat(mnt.path("all", "images", n))
+    assert stat.S_ISREG(st.st_mode) and st.st_mode & 0o777 == 0o444
+    assert st.st_size == m.size
+    assert int(st.st_mtime) == int(m.mtime)
+    w = sample.wnids[sample.label[n]]
+    st2 = os.stat(mnt.path("validation", "by-class", w, n))
+    assert st2.st_ino == st.st_ino, "one inode per image wherever it appears"
+    assert st.st_nlink >= 4
+    d = os.stat(mnt.path("validation"))
+    assert stat.S_ISDIR(d.st_mode)
+    assert d.st_nlink == 2 + len([e for e in os.listdir(mnt.path("validation"))
+                                  if os.path.isdir(mnt.path("validation", e))])
+    # stable inode numbers: the same after the kernel forgets them
+    assert os.stat(mnt.path("all", "images", n)).st_ino == st.st_ino
+
+
+def test_ls_l_matches_stat(mnt, sample):
+    with os.scandir(mnt.path("all", "images")) as it:
+        for e in it:
+            assert e.stat().st_size == os.stat(e.path).st_size
+
+
+@pytest.mark.parametrize("action", ["write_image", "create", "mkdir", "unlink", "rename",
+                                    "rmdir", "truncate", "chmod", "symlink"])
+def test_read_only(mnt, sample, action):
+    img = mnt.path("all", "images", sample.names[0])
+    with pytest.raises(OSError) as e:
+        if action == "write_image":
+            open(img, "r+b")
+        elif action == "create":
+            open(mnt.path("all", "images", "new.JPEG"), "wb")
+        elif action == "mkdir":
+            os.mkdir(mnt.path("all", "x"))
+        elif action == "unlink":
+            os.unlink(img)
+        elif action == "rename":
+            os.rename(img, mnt.path("all", "images", "y.JPEG"))
+        elif action == "rmdir":
+            os.rmdir(mnt.path("all", "by-class"))
+        elif action == "truncate":
+            os.truncate(img, 0)
+        elif action == "chmod":
+            os.chmod(img, 0o644)
+        elif action == "symlink":
+            os.symlink("x", mnt.path("all", "link"))
+    assert e.value.errno == errno.EROFS
+    assert os.stat(img).st_size == sample.members[sample.names[0]].size
+
+
+def test_missing_names(mnt, sample):
+    assert not os.path.exists(mnt.path("all", "images", "ILSVRC2012_val_99999999.JPEG"))
+    assert not os.path.exists(mnt.path("all", "by-class", "n99999999"))
+    n = sorted(set(sample.names) - set(sample.annots))[0]
+    assert not os.path.exists(mnt.path("validation", "images", n))
+
+
+def test_torchvision_imagefolder(real_classes_sample, mount_factory):
+    s = real_classes_sample
+    m = mount_factory(s.tar)
+    from torchvision.datasets import ImageFolder
+    for split, names in (("validation", sorted(s.annots)), ("all", s.names)):
+        ds = ImageFolder(m.path(split, "by-class"))
+        folders = sorted({s.wnids[s.label[n]] for n in names})
+        assert ds.classes == folders
+        assert len(ds) == len(names)
+        for path, target in ds.samples:
+            n = os.path.basename(path)
+            assert ds.classes[target] == s.wnids[s.label[n]]
+        for i in range(len(ds)):
+            img, target = ds[i]
+            assert img.size[0] > 0 and img.mode == "RGB"
+    # classes.tsv maps each folder to ImageNet's global index and real name
+    tsv = {r.split("\t")[1]: r.split("\t") for r in open(m.path("classes.tsv")).read().splitlines()}
+    import json as _j
+    real = _j.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                     "shared", "data", "class_info.json")))
+    for c in real[:40]:
+        assert tsv[c["wnid"]][0] == str(c["cid"])
+        assert tsv[c["wnid"]][2] == ", ".join(c["synset"])
+
+
+def test_no_annotations_no_labels(sample, mount_factory, tmp_path):
+    d = tmp_path / "bare"
+    d.mkdir()
+    os.symlink(sample.tar, d / "ILSVRC2012_img_val.tar")
+    m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
+    assert listdir(m.mnt) == ["README", "all", "classes.tsv", "predictions"]
+    assert listdir(m.path("all")) == ["images", "predictions"]
+    assert images_in(m.path("all", "images")) == sample.names
+    readme = open(m.path("README")).read()
+    assert "no annotation file" in readme and "no by-class/ folders" in readme
+    j = json.load(open(m.path("all", "images", sample.names[0][:-5] + ".json")))
+    assert j["original_label"] is None and j["annotated"] is False
+
+
+def test_options_as_o(sample, mount_factory, tmp_path):
+    """fstab form: every input as -o NAME=VALUE, from a folder holding only the tar."""
+    d = tmp_path / "only-tar"
+    d.mkdir()
+    os.symlink(sample.tar, d / "ILSVRC2012_img_val.tar")
+    m = mount_factory(d / "ILSVRC2012_img_val.tar", "-o",
+                      f"annotations={sample.annotations},labels={sample.labels_file},"
+                      f"classes={sample.classes_file},nocache")
+    assert images_in(m.path("validation", "images")) == sorted(sample.annots)
+    assert listdir(m.path("all", "by-class")) == sorted({sample.wnids[c] for c in sample.label.values()})
+
+
+def test_old_annotation_file(sample, mount_factory, tmp_path):
+    """human_accuracy_fixed.json has no imagenet_m key: no imagenet_m/ folder."""
+    j = json.load(open(sample.annotations))
+    del j["imagenet_m"]
+    old = tmp_path / "human_accuracy_fixed.json"
+    old.write_text(json.dumps(j))
+    m = mount_factory(sample.tar, "--annotations", str(old), "--nocache")
+    assert "imagenet_m" not in os.listdir(m.mnt)
+    assert images_in(m.path("validation", "images")) == sorted(sample.annots)
+    assert json.load(open(m.path("all", "images", sample.names[0][:-5] + ".json")))["in_imagenet_m"] is False
+
+
+def test_proc_mounts_type(mnt):
+    with open("/proc/mounts") as f:
+        line = [l for l in f if f" {mnt.mnt} " in l][0]
+    assert line.split()[2] == "fuse.imlfs"
