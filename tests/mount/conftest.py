@@ -165,8 +165,8 @@ def mount_factory(tmp_path):
         pytest.skip("/dev/fuse or fusermount3 is missing")
     mounts = []
 
-    def make(tarball, *opts, name="mnt", cache_dir=None):
-        m = Mount(tarball, tmp_path / name, *opts,
+    def make(tarball, *opts, name="mnt", cache_dir=None, parent=None):
+        m = Mount(tarball, os.path.join(str(parent or tmp_path), name), *opts,
                   cache_dir=cache_dir or (tmp_path / "cache"))
         mounts.append(m)
         return m

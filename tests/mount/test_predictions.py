@@ -1,0 +1,193 @@
+"""Predictions files through the mount: write one line per image, read back
+the scores.  Checked against the independent Python reference and against
+imlfs-score, plus the file semantics: per-user results, read-write
+descriptors, scoring inside close(), bounds and garbage."""
+import errno
+import json
+import os
+import subprocess
+import threading
+
+import pytest
+
+import reference_score
+from conftest import run, tool
+from test_score_offline import assert_same, make_submission, KINDS
+
+FILES = {"predictions": None, "all/predictions": "all",
+         "validation/predictions": "validation", "imagenet_m/predictions": "imagenet_m"}
+
+
+@pytest.fixture(scope="module")
+def ref(sample):
+    return reference_score.Dataset.load(sample.dir)
+
+
+@pytest.fixture
+def pmnt(sample, mount_factory):
+    return mount_factory(sample.tar)
+
+
+@pytest.fixture
+def shared_mnt(sample, mount_factory):
+    """A mount another user can reach: allow_other, in a world-searchable folder."""
+    import tempfile
+    import shutil
+    parent = tempfile.mkdtemp(prefix="imlfs-shared-")
+    os.chmod(parent, 0o755)
+    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
+    yield m
+    m.umount()          # before removing its folder; the factory's umount is then a no-op
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def submit(m, rel, data):
+    with open(m.path(rel), "wb") as f:
+        f.write(data)
+    with open(m.path(rel), "rb") as f:
+        text = f.read()
+    assert text.endswith(b"\n")
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_scores_match_reference(pmnt, ref, kind):
+    for seed in range(2):
+        data = make_submission(ref, kind, seed)
+        for rel, split in FILES.items():
+            assert_same(submit(pmnt, rel, data), ref.score(data, split), f"{rel}/{kind}/{seed}")
+
+
+def test_same_as_imlfs_score(pmnt, sample):
+    data = open(os.devnull, "rb").read()
+    ref_ds = reference_score.Dataset.load(sample.dir)
+    data = make_submission(ref_ds, "everything", 5)
+    r = run([tool("imlfs-score"), "--nocache", sample.tar, "-"], input=data.decode("latin-1"))
+    assert r.returncode == 0, r.stderr
+    assert submit(pmnt, "predictions", data) == json.loads(r.stdout)
+
+
+def test_shell_round_trip(pmnt, ref, tmp_path):
+    data = make_submission(ref, "paths", 1)
+    (tmp_path / "preds.txt").write_bytes(data)
+    r = run(["sh", "-c", f"cat {tmp_path}/preds.txt > {pmnt.path('validation', 'predictions')}"
+             f" && cat {pmnt.path('validation', 'predictions')}"])
+    assert r.returncode == 0, r.stderr
+    assert_same(json.loads(r.stdout), ref.score(data, "validation"))
+    # a second submission replaces the first, seen right after close
+    data2 = make_submission(ref, "random", 2)
+    r = run(["sh", "-c", f"printf '%s' \"$0\" > {pmnt.path('validation', 'predictions')};"
+             f" cat {pmnt.path('validation', 'predictions')}", data2.decode("latin-1")])
+    assert_same(json.loads(r.stdout), ref.score(data2, "validation"))
+
+
+def test_before_any_submission(pmnt):
+    for rel in FILES:
+        text = open(pmnt.path(rel)).read()
+        assert text.endswith("\n")
+        j = json.loads(text)
+        assert j.get("submitted") is False
+        assert "usage" in j and "\n" not in j["usage"]
+
+
+def test_read_write_descriptor_sees_own_lines(pmnt, ref):
+    """Concurrent writers, each reading through its own read-write descriptor."""
+    names = sorted(ref.split_images("validation"))
+    results, errors = {}, []
+
+    def writer(k):
+        try:
+            part = names[k::4]
+            data = "".join(f"{n} {ref.labels[n]}\n" for n in part).encode()
+            fd = os.open(pmnt.path("validation", "predictions"), os.O_RDWR)
+            try:
+                for i in range(0, len(data), 50):
+                    os.write(fd, data[i:i + 50])
+                os.lseek(fd, 0, os.SEEK_SET)
+                got = json.loads(os.read(fd, 1 << 20))
+            finally:
+                os.close(fd)
+            results[k] = (got, ref.score(data, "validation"))
+        except Exception as e:  # reported below, in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert len(results) == 4
+    for k, (got, want) in results.items():
+        assert_same(got, want, f"writer {k}")
+        assert got["predicted"] == len(names[k::4])
+
+
+def test_oversize_submission_refused(pmnt, ref):
+    fd = os.open(pmnt.path("predictions"), os.O_WRONLY)
+    chunk = b"# filler line to grow the submission past its bound\n" * 20000
+    written, err = 0, None
+    try:
+        while written <= (64 << 20) + len(chunk):
+            written += os.write(fd, chunk)
+    except OSError as e:
+        err = e
+    finally:
+        os.close(fd)
+    assert err is not None and err.errno == errno.EFBIG
+    assert written <= 64 << 20
+    # still serving, and scoring
+    data = make_submission(ref, "perfect", 0)
+    assert submit(pmnt, "all/predictions", data)["top1_accuracy"] == 1.0
+
+
+def test_too_many_open_submissions(pmnt):
+    fds = []
+    try:
+        with pytest.raises(OSError) as e:
+            for _ in range(100):
+                fds.append(os.open(pmnt.path("predictions"), os.O_WRONLY))
+        assert e.value.errno == errno.EMFILE
+        assert len(fds) == 64
+    finally:
+        for fd in fds:
+            os.close(fd)
+    os.close(os.open(pmnt.path("predictions"), os.O_WRONLY))   # free again
+
+
+def test_garbage_keeps_daemon_serving(pmnt, ref, sample):
+    rnd = bytes((i * 7919 + 13) % 256 for i in range(300000))
+    j = submit(pmnt, "validation/predictions", rnd)
+    assert j["predicted"] == 0 and j["invalid"] > 0
+    assert len(j["errors"]) == 20
+    j = submit(pmnt, "validation/predictions", b"\x00" * 5000 + b"\n" * 5000)
+    assert j["predicted"] == 0
+    assert open(pmnt.path("all", "images", sample.names[0]), "rb").read() == \
+        sample.read_member(sample.names[0])
+
+
+@pytest.fixture
+def root_only():
+    if os.geteuid() != 0:
+        pytest.skip("needs root to act as another user")
+
+
+def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
+    pmnt = shared_mnt
+    mine = make_submission(ref, "perfect", 0)
+    assert submit(pmnt, "validation/predictions", mine)["multilabel_images"] > 0
+    other = "import sys,json;p=sys.argv[1];print(open(p).read())"
+    r = run(["/usr/bin/python3", "-c", other, pmnt.path("validation", "predictions")],
+            user=65534, group=65534, extra_groups=[])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout).get("submitted") is False, "nobody sees root's scores"
+    theirs = make_submission(ref, "random", 3)
+    w = ("import sys;open(sys.argv[1],'wb').write(sys.stdin.buffer.read());"
+         "print(open(sys.argv[1]).read())")
+    r = subprocess.run(["/usr/bin/python3", "-c", w, pmnt.path("validation", "predictions")],
+                       input=theirs, capture_output=True, timeout=60,
+                       user=65534, group=65534, extra_groups=[])
+    assert r.returncode == 0, r.stderr
+    assert_same(json.loads(r.stdout), ref.score(theirs, "validation"))
+    assert_same(json.loads(open(pmnt.path("validation", "predictions")).read()),
+                ref.score(mine, "validation"))
