@@ -262,6 +262,29 @@ static int one_entry(struct scan *s, struct archive_entry *e, struct imlfs_error
 	return add_member(s, e, path, hdr, data, err);
 }
 
+/* A tarball cut exactly between two members reads like a shorter, valid
+ * one: only the missing end-of-archive marker (two zero blocks) tells. */
+static int check_end_marker(struct scan *s, struct imlfs_error *err)
+{
+	unsigned char zeros[1024];
+	ssize_t r = -1;
+
+	if (s->next_hdr + sizeof zeros <= s->filesize)
+		r = pread(s->fd, zeros, sizeof zeros, (off_t)s->next_hdr);
+	if (r == (ssize_t)sizeof zeros) {
+		size_t i = 0;
+
+		while (i < sizeof zeros && zeros[i] == 0)
+			i++;
+		if (i == sizeof zeros)
+			return 0;
+	}
+	return imlfs_fail(err, IMLFS_E_TRUNCATED, "%s: byte %llu: the tarball ends without its "
+			  "end-of-archive marker after member \"%s\": it is truncated, the download "
+			  "is probably incomplete; download it again", s->path,
+			  (unsigned long long)s->next_hdr, s->last);
+}
+
 static int scan_entries(struct scan *s, imlfs_progress_fn progress, void *ctx,
 			struct imlfs_error *err)
 {
@@ -271,7 +294,7 @@ static int scan_entries(struct scan *s, imlfs_progress_fn progress, void *ctx,
 	for (;;) {
 		r = archive_read_next_header(s->a, &e);
 		if (r == ARCHIVE_EOF)
-			return 0;
+			return check_end_marker(s, err);
 		/* ARCHIVE_RETRY is a bad checksum: the rest cannot be trusted. */
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail_header(s, s->next_hdr, err);

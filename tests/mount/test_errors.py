@@ -64,7 +64,7 @@ def test_compressed(inputs, tmp_path):
     assert "gzip" in line and "decompress" in line
 
 
-@pytest.mark.parametrize("where", ["middle", "last member", "header"])
+@pytest.mark.parametrize("where", ["middle", "last member", "header", "between members"])
 def test_truncated(inputs, tmp_path, where):
     import tarfile
     tar = inputs / "ILSVRC2012_img_val.tar"
@@ -72,7 +72,7 @@ def test_truncated(inputs, tmp_path, where):
         last = t.getmembers()[-1]
     data = tar.read_bytes()
     cut = {"middle": len(data) // 2, "last member": last.offset_data + last.size // 2,
-           "header": last.offset + 100}[where]
+           "header": last.offset + 100, "between members": last.offset}[where]
     tar.write_bytes(data[:cut])
     r = imlfs(tar, tmp_path)
     assert r.returncode == E_TRUNCATED
