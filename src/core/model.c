@@ -95,55 +95,43 @@ void imlfs_model_free(struct imlfs_model *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* The key of entry i in each table, to compare with a probe. */
+enum key_kind { KEY_NAME, KEY_STEM, KEY_WNID };
+
+static bool key_is(const struct imlfs_model *m, enum key_kind k, uint32_t i,
+		   const char *s, size_t len)
+{
+	const char *key = k == KEY_WNID ? imlfs_class_wnid(m, i) : imlfs_member_name(m, i);
+	size_t klen = k == KEY_STEM ? imlfs_stem_len(key) : strnlen(key, len + 1);
+
+	return klen == len && memcmp(key, s, len) == 0;
+}
+
+static int64_t tab_find(const struct imlfs_model *m, const uint32_t *tab, uint32_t mask,
+			enum key_kind k, const char *s, size_t len)
+{
+	if (!tab)
+		return -1;
+	for (uint32_t h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & mask; tab[h];
+	     h = (h + 1) & mask)
+		if (key_is(m, k, tab[h] - 1, s, len))
+			return tab[h] - 1;
+	return -1;
+}
+
 int64_t imlfs_find_member(const struct imlfs_model *m, const char *s, size_t len)
 {
-	uint32_t h;
-
-	if (!m->name_tab)
-		return -1;
-	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->name_mask; m->name_tab[h];
-	     h = (h + 1) & m->name_mask) {
-		uint32_t i = m->name_tab[h] - 1;
-		const char *n = imlfs_member_name(m, i);
-
-		if (strncmp(n, s, len) == 0 && n[len] == '\0')
-			return i;
-	}
-	return -1;
+	return tab_find(m, m->name_tab, m->name_mask, KEY_NAME, s, len);
 }
 
 int64_t imlfs_find_stem(const struct imlfs_model *m, const char *s, size_t len)
 {
-	uint32_t h;
-
-	if (!m->stem_tab)
-		return -1;
-	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->name_mask; m->stem_tab[h];
-	     h = (h + 1) & m->name_mask) {
-		uint32_t i = m->stem_tab[h] - 1;
-		const char *n = imlfs_member_name(m, i);
-
-		if (imlfs_stem_len(n) == len && memcmp(n, s, len) == 0)
-			return i;
-	}
-	return -1;
+	return tab_find(m, m->stem_tab, m->name_mask, KEY_STEM, s, len);
 }
 
 int32_t imlfs_find_wnid(const struct imlfs_model *m, const char *s, size_t len)
 {
-	uint32_t h;
-
-	if (!m->wnid_tab)
-		return -1;
-	for (h = (uint32_t)imlfs_hash(s, len, IMLFS_HASH_SEED) & m->wnid_mask; m->wnid_tab[h];
-	     h = (h + 1) & m->wnid_mask) {
-		uint32_t c = m->wnid_tab[h] - 1;
-		const char *w = imlfs_class_wnid(m, c);
-
-		if (strncmp(w, s, len) == 0 && w[len] == '\0')
-			return (int32_t)c;
-	}
-	return -1;
+	return (int32_t)tab_find(m, m->wnid_tab, m->wnid_mask, KEY_WNID, s, len);
 }
 
 int32_t imlfs_model_add_class(struct imlfs_model *m, const char *wnid, size_t wlen,

@@ -228,17 +228,22 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
+void imlfs_reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
+{
+	if ((size_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
+}
+
 static void read_sidecar(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t size, off_t off)
 {
 	struct imlfs_buf b = { 0 };
 
-	if (imlfs_sidecar_render(fs->model, i, &b)) {
+	if (imlfs_sidecar_render(fs->model, i, &b))
 		fuse_reply_err(req, ENOMEM);
-	} else if ((size_t)off >= b.len) {
-		fuse_reply_buf(req, NULL, 0);
-	} else {
-		fuse_reply_buf(req, b.p + off, b.len - (size_t)off < size ? b.len - (size_t)off : size);
-	}
+	else
+		imlfs_reply_slice(req, b.p, b.len, size, off);
 	imlfs_buf_free(&b);
 }
 
@@ -281,10 +286,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		break;
 	case IMLFS_NODE_TEXT:
 		text = imlfs_catalog_text(fs->cat, (int)node.index, &len);
-		if ((size_t)off >= len)
-			fuse_reply_buf(req, NULL, 0);
-		else
-			fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
+		imlfs_reply_slice(req, text, len, size, off);
 		break;
 	case IMLFS_NODE_PREDICTIONS:
 		imlfs_pred_read(req, fs, size, off, fi);

@@ -56,14 +56,6 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 	}
 }
 
-static void reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
-{
-	if ((size_t)off >= len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
-}
-
 void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -73,7 +65,7 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 
 	(void)fs;
 	if (!h->sub) {
-		reply_slice(req, h->text, h->len, size, off);
+		imlfs_reply_slice(req, h->text, h->len, size, off);
 		return;
 	}
 	/* Read-write descriptor: the scores of what it has written so far. */
@@ -82,7 +74,7 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	reply_slice(req, text, len, size, off);
+	imlfs_reply_slice(req, text, len, size, off);
 	free(text);
 }
 
