@@ -7,28 +7,6 @@
 #include "imlfs/annotations.h"
 #include "testutil.h"
 
-/* A model with these member names (given in sorted order). */
-static void model_with(struct imlfs_model *m, const char *const *names, uint32_t n)
-{
-	size_t off = 0;
-
-	memset(m, 0, sizeof *m);
-	m->members = calloc(n ? n : 1, sizeof *m->members);
-	for (uint32_t i = 0; i < n; i++)
-		off += strlen(names[i]) + 1;
-	m->names = malloc(off ? off : 1);
-	off = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		strcpy(m->names + off, names[i]);
-		m->members[i].name = (uint32_t)off;
-		m->members[i].label = IMLFS_NO_LABEL;
-		off += strlen(names[i]) + 1;
-	}
-	m->names_len = (uint32_t)off;
-	m->nmembers = n;
-	CHECK_EQ(imlfs_model_finish(m), 0);
-}
-
 static const char *const names4[] = {
 	"ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000002.JPEG",
 	"ILSVRC2012_val_00000003.JPEG", "ILSVRC2012_val_00000004.JPEG",
@@ -112,7 +90,7 @@ static void test_good(void)
 	const char *p = tu_write("good.json", good);
 
 	/* With classes n01..n05: indices 0..4. */
-	model_with(&m, names4, 4);
+	tu_model(&m, names4, 4);
 	add_classes(&m, wn5, 5);
 	CHECK_EQ(imlfs_annotations_load(&m, p, &e), 0);
 	CHECK_EQ(e.code, 0);
@@ -121,7 +99,7 @@ static void test_good(void)
 
 	/* Without classes: the same five, from the val entries (not ImageNetV2's,
 	 * but including those whose images are not in the tar). */
-	model_with(&m, names4, 4);
+	tu_model(&m, names4, 4);
 	CHECK_EQ(imlfs_annotations_load(&m, p, &e), 0);
 	CHECK_EQ(m.nclasses, 5);
 	for (int c = 0; c < 5; c++)
@@ -131,7 +109,7 @@ static void test_good(void)
 	imlfs_model_free(&m);
 
 	/* The older human_accuracy_fixed.json: no imagenet_m; CRLF and a BOM. */
-	model_with(&m, names4, 4);
+	tu_model(&m, names4, 4);
 	add_classes(&m, wn5, 5);
 	p = tu_write("old.json", "\xef\xbb\xbf{\"problematic_images\": {}, \r\n\"initial_annots\": "
 		     "{\"ILSVRC2012_val_00000002.JPEG\": {\"unclear\": [\"n05000000\", \"n01000000\"]}}}\r\n");
@@ -155,7 +133,7 @@ static void expect(const char *name, const char *text, int with_classes, int cod
 	const char *p = text ? tu_write(name, text) : tu_path(name);
 	int rc;
 
-	model_with(&m, names4, 4);
+	tu_model(&m, names4, 4);
 	if (with_classes)
 		add_classes(&m, wn5, 5);
 	rc = imlfs_annotations_load(&m, p, &e);
@@ -229,7 +207,7 @@ static void test_derived_classes(void)
 	const char *p = tu_write("d.json", "{\"problematic_images\": {}, \"initial_annots\": {"
 				 "\"ILSVRC2012_val_00000001.JPEG\": {\"correct\": [\"n03000000\"]}}}");
 
-	model_with(&m, names4, 4);
+	tu_model(&m, names4, 4);
 	CHECK_EQ(imlfs_model_add_class(&m, "n01000000", 9, "n01000000", 9), 0);
 	CHECK_EQ(imlfs_model_finish(&m), 0);
 	CHECK_EQ(imlfs_annotations_load(&m, p, &e), -1);

@@ -18,13 +18,8 @@ static void make_model(struct imlfs_model *m)
 	static const int labels[] = { 0, 1, 0, 2, 0, 1 };
 	/* correct / unclear / wrong runs of members 0..3 */
 	static const uint16_t ml[] = { 0, 1, /**/ 2, /**/ 1, /**/ 0, /**/ 2, 1 };
-	struct imlfs_buf pool = { 0 };
-
-	memset(m, 0, sizeof *m);
-	m->nmembers = 6;
-	m->members = calloc(6, sizeof *m->members);
+	tu_model(m, names, 6);
 	for (uint32_t i = 0; i < 6; i++) {
-		imlfs_buf_addstr(&pool, names[i], strlen(names[i]), &m->members[i].name);
 		m->members[i].offset = 512 + 1024 * i;
 		m->members[i].size = 100 + i;
 		m->members[i].mtime = 1000000 + i;
@@ -33,8 +28,6 @@ static void make_model(struct imlfs_model *m)
 		m->members[i].height = 375;
 		m->members[i].components = 3;
 	}
-	m->names = pool.p;
-	m->names_len = (uint32_t)pool.len;
 	imlfs_model_add_class(m, "n00000001", 9, "tench, Tinca tinca", 18);
 	imlfs_model_add_class(m, "n00000002", 9, "goldfish", 8);
 	imlfs_model_add_class(m, "n00000003", 9, "say \"cheese\"", 12);

@@ -7,28 +7,6 @@
 #include "imlfs/labels.h"
 #include "testutil.h"
 
-/* A model with these member names (given in sorted order), no classes. */
-static void model_with(struct imlfs_model *m, const char *const *names, uint32_t n)
-{
-	size_t off = 0;
-
-	memset(m, 0, sizeof *m);
-	m->members = calloc(n ? n : 1, sizeof *m->members);
-	for (uint32_t i = 0; i < n; i++)
-		off += strlen(names[i]) + 1;
-	m->names = malloc(off ? off : 1);
-	off = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		strcpy(m->names + off, names[i]);
-		m->members[i].name = (uint32_t)off;
-		m->members[i].label = IMLFS_NO_LABEL;
-		off += strlen(names[i]) + 1;
-	}
-	m->names_len = (uint32_t)off;
-	m->nmembers = n;
-	CHECK_EQ(imlfs_model_finish(m), 0);
-}
-
 static const char *const names3[] = {
 	"ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000002.JPEG", "ILSVRC2012_val_00000003.JPEG",
 };
@@ -222,7 +200,7 @@ static void test_labels_tfds(void)
 	const char *p;
 
 	/* No classes: the sorted distinct wnids become classes. */
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	CHECK_EQ(load_labels_text(&m, "n02000000\r\nn01000000\r\nn02000000\r\n\r\n", &e, &p), 0);
 	CHECK_EQ(e.code, 0);
 	CHECK_EQ(m.nclasses, 2);
@@ -237,7 +215,7 @@ static void test_labels_tfds(void)
 	imlfs_model_free(&m);
 
 	/* With classes: their indices. */
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	add_classes(&m, wn3, 3);
 	CHECK_EQ(load_labels_text(&m, "n02000000\nn03000000\nn01000000", &e, &p), 0);
 	CHECK_EQ(m.nclasses, 3);
@@ -248,7 +226,7 @@ static void test_labels_tfds(void)
 		   p, "line 2", "n04000000 is not among the 3 classes");
 	imlfs_model_free(&m);
 
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	EXPECT_ERR(load_labels_text(&m, "n02000000\nn01000000\n", &e, &p), &e, IMLFS_E_LABELS, p,
 		   "2 label lines but the tarball has 3 members", "line 2");
 	EXPECT_ERR(load_labels_text(&m, "n02000000\nn01000000\nn01000000\nn01000000\n", &e, &p), &e,
@@ -278,7 +256,7 @@ static void test_labels_file(void)
 	const char *p;
 
 	/* Caffe val.txt with class indices, paths, any order. */
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	add_classes(&m, wn3, 3);
 	CHECK_EQ(load_labels_text(&m, "val/ILSVRC2012_val_00000003.JPEG 2\r\n"
 				  "ILSVRC2012_val_00000001.JPEG\t0\r\n"
@@ -329,7 +307,7 @@ static void test_labels_file(void)
 	imlfs_model_free(&m);
 
 	/* No classes: wnids make the classes; indices cannot be named. */
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	EXPECT_ERR(load_labels_text(&m, "ILSVRC2012_val_00000001.JPEG n01000000\n"
 				    "ILSVRC2012_val_00000002.JPEG 1\n", &e, &p), &e, IMLFS_E_WNID, p,
 		   "line 2", "give --classes FILE");
@@ -347,7 +325,7 @@ static void test_labels_file(void)
 
 	/* Classes from a file, then labels by index. */
 	memset(&m, 0, sizeof m);
-	model_with(&m, names3, 3);
+	tu_model(&m, names3, 3);
 	memset(&e, 0, sizeof e);
 	CHECK_EQ(imlfs_classes_load(&m, tu_write("syn.txt", "n01000000 one\nn02000000 two\n"), &e), 0);
 	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000001.JPEG 1\nILSVRC2012_val_00000002.JPEG 0\n"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imlfs/model.h"
 #include "testutil.h"
 
 int tu_failures;
@@ -59,4 +60,25 @@ int tu_done(void)
 		return 1;
 	}
 	return 0;
+}
+
+void tu_model(struct imlfs_model *m, const char *const *names, unsigned n)
+{
+	size_t off = 0;
+
+	memset(m, 0, sizeof *m);
+	m->members = calloc(n ? n : 1, sizeof *m->members);
+	for (unsigned i = 0; i < n; i++)
+		off += strlen(names[i]) + 1;
+	m->names = malloc(off ? off : 1);
+	off = 0;
+	for (unsigned i = 0; i < n; i++) {
+		strcpy(m->names + off, names[i]);
+		m->members[i].name = (uint32_t)off;
+		m->members[i].label = IMLFS_NO_LABEL;
+		off += strlen(names[i]) + 1;
+	}
+	m->names_len = (uint32_t)off;
+	m->nmembers = n;
+	CHECK_EQ(imlfs_model_finish(m), 0);
 }

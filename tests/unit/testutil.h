@@ -25,6 +25,11 @@ const char *tu_tmpdir(void);
 const char *tu_path(const char *name);
 /* Write text to tu_path(name) and return that path. */
 const char *tu_write(const char *name, const char *text);
+struct imlfs_model;
+/* Fill m with members of these names (given in sorted order): no classes,
+ * no labels, lookups ready (imlfs_model_finish). */
+void tu_model(struct imlfs_model *m, const char *const *names, unsigned n);
+
 /* Print a summary, clean up, and return the exit status for main. */
 int tu_done(void);
 
