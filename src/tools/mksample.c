@@ -1,2 +1,1310 @@
-/* being written */
-int main(void){return 1;}
+/* mksample.c — imlfs-mksample: writes a deterministic, realistic stand-in
+ * for the ImageNet validation inputs (the real tarball needs registration):
+ *
+ *   ILSVRC2012_img_val.tar       flat tar of real JPEGs, ILSVRC2012_val_%08d.JPEG
+ *   human_accuracy_v3.0.0.json   expert multi-labels in the TFDS schema
+ *   validation_labels.txt        TFDS form: line i = the label of image i+1
+ *   LOC_synset_mapping.txt       "wnid name, name" in class-index order
+ *
+ * Every random choice comes from a generator keyed by (seed, purpose, item),
+ * so the same arguments give byte-identical files, however many threads
+ * encode.  Files are written under hidden ".NAME.part" names and renamed
+ * only once all four are complete, so an interrupted run never leaves a set
+ * that looks finished. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "imlfs/error.h"
+#include "mkjpeg.h"
+
+#define PROG "imlfs-mksample"
+#define TAR_NAME "ILSVRC2012_img_val.tar"
+#define JSON_NAME "human_accuracy_v3.0.0.json"
+#define LABELS_NAME "validation_labels.txt"
+#define MAPPING_NAME "LOC_synset_mapping.txt"
+#define MAX_CLASSES 65535u          /* the model stores labels as uint16_t */
+#define MAX_IMAGES 99999999u        /* the names have 8 digits */
+#define TAR_MTIME 1336608000        /* 2012-05-10, about when the set came out */
+#define NWORKERS 2
+#define WINDOW 64                   /* encoded images waiting for the writer */
+
+/* Random streams: one per purpose, so adding draws to one leaves the others. */
+enum { S_WNID = 1, S_LABELS, S_IMAGE, S_PICK, S_ANNOT, S_PROB, S_OUTSIDE,
+       S_IMNETM, S_OTHER, S_PAD };
+
+/* Per-image flags of the plan. */
+enum { F_ANNOT = 1, F_PROB = 2, F_BAD = 4, F_IMNETM = 8 };
+
+struct opts {
+	const char *outdir;
+	const char *class_file;
+	uint32_t classes, per_class, annotated, pad_mb;
+	int classes_set, annotated_set;
+	uint64_t seed;
+	int tiny;
+};
+
+struct cls {
+	char *wnid;
+	char *name;        /* synset names joined with ", " */
+};
+
+struct plan {
+	struct opts o;
+	uint32_t nclasses;
+	struct cls *cls;
+	uint32_t n;        /* images; image i (0-based) is ILSVRC2012_val_{i+1} */
+	uint32_t *label;
+	uint8_t *flags;
+	uint32_t nannot, nprob, nprob_outside, nimnetm, nother;
+};
+
+/* Files written under a temporary name, renamed at the very end. */
+struct pending {
+	char tmp[PATH_MAX], final[PATH_MAX];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- command line ---------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " OUTDIR [options]\n"
+		"Write a deterministic stand-in for the ImageNet validation inputs into OUTDIR:\n"
+		"  " TAR_NAME ", " JSON_NAME ",\n"
+		"  " LABELS_NAME ", " MAPPING_NAME ".\n\n"
+		"  --classes N              number of classes (default 10, or all of --class-file)\n"
+		"  --per-class N            images per class (default 10)\n"
+		"  --annotated-per-class N  images per class with expert labels (default 4)\n"
+		"  --class-file FILE        take wnids and names from ImageNetV2's class_info.json\n"
+		"  --seed S                 random seed (default 2012)\n"
+		"  --tiny                   small images (16..64 px) for quick tests\n"
+		"  --pad-annotations MB     pad the annotation file to about MB megabytes\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n\n"
+		"Full size: --classes 1000 --per-class 50 --annotated-per-class 20\n");
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+	return IMLFS_E_USAGE;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v < lo || v > hi) {
+		bad_usage("%s: '%s' is not a whole number from %" PRIu64 " to %" PRIu64,
+			  opt, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(opt, s, lo, hi, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+enum { O_CLASSES = 256, O_PER_CLASS, O_ANNOTATED, O_CLASS_FILE, O_SEED, O_TINY, O_PAD };
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "classes", required_argument, NULL, O_CLASSES },
+		{ "per-class", required_argument, NULL, O_PER_CLASS },
+		{ "annotated-per-class", required_argument, NULL, O_ANNOTATED },
+		{ "class-file", required_argument, NULL, O_CLASS_FILE },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "tiny", no_argument, NULL, O_TINY },
+		{ "pad-annotations", required_argument, NULL, O_PAD },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->classes = 10;
+	o->per_class = 10;
+	o->annotated = 4;
+	o->seed = 2012;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
+		int rc = 0;
+
+		switch (c) {
+		case O_CLASSES:
+			rc = parse_u32("--classes", optarg, 1, MAX_CLASSES, &o->classes);
+			o->classes_set = 1;
+			break;
+		case O_PER_CLASS:
+			rc = parse_u32("--per-class", optarg, 1, MAX_IMAGES, &o->per_class);
+			break;
+		case O_ANNOTATED:
+			rc = parse_u32("--annotated-per-class", optarg, 0, MAX_IMAGES, &o->annotated);
+			o->annotated_set = 1;
+			break;
+		case O_CLASS_FILE: o->class_file = optarg; break;
+		case O_SEED: rc = parse_u64("--seed", optarg, 0, UINT64_MAX, &o->seed); break;
+		case O_TINY: o->tiny = 1; break;
+		case O_PAD: rc = parse_u32("--pad-annotations", optarg, 0, 100000, &o->pad_mb); break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf(PROG " " IMLFS_VERSION "\n"); return 0;
+		case ':':
+			return bad_usage("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc < 0)
+			return IMLFS_E_USAGE;
+	}
+	if (optind >= argc)
+		return bad_usage("missing OUTDIR");
+	if (optind + 1 < argc)
+		return bad_usage("unexpected argument '%s' (give only one OUTDIR)", argv[optind + 1]);
+	o->outdir = argv[optind];
+	if (!o->annotated_set && o->annotated > o->per_class)
+		o->annotated = o->per_class;
+	if (o->annotated > o->per_class) {
+		fprintf(stderr, PROG ": --annotated-per-class %" PRIu32 " is more than --per-class %"
+			PRIu32 "; give at most %" PRIu32 "\n", o->annotated, o->per_class, o->per_class);
+		return IMLFS_E_USAGE;
+	}
+	return -1;
+}
+
+/* ---- classes --------------------------------------------------------- */
+
+static void free_classes(struct plan *p)
+{
+	for (uint32_t c = 0; p->cls && c < p->nclasses; c++) {
+		free(p->cls[c].wnid);
+		free(p->cls[c].name);
+	}
+	free(p->cls);
+	p->cls = NULL;
+}
+
+static int is_wnid(const char *s)
+{
+	if (s[0] != 'n' || strlen(s) != 9)
+		return 0;
+	for (int i = 1; i < 9; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* "n01440764" -> "class 0" style names, wnids ascending like ImageNet's. */
+static int make_classes(struct plan *p, struct imlfs_error *err)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_WNID, 0);
+	uint32_t stride = 98000000u / p->nclasses, v = 1000000u + mk_below(&r, 5000);
+	char buf[32];
+
+	if (stride > 20000)
+		stride = 20000;
+	p->cls = calloc(p->nclasses, sizeof *p->cls);
+	if (!p->cls)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory for %" PRIu32 " classes", p->nclasses);
+	for (uint32_t c = 0; c < p->nclasses; c++) {
+		v += 1 + mk_below(&r, stride - 1);
+		snprintf(buf, sizeof buf, "n%08" PRIu32, v);
+		p->cls[c].wnid = strdup(buf);
+		snprintf(buf, sizeof buf, "class %" PRIu32, c);
+		p->cls[c].name = strdup(buf);
+		if (!p->cls[c].wnid || !p->cls[c].name)
+			return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory for class names");
+	}
+	return 0;
+}
+
+/* Join the "synset" strings with ", "; NULL when it is not a non-empty array of strings. */
+static char *join_synset(json_t *syn)
+{
+	size_t len = 1, i;
+	json_t *v;
+	char *out;
+
+	if (!json_is_array(syn) || json_array_size(syn) == 0)
+		return NULL;
+	json_array_foreach(syn, i, v) {
+		if (!json_is_string(v))
+			return NULL;
+		len += json_string_length(v) + 2;
+	}
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	json_array_foreach(syn, i, v) {
+		if (i)
+			strcat(out, ", ");
+		strcat(out, json_string_value(v));
+	}
+	return out;
+}
+
+static int cmp_wnid_idx(const void *a, const void *b, void *arg)
+{
+	const struct cls *cls = arg;
+
+	return strcmp(cls[*(const uint32_t *)a].wnid, cls[*(const uint32_t *)b].wnid);
+}
+
+static int check_duplicates(struct plan *p, const char *path, struct imlfs_error *err)
+{
+	uint32_t *idx = malloc(sizeof *idx * p->nclasses);
+	int rc = 0;
+
+	if (!idx)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory checking classes");
+	for (uint32_t c = 0; c < p->nclasses; c++)
+		idx[c] = c;
+	qsort_r(idx, p->nclasses, sizeof *idx, cmp_wnid_idx, p->cls);
+	for (uint32_t c = 1; c < p->nclasses && !rc; c++)
+		if (!strcmp(p->cls[idx[c - 1]].wnid, p->cls[idx[c]].wnid))
+			rc = imlfs_fail(err, IMLFS_E_CLASSES,
+					"%s: entries %" PRIu32 " and %" PRIu32 " both have wnid %s; "
+					"give a class file with distinct wnids", path,
+					idx[c - 1] < idx[c] ? idx[c - 1] : idx[c],
+					idx[c - 1] < idx[c] ? idx[c] : idx[c - 1], p->cls[idx[c]].wnid);
+	free(idx);
+	return rc;
+}
+
+static int take_class(struct plan *p, const char *path, json_t *e, uint32_t c,
+		      struct imlfs_error *err)
+{
+	json_t *wnid = json_object_get(e, "wnid"), *cid = json_object_get(e, "cid");
+
+	if (!json_is_object(e))
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " is not an object; "
+				  "expected {\"cid\", \"wnid\", \"synset\"}", path, c);
+	if (!json_is_string(wnid) || !is_wnid(json_string_value(wnid)))
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 ": \"wnid\" is missing "
+				  "or not like n01440764", path, c);
+	if (cid && (!json_is_integer(cid) || json_integer_value(cid) != (json_int_t)c))
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 ": \"cid\" is not %"
+				  PRIu32 "; classes must be listed in cid order", path, c, c);
+	p->cls[c].wnid = strdup(json_string_value(wnid));
+	p->cls[c].name = join_synset(json_object_get(e, "synset"));
+	if (!p->cls[c].wnid)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory reading %s", path);
+	if (!p->cls[c].name)
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " (%s): \"synset\" must "
+				  "be a non-empty array of names", path, c, p->cls[c].wnid);
+	return 0;
+}
+
+static int load_classes(struct plan *p, const char *path, struct imlfs_error *err)
+{
+	json_error_t je;
+	json_t *root;
+	size_t avail;
+	int rc = 0;
+
+	if (access(path, R_OK) < 0)
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the class file: %s",
+				  path, strerror(errno));
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s:%d:%d: %s; expected ImageNetV2's "
+				  "class_info.json", path, je.line, je.column, je.text);
+	avail = json_is_array(root) ? json_array_size(root) : 0;
+	if (!avail)
+		rc = imlfs_fail(err, IMLFS_E_CLASSES, "%s: expected a non-empty JSON array of "
+				"{\"cid\", \"wnid\", \"synset\"} (ImageNetV2's class_info.json)", path);
+	else if (p->o.classes_set && p->o.classes > avail)
+		rc = imlfs_fail(err, IMLFS_E_USAGE, "%s has only %zu classes; give --classes %zu "
+				"or fewer", path, avail, avail);
+	else if (!p->o.classes_set && avail > MAX_CLASSES)
+		rc = imlfs_fail(err, IMLFS_E_CLASSES, "%s has %zu classes, more than %u; "
+				"use --classes to take the first ones", path, avail, MAX_CLASSES);
+	if (!rc) {
+		p->nclasses = p->o.classes_set ? p->o.classes : (uint32_t)avail;
+		p->cls = calloc(p->nclasses, sizeof *p->cls);
+		if (!p->cls)
+			rc = imlfs_fail(err, IMLFS_E_NOMEM, "out of memory reading %s", path);
+	}
+	for (uint32_t c = 0; !rc && c < p->nclasses; c++)
+		rc = take_class(p, path, json_array_get(root, c), c, err);
+	json_decref(root);
+	return rc ? rc : check_duplicates(p, path, err);
+}
+
+/* ---- the plan: labels, annotated images, problematic, ImageNet-M ------ */
+
+/* What the experts said about one annotated image. */
+enum { K_CORRECT, K_WRONG, K_UNCLEAR, NKINDS };
+static const char *const kind_name[NKINDS] = { "correct", "wrong", "unclear" };
+
+struct annot {
+	uint32_t cls[NKINDS][16];
+	int n[NKINDS];
+	int order[NKINDS];   /* key order in the JSON object, like Python dicts */
+};
+
+static int annot_has(const struct annot *a, uint32_t c)
+{
+	for (int k = 0; k < NKINDS; k++)
+		for (int i = 0; i < a->n[k]; i++)
+			if (a->cls[k][i] == c)
+				return 1;
+	return 0;
+}
+
+/* Add a class not yet used: near the label (similar classes are confused
+ * most, like dog breeds) or anywhere.  Gives up quietly with few classes. */
+static void annot_add(struct annot *a, int kind, struct mk_rng *r, uint32_t nclasses,
+		      uint32_t label, int near)
+{
+	for (int tries = 0; tries < 20 && a->n[kind] < 16; tries++) {
+		int64_t n = nclasses, off = mk_range(r, -8, 8);
+		uint32_t c = near ? (uint32_t)((((int64_t)label + off) % n + n) % n)
+				  : mk_below(r, nclasses);
+
+		if (!annot_has(a, c)) {
+			a->cls[kind][a->n[kind]++] = c;
+			return;
+		}
+	}
+}
+
+/* The annotation of image i; a pure function of (seed, i).  The first draw
+ * decides whether the original label is not correct ("bad"). */
+static int make_annot(const struct plan *p, uint32_t i, uint32_t label, struct annot *a)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_ANNOT, i);
+	int bad = p->nclasses > 1 && mk_chance(&r, 30), extra;
+
+	memset(a, 0, sizeof *a);
+	if (!bad) {
+		a->cls[K_CORRECT][a->n[K_CORRECT]++] = label;
+		extra = mk_chance(&r, 130) ? mk_range(&r, 1, 3) : 0;
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_CORRECT, &r, p->nclasses, label, mk_chance(&r, 700));
+	} else {
+		int kind = mk_chance(&r, 700) ? K_WRONG : K_UNCLEAR;
+
+		a->cls[kind][a->n[kind]++] = label;
+		if (mk_chance(&r, 750))
+			annot_add(a, K_CORRECT, &r, p->nclasses, label, 1);
+	}
+	if (mk_chance(&r, 100)) {
+		extra = mk_range(&r, 1, 2);
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_UNCLEAR, &r, p->nclasses, label, 1);
+	}
+	if (mk_chance(&r, 700)) {
+		extra = mk_chance(&r, 200) ? mk_range(&r, 5, 12) : mk_range(&r, 1, 4);
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_WRONG, &r, p->nclasses, label, mk_chance(&r, 400));
+	}
+	for (int k = 0; k < NKINDS; k++)
+		a->order[k] = k;
+	for (int k = NKINDS - 1; k > 0; k--) {
+		int j = (int)mk_below(&r, (uint32_t)k + 1), t = a->order[k];
+
+		a->order[k] = a->order[j];
+		a->order[j] = t;
+	}
+	return bad;
+}
+
+/* Fisher-Yates over the first `take` of v[0..n). */
+static void shuffle_prefix(uint32_t *v, uint32_t n, uint32_t take, struct mk_rng *r)
+{
+	for (uint32_t k = 0; k < take && k + 1 < n; k++) {
+		uint32_t j = k + mk_below(r, n - k), t = v[k];
+
+		v[k] = v[j];
+		v[j] = t;
+	}
+}
+
+static void plan_labels(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_LABELS, 0);
+
+	for (uint32_t i = 0; i < p->n; i++)
+		p->label[i] = i / p->o.per_class;
+	shuffle_prefix(p->label, p->n, p->n, &r);
+}
+
+/* Pick annotated-per-class images of every class. */
+static int plan_annotated(struct plan *p)
+{
+	uint32_t *byclass = malloc(sizeof *byclass * p->n), *fill = calloc(p->nclasses, sizeof *fill);
+
+	if (!byclass || !fill) {
+		free(byclass);
+		free(fill);
+		return -1;
+	}
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t c = p->label[i];
+
+		byclass[c * p->o.per_class + fill[c]++] = i;
+	}
+	for (uint32_t c = 0; c < p->nclasses; c++) {
+		struct mk_rng r = mk_rng_for(p->o.seed, S_PICK, c);
+		uint32_t *v = byclass + (size_t)c * p->o.per_class;
+
+		shuffle_prefix(v, p->o.per_class, p->o.annotated, &r);
+		for (uint32_t k = 0; k < p->o.annotated; k++)
+			p->flags[v[k]] |= F_ANNOT;
+	}
+	free(byclass);
+	free(fill);
+	return 0;
+}
+
+/* About 5% of annotated images are problematic: all whose original label is
+ * not correct (~3%), and ~2% more; plus a few images outside initial_annots. */
+static void plan_problematic(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_OUTSIDE, 0);
+	uint32_t want, tries;
+	struct annot a;
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		struct mk_rng pr = mk_rng_for(p->o.seed, S_PROB, i);
+
+		if (!(p->flags[i] & F_ANNOT))
+			continue;
+		p->nannot++;
+		if (make_annot(p, i, p->label[i], &a))
+			p->flags[i] |= F_BAD | F_PROB;
+		else if (mk_chance(&pr, 21))
+			p->flags[i] |= F_PROB;
+		p->nprob += !!(p->flags[i] & F_PROB);
+	}
+	want = p->nannot && p->nannot < p->n ? 1 + p->nannot / 200 : 0;
+	for (tries = 0; p->nprob_outside < want && tries < want * 50; tries++) {
+		uint32_t i = mk_below(&r, p->n);
+
+		if (!(p->flags[i] & (F_ANNOT | F_PROB))) {
+			p->flags[i] |= F_PROB;
+			p->nprob_outside++;
+		}
+	}
+	p->nprob += p->nprob_outside;
+}
+
+/* ImageNet-M: 68 annotated, non-problematic images on the full set. */
+static int plan_imagenet_m(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_IMNETM, 0);
+	uint32_t *cand = malloc(sizeof *cand * (p->nannot + 1)), ncand = 0, want;
+
+	if (!cand)
+		return -1;
+	for (uint32_t i = 0; i < p->n; i++)
+		if ((p->flags[i] & (F_ANNOT | F_PROB)) == F_ANNOT)
+			cand[ncand++] = i;
+	want = p->nannot >= 20000 ? 68 : p->nannot / 8 < 3 ? 3 : p->nannot / 8;
+	want = want > 68 ? 68 : want;
+	want = want > ncand ? ncand : want;
+	shuffle_prefix(cand, ncand, want, &r);
+	for (uint32_t k = 0; k < want; k++)
+		p->flags[cand[k]] |= F_IMNETM;
+	p->nimnetm = want;
+	free(cand);
+	return 0;
+}
+
+static int make_plan(struct plan *p, struct imlfs_error *err)
+{
+	p->n = p->nclasses * p->o.per_class;
+	p->label = malloc(sizeof *p->label * p->n);
+	p->flags = calloc(p->n, 1);
+	if (!p->label || !p->flags)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory planning %" PRIu32 " images", p->n);
+	plan_labels(p);
+	if (plan_annotated(p) < 0)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory choosing annotated images");
+	plan_problematic(p);
+	if (plan_imagenet_m(p) < 0)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory choosing ImageNet-M");
+	p->nother = p->nannot ? (p->nannot / 20 < 2 ? 2 : p->nannot / 20) : 0;
+	return 0;
+}
+
+/* ---- output files ---------------------------------------------------- */
+
+/* Temporary files to remove when interrupted (SIGINT, SIGTERM, SIGHUP). */
+static const char *volatile cleanup[4];
+static volatile sig_atomic_t ncleanup;
+
+static void on_signal(int sig)
+{
+	for (sig_atomic_t k = 0; k < ncleanup; k++)
+		unlink(cleanup[k]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+}
+
+static int open_part(const struct plan *p, const char *name, struct pending *pd,
+		     struct imlfs_error *err)
+{
+	int fd;
+
+	snprintf(pd->final, sizeof pd->final, "%s/%s", p->o.outdir, name);
+	snprintf(pd->tmp, sizeof pd->tmp, "%s/.%s.part", p->o.outdir, name);
+	if (ncleanup < 4) {
+		cleanup[ncleanup] = pd->tmp;
+		ncleanup = ncleanup + 1;
+	}
+	fd = open(pd->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot create: %s; check that %s "
+				  "is a writable directory", pd->tmp, strerror(errno), p->o.outdir);
+	return fd;
+}
+
+static FILE *open_part_file(const struct plan *p, const char *name, struct pending *pd,
+			    struct imlfs_error *err)
+{
+	int fd = open_part(p, name, pd, err);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		imlfs_fail(err, IMLFS_E_NOMEM, "%s: %s", pd->tmp, strerror(errno));
+		close(fd);
+		unlink(pd->tmp);
+	}
+	return f;
+}
+
+/* Flush, sync and close; on any failure remove the temporary file. */
+static int close_part_file(FILE *f, const struct pending *pd, struct imlfs_error *err)
+{
+	int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0;
+	int e = errno;
+
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(pd->tmp);
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: write failed: %s; check free space",
+				  pd->tmp, strerror(e));
+	}
+	return 0;
+}
+
+static int write_mapping(const struct plan *p, struct pending *pd, struct imlfs_error *err)
+{
+	FILE *f = open_part_file(p, MAPPING_NAME, pd, err);
+
+	if (!f)
+		return -1;
+	for (uint32_t c = 0; c < p->nclasses; c++)
+		fprintf(f, "%s %s\n", p->cls[c].wnid, p->cls[c].name);
+	return close_part_file(f, pd, err);
+}
+
+static int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *err)
+{
+	FILE *f = open_part_file(p, LABELS_NAME, pd, err);
+
+	if (!f)
+		return -1;
+	for (uint32_t i = 0; i < p->n; i++)
+		fprintf(f, "%s\n", p->cls[p->label[i]].wnid);
+	return close_part_file(f, pd, err);
+}
+
+/* ---- the annotation JSON (streamed) ---------------------------------- */
+
+static void jstr(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (c < 0x20)
+				fprintf(f, "\\u%04x", c);
+			else
+				putc(c, f);
+		}
+	}
+	putc('"', f);
+}
+
+static void jimage(FILE *f, uint32_t i)
+{
+	fprintf(f, "\"ILSVRC2012_val_%08" PRIu32 ".JPEG\"", i + 1);
+}
+
+/* ISO 8601 in UTC with microseconds, like Python's isoformat(). */
+static void jtime(FILE *f, int64_t usec)
+{
+	time_t tt = (time_t)(usec / 1000000);
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s.%06" PRId64 "+00:00\"", buf, usec % 1000000);
+}
+
+/* A moment of the review, between 2018-12-01 and 2019-05-10. */
+static int64_t review_time(struct mk_rng *r)
+{
+	return (1543622400 + (int64_t)mk_below(r, 160 * 86400)) * 1000000 + mk_below(r, 1000000);
+}
+
+static void write_annot(FILE *f, const struct plan *p, struct annot *a)
+{
+	int first = 1;
+
+	fputc('{', f);
+	for (int o = 0; o < NKINDS; o++) {
+		int k = a->order[o];
+
+		if (!a->n[k])
+			continue;
+		qsort_r(a->cls[k], (size_t)a->n[k], sizeof a->cls[k][0], cmp_wnid_idx, p->cls);
+		fprintf(f, "%s\"%s\": [", first ? "" : ", ", kind_name[k]);
+		for (int j = 0; j < a->n[k]; j++) {
+			fputs(j ? ", " : "", f);
+			jstr(f, p->cls[a->cls[k][j]].wnid);
+		}
+		fputc(']', f);
+		first = 0;
+	}
+	fputc('}', f);
+}
+
+/* An ImageNetV2 image's entry: readers must skip keys not ILSVRC2012_val_*. */
+static void write_other(FILE *f, const struct plan *p, uint32_t k)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_OTHER, k);
+	uint64_t h1 = mk_next(&r), h2 = mk_next(&r);
+	uint32_t label = mk_below(&r, p->nclasses);
+	struct annot a;
+
+	fprintf(f, "\"imagenetv2/%016" PRIx64 "%016" PRIx64 ".jpeg\": ", h1, h2);
+	make_annot(p, p->n + k, label, &a);
+	write_annot(f, p, &a);
+}
+
+static void write_initial_annots(FILE *f, const struct plan *p)
+{
+	uint32_t seen = 0, other = 0;
+	int first = 1;
+	struct annot a;
+
+	fputs("\"initial_annots\": {", f);
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (!(p->flags[i] & F_ANNOT))
+			continue;
+		/* Spread the ImageNetV2 keys among the others. */
+		while (other < p->nother && (uint64_t)(other + 1) * p->nannot / (p->nother + 1) <= seen) {
+			fputs(first ? "" : ", ", f);
+			write_other(f, p, other++);
+			first = 0;
+		}
+		fputs(first ? "" : ", ", f);
+		jimage(f, i);
+		fputs(": ", f);
+		make_annot(p, i, p->label[i], &a);
+		write_annot(f, p, &a);
+		first = 0;
+		seen++;
+	}
+	for (; other < p->nother; other++) {
+		fputs(first ? "" : ", ", f);
+		write_other(f, p, other);
+		first = 0;
+	}
+	fputc('}', f);
+}
+
+static const char *const reviewers[] = { "alice", "bob", "carol", "dave", "erin" };
+
+static void write_problem(FILE *f, const struct plan *p, uint32_t i)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_PROB, i);
+	int64_t marked = review_time(&r);
+	/* Reviewed at once (same session) or weeks later. */
+	int64_t reviewed = marked + (mk_chance(&r, 500) ? (int64_t)mk_below(&r, 5000000)
+			   : (int64_t)mk_below(&r, 40 * 86400) * 1000000 + mk_below(&r, 1000000));
+	const char *rev = reviewers[mk_below(&r, 5)], *user = reviewers[mk_below(&r, 5)];
+	int bad = p->flags[i] & F_BAD;
+
+	jimage(f, i);
+	fputs(": {\"reason\": ", f);
+	jstr(f, bad ? "wnid is marked wrong" : "marked as problematic in the review server");
+	fputs(", \"reviewer\": ", f);
+	jstr(f, rev);
+	/* The real file spells this key two ways; readers should not care. */
+	fputs(bad && mk_chance(&r, 300) ? ", \"server_user_name\": " : ", \"server_username\": ", f);
+	jstr(f, user);
+	fputs(", \"time_marked\": ", f);
+	jtime(f, marked);
+	fputs(", \"time_reviewed\": ", f);
+	jtime(f, reviewed);
+	fputc('}', f);
+}
+
+static void write_problematic(FILE *f, const struct plan *p)
+{
+	int first = 1;
+
+	fputs("\"problematic_images\": {", f);
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (!(p->flags[i] & F_PROB))
+			continue;
+		fputs(first ? "" : ", ", f);
+		write_problem(f, p, i);
+		first = 0;
+	}
+	fputc('}', f);
+}
+
+static void write_imagenet_m(FILE *f, const struct plan *p)
+{
+	int first = 1;
+
+	fputs("\"imagenet_m\": [", f);
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (!(p->flags[i] & F_IMNETM))
+			continue;
+		fputs(first ? "" : ", ", f);
+		jimage(f, i);
+		first = 0;
+	}
+	fputc(']', f);
+}
+
+/* Strings that exercise a JSON reader's escapes and UTF-8 handling. */
+static const char *const comments[] = {
+	"", "looks like a \"tench\" to me", "see C:\\imgs\\val", "two\nlines", "tab\there",
+	"caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x90\x9f", "ctrl \x01\x1f end", "slash / and \\/",
+	"initial_annots", "{\"imagenet_m\": []}",
+};
+static const char *const decisions[] = { "correct", "wrong", "unclear", "skip" };
+
+static void pad_review_entry(FILE *f, const struct plan *p, struct mk_rng *r)
+{
+	uint32_t i = mk_below(r, p->n);
+
+	fputs("{\"image\": ", f);
+	jimage(f, i);
+	fputs(", \"wnid\": ", f);
+	jstr(f, p->cls[mk_below(r, p->nclasses)].wnid);
+	fputs(", \"user\": ", f);
+	jstr(f, reviewers[mk_below(r, 5)]);
+	fputs(", \"decision\": ", f);
+	jstr(f, decisions[mk_below(r, 4)]);
+	fputs(", \"time\": ", f);
+	jtime(f, review_time(r));
+	if (mk_chance(r, 150)) {
+		fputs(", \"comment\": ", f);
+		jstr(f, comments[mk_below(r, sizeof comments / sizeof comments[0])]);
+	}
+	fprintf(f, ", \"seconds\": %" PRIu32 ".%03" PRIu32 ", \"flagged\": %s, \"extra\": null}",
+		mk_below(r, 60), mk_below(r, 1000), mk_chance(r, 100) ? "true" : "false");
+}
+
+/* Padding before the used keys: a decoy object holding keys named like the
+ * used ones (a reader must only take top-level keys), then a review log. */
+static void pad_before(FILE *f, const struct plan *p, off_t target)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_PAD, 0);
+	int first = 1;
+
+	fputs("\"meta\": {\"version\": \"3.0.0\", \"initial_annots\": {\"decoy\": true}, "
+	      "\"problematic_images\": [], \"imagenet_m\": [\"ILSVRC2012_val_00000001.JPEG\"], "
+	      "\"counts\": [1, -2, 3.5e-3, 1E+2, 0.0]}, \"review_log\": [", f);
+	do {
+		fputs(first ? "" : ", ", f);
+		pad_review_entry(f, p, &r);
+		first = 0;
+	} while (ftello(f) < target);
+	fputs("], ", f);
+}
+
+static void pad_predictions(FILE *f, const struct plan *p, struct mk_rng *r, uint32_t i)
+{
+	jimage(f, i);
+	fputs(": [", f);
+	for (int k = 0; k < 5; k++)
+		fprintf(f, "%s[\"%s\", %s%" PRIu32 "e-%d]", k ? ", " : "",
+			p->cls[mk_below(r, p->nclasses)].wnid, mk_chance(r, 50) ? "-" : "",
+			mk_range(r, 1, 99999), mk_range(r, 1, 9));
+	fputc(']', f);
+}
+
+/* Padding after the used keys: per-model predictions, until the target. */
+static void pad_after(FILE *f, const struct plan *p, off_t target)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_PAD, 1);
+	uint32_t model = 0, i = 0;
+
+	fputs(", \"model_predictions\": {", f);
+	do {
+		fprintf(f, "%s\"model-%02" PRIu32 "\": {", model ? ", " : "", model);
+		for (i = 0; i < p->n; i++) {
+			fputs(i ? ", " : "", f);
+			pad_predictions(f, p, &r, i);
+			if (ftello(f) >= target)
+				break;
+		}
+		fputc('}', f);
+		model++;
+	} while (ftello(f) < target);
+	fputs("}, \"notes\": ", f);
+	jstr(f, comments[5]);
+}
+
+static int write_json(const struct plan *p, struct pending *pd, off_t *size,
+		      struct imlfs_error *err)
+{
+	FILE *f = open_part_file(p, JSON_NAME, pd, err);
+	off_t target = (off_t)p->o.pad_mb * 1000000;
+
+	if (!f)
+		return -1;
+	fputc('{', f);
+	if (target)
+		pad_before(f, p, target / 2);
+	write_initial_annots(f, p);
+	fputs(", ", f);
+	write_problematic(f, p);
+	fputs(", ", f);
+	write_imagenet_m(f, p);
+	if (target)
+		pad_after(f, p, target - 1);
+	fputc('}', f);
+	*size = ftello(f);
+	return close_part_file(f, pd, err);
+}
+
+/* ---- the tarball: encoded in worker threads, written in order --------- */
+
+static void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_IMAGE, i);
+	uint32_t u = mk_below(&r, 1000);
+	int lng, shrt, portrait = mk_chance(&r, 300);
+
+	memset(s, 0, sizeof *s);
+	if (p->o.tiny) {
+		s->width = mk_range(&r, 16, 64);
+		s->height = mk_range(&r, 16, 64);
+	} else if (u < 850) {
+		s->width = u < 680 ? 500 : 375;
+		s->height = u < 680 ? 375 : 500;
+	} else {
+		lng = u < 950 ? mk_range(&r, 200, 500) : mk_range(&r, 501, 1000);
+		shrt = lng * mk_range(&r, 55, 100) / 100;
+		s->width = portrait ? shrt : lng;
+		s->height = portrait ? lng : shrt;
+	}
+	/* A few of each kind, and at least one when there are 3 images. */
+	s->gray = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3);
+	s->progressive = mk_chance(&r, 20) || (p->n >= 3 && i == 2 * p->n / 3);
+	s->quality = mk_chance(&r, 600) ? 90 : mk_range(&r, 85, 95);
+	s->full_chroma = !s->gray && mk_chance(&r, 100);
+	if (p->o.tiny)
+		s->detail = mk_range(&r, 0, 15);
+	else if (u = mk_below(&r, 100), u < 85)
+		s->detail = mk_range(&r, 80, 150);
+	else
+		s->detail = u < 95 ? mk_range(&r, 40, 80) : mk_range(&r, 150, 220);
+	s->hue = (int)(p->label[i] * 137u % 360u);
+	s->seed = mk_next(&r);
+}
+
+struct slot {
+	unsigned char *jpeg;
+	unsigned long len;
+	int ready;
+};
+
+struct pool {
+	const struct plan *plan;
+	pthread_mutex_t mu;
+	pthread_cond_t ready, space;
+	uint32_t next, consumed;
+	int stop;
+	char err[320];
+	struct slot slot[WINDOW];
+};
+
+/* Claim the next image unless it would run more than WINDOW ahead. */
+static int claim(struct pool *pl, uint32_t *i)
+{
+	int ok;
+
+	pthread_mutex_lock(&pl->mu);
+	while (!pl->stop && pl->next < pl->plan->n && pl->next - pl->consumed >= WINDOW)
+		pthread_cond_wait(&pl->space, &pl->mu);
+	ok = !pl->stop && pl->next < pl->plan->n;
+	if (ok)
+		*i = pl->next++;
+	pthread_mutex_unlock(&pl->mu);
+	return ok;
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	struct mkjpeg enc;
+	struct mkjpeg_spec spec;
+	uint32_t i;
+	int fail = 0;
+
+	mkjpeg_init(&enc);
+	while (!fail && claim(pl, &i)) {
+		unsigned char *jpeg;
+		unsigned long len;
+
+		image_spec(pl->plan, i, &spec);
+		fail = mkjpeg_encode(&enc, &spec, &jpeg, &len) < 0;
+		pthread_mutex_lock(&pl->mu);
+		if (fail) {
+			snprintf(pl->err, sizeof pl->err, "image %" PRIu32 ": %s", i + 1, enc.err);
+			pl->stop = 1;
+		} else {
+			pl->slot[i % WINDOW] = (struct slot){ jpeg, len, 1 };
+		}
+		pthread_cond_broadcast(&pl->ready);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	mkjpeg_free(&enc);
+	return NULL;
+}
+
+/* Wait for image i; returns 0 with the slot's contents, or -1 when stopped. */
+static int take(struct pool *pl, uint32_t i, struct slot *out)
+{
+	struct slot *s = &pl->slot[i % WINDOW];
+	int rc = 0;
+
+	pthread_mutex_lock(&pl->mu);
+	while (!s->ready && !pl->stop)
+		pthread_cond_wait(&pl->ready, &pl->mu);
+	if (s->ready) {
+		*out = *s;
+		s->ready = 0;
+		pl->consumed++;
+		pthread_cond_broadcast(&pl->space);
+	} else {
+		rc = -1;
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return rc;
+}
+
+struct tarstats {
+	uint64_t jpeg_bytes;
+	off_t size;
+	uint32_t gray, progressive;
+	double seconds;
+};
+
+static int tar_member(struct archive *a, struct archive_entry *e, uint32_t i,
+		      const struct slot *s)
+{
+	char name[64];
+
+	snprintf(name, sizeof name, "ILSVRC2012_val_%08" PRIu32 ".JPEG", i + 1);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)s->len);
+	archive_entry_set_mtime(e, TAR_MTIME + (time_t)(i / 7), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		return -1;
+	if (archive_write_data(a, s->jpeg, s->len) != (la_ssize_t)s->len)
+		return -1;
+	return 0;
+}
+
+/* The writer side: take images in order and append them to the tar. */
+static int tar_members(struct pool *pl, struct archive *a, struct tarstats *ts,
+		       const char *tmp, struct imlfs_error *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	struct mkjpeg_spec spec;
+	struct slot s;
+	int rc = 0;
+
+	if (!e)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory for tar entries");
+	for (uint32_t i = 0; i < pl->plan->n && !rc; i++) {
+		if (take(pl, i, &s) < 0) {
+			rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: %s", tmp, pl->err);
+			break;
+		}
+		if (tar_member(a, e, i, &s) < 0)
+			rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: member %" PRIu32 ": %s; "
+					"check free space", tmp, i + 1, archive_error_string(a));
+		image_spec(pl->plan, i, &spec);
+		ts->jpeg_bytes += s.len;
+		ts->gray += spec.gray;
+		ts->progressive += spec.progressive;
+		mkjpeg_release(s.jpeg);
+	}
+	archive_entry_free(e);
+	return rc;
+}
+
+static void pool_stop(struct pool *pl, pthread_t *th, int nth)
+{
+	pthread_mutex_lock(&pl->mu);
+	pl->stop = 1;
+	pthread_cond_broadcast(&pl->space);
+	pthread_cond_broadcast(&pl->ready);
+	pthread_mutex_unlock(&pl->mu);
+	for (int t = 0; t < nth; t++)
+		pthread_join(th[t], NULL);
+	for (int k = 0; k < WINDOW; k++)
+		if (pl->slot[k].ready)
+			mkjpeg_release(pl->slot[k].jpeg);
+}
+
+static int encode_into(const struct plan *p, struct archive *a, struct tarstats *ts,
+		       const char *tmp, struct imlfs_error *err)
+{
+	struct pool pl;
+	pthread_t th[NWORKERS];
+	int nth = 0, rc;
+
+	memset(&pl, 0, sizeof pl);
+	pl.plan = p;
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.ready, NULL);
+	pthread_cond_init(&pl.space, NULL);
+	for (; nth < NWORKERS; nth++)
+		if (pthread_create(&th[nth], NULL, worker, &pl) != 0)
+			break;
+	if (!nth)
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "cannot start an encoder thread");
+	else
+		rc = tar_members(&pl, a, ts, tmp, err);
+	pool_stop(&pl, th, nth);
+	pthread_cond_destroy(&pl.space);
+	pthread_cond_destroy(&pl.ready);
+	pthread_mutex_destroy(&pl.mu);
+	return rc;
+}
+
+static int write_tar(const struct plan *p, struct pending *pd, struct tarstats *ts,
+		     struct imlfs_error *err)
+{
+	int fd = open_part(p, TAR_NAME, pd, err), rc;
+	struct archive *a;
+	double t0 = now();
+
+	if (fd < 0)
+		return -1;
+	a = archive_write_new();
+	if (!a || archive_write_set_format_ustar(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot start the tar: %s", pd->tmp,
+				a ? archive_error_string(a) : "out of memory");
+	else
+		rc = encode_into(p, a, ts, pd->tmp, err);
+	if (a && archive_write_close(a) != ARCHIVE_OK && !rc)
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: finishing the tar: %s; check free "
+				"space", pd->tmp, archive_error_string(a));
+	if (a)
+		archive_write_free(a);
+	ts->size = lseek(fd, 0, SEEK_CUR);
+	if (!rc && fsync(fd) < 0)
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: %s", pd->tmp, strerror(errno));
+	if (close(fd) < 0 && !rc)
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: %s", pd->tmp, strerror(errno));
+	if (rc)
+		unlink(pd->tmp);
+	ts->seconds = now() - t0;
+	return rc;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static int make_dirs(const char *dir, struct imlfs_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof path)
+		return imlfs_fail(err, IMLFS_E_USAGE, "OUTDIR '%s' is empty or too long", dir);
+	memcpy(path, dir, len + 1);
+	for (char *s = path + 1; ; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot create the directory: %s",
+					  path, strerror(errno));
+		*s = c;
+		if (!c)
+			break;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return imlfs_fail(err, IMLFS_E_USAGE, "%s: not a directory; give a directory "
+				  "as OUTDIR", dir);
+	return 0;
+}
+
+static int rename_all(struct pending *pd, int n, struct imlfs_error *err)
+{
+	for (int k = 0; k < n; k++)
+		if (rename(pd[k].tmp, pd[k].final) < 0)
+			return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot rename to %s: %s",
+					  pd[k].tmp, pd[k].final, strerror(errno));
+	return 0;
+}
+
+static void summary(const struct plan *p, const struct tarstats *ts, off_t json_size,
+		    double total)
+{
+	double mb = ts->size / 1e6;
+
+	printf(PROG ": wrote %s in %.1f s (seed %" PRIu64 ")\n", p->o.outdir, total, p->o.seed);
+	printf("  %-28s %" PRIu32 " images, %.1f MB, average JPEG %.1f KB "
+	       "(%" PRIu32 " gray, %" PRIu32 " progressive), %.1f s, %.1f MB/s\n",
+	       TAR_NAME, p->n, mb, p->n ? ts->jpeg_bytes / 1e3 / p->n : 0.0, ts->gray,
+	       ts->progressive, ts->seconds, ts->seconds > 0 ? mb / ts->seconds : 0.0);
+	printf("  %-28s %" PRIu32 " annotated (+%" PRIu32 " ImageNetV2 keys), %" PRIu32
+	       " problematic (%" PRIu32 " not annotated), %" PRIu32 " imagenet_m, %.1f MB\n",
+	       JSON_NAME, p->nannot, p->nother, p->nprob, p->nprob_outside, p->nimnetm,
+	       json_size / 1e6);
+	printf("  %-28s %" PRIu32 " labels\n", LABELS_NAME, p->n);
+	printf("  %-28s %" PRIu32 " classes%s\n", MAPPING_NAME, p->nclasses,
+	       p->o.class_file ? " (from the class file)" : "");
+}
+
+static int run(struct plan *p, struct imlfs_error *err)
+{
+	struct pending pd[4];
+	struct tarstats ts = { 0 };
+	off_t json_size = 0;
+	double t0 = now();
+	int done = 0, rc;
+
+	if (p->o.class_file ? load_classes(p, p->o.class_file, err) : make_classes(p, err))
+		return -1;
+	if ((uint64_t)p->nclasses * p->o.per_class > MAX_IMAGES)
+		return imlfs_fail(err, IMLFS_E_USAGE, "%" PRIu32 " classes x %" PRIu32 " per class "
+				  "is more than %u images; give fewer", p->nclasses,
+				  p->o.per_class, MAX_IMAGES);
+	if (make_plan(p, err) || make_dirs(p->o.outdir, err))
+		return -1;
+	catch_signals();
+	rc = write_mapping(p, &pd[done], err);
+	if (!rc && ++done)
+		rc = write_labels(p, &pd[done], err);
+	if (!rc && ++done)
+		rc = write_json(p, &pd[done], &json_size, err);
+	if (!rc && ++done)
+		rc = write_tar(p, &pd[done], &ts, err);
+	/* The tar is renamed last: its presence means the set is complete. */
+	if (!rc && ++done && !rename_all(pd, done, err)) {
+		ncleanup = 0;
+		summary(p, &ts, json_size, now() - t0);
+		return 0;
+	}
+	ncleanup = 0;
+	for (int k = 0; k < done; k++)
+		unlink(pd[k].tmp);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct plan p = { 0 };
+	struct imlfs_error err = { 0 };
+	int rc = parse_args(argc, argv, &p.o);
+
+	if (rc >= 0)
+		return rc;
+	if (p.o.classes_set || !p.o.class_file)
+		p.nclasses = p.o.classes;
+	rc = run(&p, &err);
+	free_classes(&p);
+	free(p.label);
+	free(p.flags);
+	if (rc) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return err.code ? err.code : IMLFS_E_INTERNAL;
+	}
+	return 0;
+}
