@@ -265,10 +265,11 @@ int mkjpeg_init(struct mkjpeg *enc)
 	return 0;
 }
 
-/* A fresh TurboJPEG handle for every image: with libjpeg-turbo 2.1 a handle
- * that encoded a gray or progressive image leaks settings into the next
- * encode, so reusing one made the output depend on which thread encoded
- * what before.  Creating one costs far less than the encode itself. */
+/* A fresh TurboJPEG handle for every image: with libjpeg-turbo 2.1.5 a
+ * reused handle (in a mix of gray, progressive, 4:2:0 and 4:4:4 encodes)
+ * made an image's bytes depend on what that handle had encoded before, so
+ * the output depended on which thread got which image.  A handle costs far
+ * less than the encode itself. */
 static int compress(struct mkjpeg *enc, const struct mkjpeg_spec *spec, const struct canvas *cv,
 		    unsigned char **jpeg, unsigned long *len)
 {
