@@ -73,39 +73,45 @@ static uint32_t new_dir(struct imlfs_catalog *c, uint32_t parent, const char *na
 	return (uint32_t)c->ndirs++;
 }
 
-static void add_kid(struct imlfs_catalog *c, struct kids *k, const char *name,
-		    enum imlfs_node_kind kind, uint64_t ino, int64_t index)
+/* name: an offset in c->strings (offsets, since adding a string may move
+ * the pool). */
+static void add_kid_at(struct imlfs_catalog *c, struct kids *k, uint32_t name,
+		       enum imlfs_node_kind kind, uint64_t ino, int64_t index)
 {
 	if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
 		c->failed = 1;
 		return;
 	}
-	k->v[k->n++] = (struct child){ .name = add_string(c, name),
+	k->v[k->n++] = (struct child){ .name = name,
 				       .node = { .ino = ino, .kind = kind, .index = index } };
+}
+
+static void add_kid(struct imlfs_catalog *c, struct kids *k, const char *name,
+		    enum imlfs_node_kind kind, uint64_t ino, int64_t index)
+{
+	add_kid_at(c, k, add_string(c, name), kind, ino, index);
 }
 
 static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
 {
 	if (c->failed)
 		return;
-	add_kid(c, k, c->strings.p + c->dirs[d].name, IMLFS_NODE_DIR, IMLFS_INO_ROOT + d, d);
+	add_kid_at(c, k, c->dirs[d].name, IMLFS_NODE_DIR, IMLFS_INO_ROOT + d, d);
 }
 
-static const struct imlfs_catalog *sort_cat;   /* qsort has no context argument */
-
-static int child_cmp(const void *a, const void *b)
+static int child_cmp(const void *a, const void *b, void *pool)
 {
 	const struct child *x = a, *y = b;
 
-	return strcmp(sort_cat->strings.p + x->name, sort_cat->strings.p + y->name);
+	return strcmp((const char *)pool + x->name, (const char *)pool + y->name);
 }
 
 /* Close a plain directory: its children, sorted, become one block. */
 static void end_plain(struct imlfs_catalog *c, uint32_t d, struct kids *k)
 {
 	if (!c->failed) {
-		sort_cat = c;
-		qsort(k->v, k->n, sizeof *k->v, child_cmp);
+		if (k->n)
+			qsort_r(k->v, k->n, sizeof *k->v, child_cmp, c->strings.p);
 		c->dirs[d].first = (uint32_t)c->nchildren;
 		c->dirs[d].n = (uint32_t)k->n;
 		for (size_t i = 0; i < k->n; i++) {
