@@ -37,12 +37,12 @@ meson_counts() {
 # Count a pytest run's results from its last line.
 pytest_counts() {
 	local line n
-	line=$(grep -E '^=+ .* in [0-9.]+s' "$1" | tail -1)
-	for kind in passed failed error skipped; do
-		n=$(echo "$line" | grep -oE "[0-9]+ $kind" | grep -oE '^[0-9]+' || true)
+	line=$(grep -E '[0-9]+ (passed|failed|errors?|skipped).* in [0-9.]+s' "$1" | tail -1)
+	for kind in passed failed 'errors?' skipped; do
+		n=$(echo "$line" | grep -oE "[0-9]+ $kind\\b" | grep -oE '^[0-9]+' || true)
 		case $kind in
 		passed) passed=$((passed + ${n:-0}));;
-		failed|error) failed=$((failed + ${n:-0}));;
+		failed|errors?) failed=$((failed + ${n:-0}));;
 		skipped) skipped=$((skipped + ${n:-0}));;
 		esac
 	done

@@ -64,12 +64,15 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 	char *text;
 
 	(void)fs;
-	if (!h->sub) {
-		imlfs_reply_slice(req, h->text, h->len, size, off);
-		return;
+	/* Read-only: reply from a copy of the snapshot.  The kernel consumes
+	 * the reply inside writev and may wake the reader, whose close() then
+	 * frees the snapshot in another thread's release, before writev has
+	 * returned here: nothing this thread still touches may be freed there. */
+	text = h->sub ? imlfs_sub_scores(h->sub, &len) : malloc(h->len ? h->len : 1);
+	if (text && !h->sub) {
+		memcpy(text, h->text, h->len);
+		len = h->len;
 	}
-	/* Read-write descriptor: the scores of what it has written so far. */
-	text = imlfs_sub_scores(h->sub, &len);
 	if (!text) {
 		fuse_reply_err(req, ENOMEM);
 		return;
