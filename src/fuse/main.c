@@ -129,16 +129,12 @@ static int add_mount_names(struct fuse_args *args, const char *tarball)
 	return r;
 }
 
-static int serve(struct fuse_args *args, struct fuse_cmdline_opts *copts, struct imlfs_fs *fs)
+static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 {
-	struct fuse_session *se;
 	struct fuse_loop_config lc = { .clone_fd = copts->clone_fd,
 				       .max_idle_threads = copts->max_idle_threads };
 	int r = IMLFS_E_MOUNT;
 
-	se = fuse_session_new(args, &imlfs_ops, sizeof imlfs_ops, fs);
-	if (!se)
-		return IMLFS_E_USAGE;   /* libfuse said which option it did not know */
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			fuse_daemonize(copts->foreground);
@@ -151,7 +147,6 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *copts, struct
 		}
 		fuse_remove_signal_handlers(se);
 	}
-	fuse_session_destroy(se);
 	return r;
 }
 
@@ -166,6 +161,7 @@ int main(int argc, char *argv[])
 	struct imlfs_load_info info;
 	struct imlfs_load_opts lopts = { .log = stderr };
 	struct imlfs_catalog *cat = NULL;
+	struct fuse_session *se = NULL;
 	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
 	struct stat st;
 	int r = IMLFS_E_USAGE;
@@ -201,6 +197,17 @@ int main(int argc, char *argv[])
 	if (check_mountpoint(copts.mountpoint, &err) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
+	if (add_mount_names(&args, in.tarball)) {
+		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
+		goto out_err;
+	}
+	/* The session parses libfuse's options: made before the (possibly
+	 * long) index so a mistyped -o fails at once.  fs is filled below. */
+	se = fuse_session_new(&args, &imlfs_ops, sizeof imlfs_ops, &fs);
+	if (!se) {
+		r = IMLFS_E_USAGE;   /* libfuse has said which option it did not know */
+		goto out;
+	}
 	lopts.cache_dir = o.cache_dir;
 	lopts.nocache = o.nocache;
 	if (imlfs_load(&model, &in, &lopts, &fs.tar_fd, &info, &err))
@@ -216,16 +223,14 @@ int main(int argc, char *argv[])
 	}
 	fs.cat = cat;
 	fs.model = &model;
-	if (add_mount_names(&args, in.tarball)) {
-		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
-		goto out_err;
-	}
-	r = serve(&args, &copts, &fs);
+	r = serve(se, &copts);
 	goto out;
 out_err:
 	fprintf(stderr, "imlfs: %s\n", err.msg);
 	r = err.code ? err.code : IMLFS_E_INTERNAL;
 out:
+	if (se)
+		fuse_session_destroy(se);
 	imlfs_subs_free(fs.subs);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

@@ -171,5 +171,10 @@ def test_usage(tmp_path):
     assert r.returncode == 0 and "--annotations" in r.stdout
     r = run([tool("imlfs"), "--version"], timeout=30)
     assert r.returncode == 0 and "imlfs" in r.stdout
-    r = run([tool("imlfs"), "-o", "no_such_option", "a.tar", str(tmp_path)], timeout=30)
-    assert r.returncode != 0
+
+
+def test_unknown_fuse_option(inputs, tmp_path):
+    """A mistyped -o is refused before the index is built, with no mount."""
+    r = imlfs(inputs / "ILSVRC2012_img_val.tar", tmp_path, "-o", "no_such_option")
+    assert r.returncode == E_USAGE
+    assert "no_such_option" in r.stderr
