@@ -580,7 +580,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
                                                        min(R["a_nrand"]), AM_LIMIT),
         "<= 2x extracted", M["i_med"] <= 2 * M["e_med"])
     row("  same, p99", ms(M["i_p99"]), ms(M["e_p99"]), ms(M["a_p99"]))
-    row("find MNT | wc -l (fresh mount)", "%s (%s entries)" % (s(M["i_find"]), counts["i_find"]),
+    row("find MNT \\| wc -l (fresh mount)", "%s (%s entries)" % (s(M["i_find"]), counts["i_find"]),
         "%s (%s, by-class + flat)" % (s(M["e_find"]), counts["e_find"]),
         "%s (%s)" % (s(M["a_find"]), counts["a_find"]))
     row("ls -l all/images (fresh mount)", "%s (%s lines, with sidecars)" % (
