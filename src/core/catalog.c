@@ -178,45 +178,49 @@ static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view 
 	}
 }
 
+/* The two passes of a counting sort of (class, member) pairs of split s
+ * under view v: without `out`, count each class's members into start[c+1];
+ * with it, place each member at out[start[c]++] (members stay ascending). */
+static void class_pairs(const struct imlfs_model *m, enum imlfs_split s, enum view v,
+			uint32_t *start, uint32_t *out)
+{
+	uint16_t one;
+	const uint16_t *cls;
+
+	for (uint32_t i = 0; i < m->nmembers; i++) {
+		if (!imlfs_in_split(m, i, s))
+			continue;
+		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++) {
+			if (out)
+				out[start[cls[j]]++] = i;
+			else
+				start[cls[j] + 1]++;
+		}
+	}
+}
+
 /* A plain directory `name` with one image directory per class (named by
  * wnid) that holds at least one image of split s under view v. */
 static uint32_t class_dirs(struct imlfs_catalog *c, uint32_t parent, const char *name,
 			   enum imlfs_split s, enum view v)
 {
 	const struct imlfs_model *m = c->m;
-	uint32_t d = new_dir(c, parent, name, false), *start, *members;
+	uint32_t d = new_dir(c, parent, name, false), *start, *members = NULL;
 	struct kids k = { 0 };
-	size_t total = 0;
-	uint16_t one;
-	const uint16_t *cls;
 
 	start = calloc((size_t)m->nclasses + 1, sizeof *start);
-	if (!start) {
-		c->failed = 1;
-		return d;
+	if (start) {
+		class_pairs(m, s, v, start, NULL);
+		for (uint32_t cl = 0; cl < m->nclasses; cl++)
+			start[cl + 1] += start[cl];
+		members = malloc(((size_t)start[m->nclasses] + 1) * sizeof *members);
 	}
-	/* Counting sort of (class, member) pairs: members stay ascending. */
-	for (uint32_t i = 0; i < m->nmembers; i++) {
-		if (!imlfs_in_split(m, i, s))
-			continue;
-		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++)
-			start[cls[j] + 1]++;
-	}
-	for (uint32_t cl = 0; cl < m->nclasses; cl++)
-		start[cl + 1] += start[cl];
-	total = start[m->nclasses];
-	members = malloc((total ? total : 1) * sizeof *members);
 	if (!members) {
 		free(start);
 		c->failed = 1;
 		return d;
 	}
-	for (uint32_t i = 0; i < m->nmembers; i++) {
-		if (!imlfs_in_split(m, i, s))
-			continue;
-		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++)
-			members[start[cls[j]]++] = i;
-	}
+	class_pairs(m, s, v, start, members);
 	/* start[cl] now marks the end of class cl's run. */
 	for (uint32_t cl = 0, from = 0; cl < m->nclasses && !c->failed; from = start[cl++]) {
 		if (start[cl] > from)
