@@ -31,6 +31,17 @@ int imlfs_read_file(const char *path, char **data, size_t *len);
 uint64_t imlfs_hash(const void *data, size_t len, uint64_t seed);
 #define IMLFS_HASH_SEED 0xcbf29ce484222325ULL
 
+/* Space, tab or CR: the blanks trimmed from text lines (CRLF files work). */
+static inline int imlfs_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The next line of text[*pos .. end) with its blanks trimmed: [*s, *e),
+ * empty for a blank line.  Advances *pos past the newline; returns 0 when
+ * there is no line left. */
+int imlfs_next_line(const char **pos, const char *end, const char **s, const char **e);
+
 /* 1-based line number of byte `off` in text[0..len). */
 size_t imlfs_line_of(const char *text, size_t len, size_t off);
 

@@ -148,30 +148,17 @@ static int load_json(struct imlfs_model *m, const char *path, const char *text, 
 	return 0;
 }
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /* "wnid name, name" or "wnid" lines.  Blank lines are allowed only at the
  * end: the class index is the line's position, and a blank line in the
  * middle would silently shift every index after it. */
 static int load_lines(struct imlfs_model *m, const char *path, const char *text, size_t len,
 		      uint32_t **lines, struct imlfs_error *err)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *w, *eol, *we, *n;
 	size_t line = 0, blank_line = 0, cap = 0;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
-		const char *w = p, *we, *n;
-
+	while (imlfs_next_line(&p, end, &w, &eol)) {
 		line++;
-		p = nl ? nl + 1 : end;
-		while (w < eol && is_blank(*w))
-			w++;
-		while (eol > w && is_blank(eol[-1]))
-			eol--;
 		if (w == eol) {
 			if (!blank_line)
 				blank_line = line;
@@ -187,7 +174,7 @@ static int load_lines(struct imlfs_model *m, const char *path, const char *text,
 			return imlfs_fail(err, IMLFS_E_CLASSES, "%s: line %zu: \"%.*s\" is not a WordNet "
 					  "id; expected lines \"n01440764 tench, Tinca tinca\" or one "
 					  "wnid per line", path, line, (int)((we - w) > 40 ? 40 : we - w), w);
-		for (n = we; n < eol && is_blank(*n); n++)
+		for (n = we; n < eol && imlfs_is_blank(*n); n++)
 			;
 		if (imlfs_grow(lines, sizeof **lines, m->nclasses, &cap))
 			return imlfs_fail(err, IMLFS_E_NOMEM, "%s: out of memory", path);
@@ -214,7 +201,7 @@ int imlfs_classes_load(struct imlfs_model *m, const char *path, struct imlfs_err
 		return imlfs_fail(err, rc == -ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
 				  "%s: cannot read the classes file: %s; check the --classes path",
 				  path, strerror(-rc));
-	while (i < len && (is_blank(text[i]) || text[i] == '\n'))
+	while (i < len && (imlfs_is_blank(text[i]) || text[i] == '\n'))
 		i++;
 	if (i == len)
 		rc = imlfs_fail(err, IMLFS_E_CLASSES, "%s: line 1: the file is empty; give a class "

@@ -27,11 +27,6 @@ struct parse {
 	int file_form;         /* "FILE LABEL" rather than one wnid per line */
 };
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 static int all_digits(const char *s, size_t len)
 {
 	if (len == 0)
@@ -46,20 +41,13 @@ static int all_digits(const char *s, size_t len)
  * one-wnid form, where a line's position is what ties it to its member. */
 static int split_lines(struct parse *ps, const char *text, size_t len, struct imlfs_error *err)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *s, *eol, *t;
 	uint32_t no = 0, blank = 0;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
-		const char *s = p, *t;
+	while (imlfs_next_line(&p, end, &s, &eol)) {
 		struct line *l;
 
 		no++;
-		p = nl ? nl + 1 : end;
-		while (s < eol && is_blank(*s))
-			s++;
-		while (eol > s && is_blank(eol[-1]))
-			eol--;
 		if (s == eol) {
 			if (!blank)
 				blank = no;
@@ -74,7 +62,7 @@ static int split_lines(struct parse *ps, const char *text, size_t len, struct im
 		for (t = s; t < eol && *t != ' ' && *t != '\t'; t++)
 			;
 		l->alen = (uint32_t)(t - s);
-		while (t < eol && is_blank(*t))
+		while (t < eol && imlfs_is_blank(*t))
 			t++;
 		l->b = t;
 		l->blen = (uint32_t)(eol - t);

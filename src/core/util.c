@@ -141,6 +141,24 @@ uint64_t imlfs_hash(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
+int imlfs_next_line(const char **pos, const char *end, const char **s, const char **e)
+{
+	const char *p = *pos, *nl, *eol;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	eol = nl ? nl : end;
+	*pos = nl ? nl + 1 : end;
+	while (p < eol && imlfs_is_blank(*p))
+		p++;
+	while (eol > p && imlfs_is_blank(eol[-1]))
+		eol--;
+	*s = p;
+	*e = eol;
+	return 1;
+}
+
 size_t imlfs_line_of(const char *text, size_t len, size_t off)
 {
 	size_t line = 1;
