@@ -292,35 +292,28 @@ static void render_classes(struct imlfs_catalog *c)
 		c->failed = 1;
 }
 
-/* Entries of the image directories of split s's view, for the README. */
-static uint64_t view_entries(const struct imlfs_catalog *c, enum imlfs_split s, enum view v,
-			     uint32_t *folders)
+/* Folder `name` (e.g. "images", "correct") of split s's folder, read off
+ * the finished tree for the README; NULL when absent. */
+static const struct dir *split_subdir(const struct imlfs_catalog *c, enum imlfs_split s,
+				      const char *name)
 {
-	uint32_t *seen = calloc(c->m->nclasses + 1, sizeof *seen);
-	uint64_t total = 0;
-	uint16_t one;
-	const uint16_t *cls;
+	struct imlfs_node n;
 
-	*folders = 0;
-	for (uint32_t i = 0; seen && i < c->m->nmembers; i++) {
-		if (!imlfs_in_split(c->m, i, s))
-			continue;
-		for (uint32_t n = view_classes(c->m, i, v, &cls, &one), j = 0; j < n; j++) {
-			total++;
-			if (!seen[cls[j]]++)
-				(*folders)++;
-		}
-	}
-	free(seen);
-	return total;
+	if (imlfs_catalog_lookup(c, IMLFS_INO_ROOT, imlfs_split_name(s), &n) ||
+	    imlfs_catalog_lookup(c, n.ino, name, &n) || n.kind != IMLFS_NODE_DIR)
+		return NULL;
+	return &c->dirs[n.index];
 }
 
-static uint32_t split_count(const struct imlfs_model *m, enum imlfs_split s, uint8_t flags)
+/* Images in a flat folder; entries in all class folders of a view folder. */
+static uint64_t entries(const struct imlfs_catalog *c, const struct dir *d)
 {
-	uint32_t n = 0;
+	uint64_t n = 0;
 
-	for (uint32_t i = 0; i < m->nmembers; i++)
-		n += imlfs_in_split(m, i, s) && (m->members[i].flags & flags) == flags;
+	if (!d || d->images)
+		return d ? d->n : 0;
+	for (uint32_t k = 0; k < d->n; k++)
+		n += c->dirs[c->children[d->first + k].node.index].n;
 	return n;
 }
 
@@ -357,7 +350,8 @@ static void readme_inputs(struct imlfs_catalog *c, struct imlfs_buf *b)
 static void readme_split(struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
 {
 	const struct imlfs_model *m = c->m;
-	static const char *const vnames[] = { "by-class/", "correct/", "unclear/", "wrong/" };
+	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong" };
+	uint32_t images = (uint32_t)entries(c, split_subdir(c, s, "images"));
 	static const char *const vhelp[] = {
 		"by original label",
 		"under every class the experts marked correct",
@@ -365,24 +359,26 @@ static void readme_split(struct imlfs_catalog *c, struct imlfs_buf *b, enum imlf
 		"under every class the experts marked wrong" };
 
 	if (s == IMLFS_SPLIT_ALL)
-		imlfs_buf_printf(b, "all/            every image in the tarball: %u\n", m->nmembers);
+		imlfs_buf_printf(b, "all/            every image in the tarball: %u\n", images);
 	else if (s == IMLFS_SPLIT_VALIDATION)
 		imlfs_buf_printf(b, "validation/     the annotated images (TFDS split 'validation'): %u\n",
-				 split_count(m, s, 0));
+				 images);
 	else
-		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", split_count(m, s, 0));
+		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", images);
 	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
 	for (int v = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
 	     v <= (s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG); v++) {
-		uint32_t folders;
-		uint64_t n = view_entries(c, s, (enum view)v, &folders);
+		const struct dir *d = split_subdir(c, s, vnames[v]);
+		char folder[16];
 
-		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", vnames[v],
-				 vhelp[v], (unsigned long long)n, folders);
+		snprintf(folder, sizeof folder, "%s/", vnames[v]);
+		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", folder,
+				 vhelp[v], (unsigned long long)entries(c, d), d ? d->nsub : 0);
 	}
 	if (s != IMLFS_SPLIT_ALL)
 		imlfs_buf_printf(b, "  problematic/  marked problematic (left out of multi-label "
-				 "accuracy): %u\n", split_count(m, s, IMLFS_M_PROBLEMATIC));
+				 "accuracy): %llu\n",
+				 (unsigned long long)entries(c, split_subdir(c, s, "problematic")));
 	imlfs_buf_printf(b, "  predictions   write one line per image, read back the scores\n");
 }
 
