@@ -207,15 +207,24 @@ static char *copy_text(struct imlfs_sub *sub, size_t *len)
 	return t;
 }
 
+/* uid's entry, or NULL; lock held. */
+static struct user *user_find(const struct imlfs_subs *s, uid_t uid)
+{
+	for (unsigned u = 0; u < s->nusers; u++)
+		if (s->users[u].uid == uid)
+			return &s->users[u];
+	return NULL;
+}
+
 /* uid's entry, created (evicting the least recently submitting user when
  * full) if missing; lock held. */
 static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 {
+	struct user *found = user_find(s, uid);
 	unsigned u, old = 0;
 
-	for (u = 0; u < s->nusers; u++)
-		if (s->users[u].uid == uid)
-			return &s->users[u];
+	if (found)
+		return found;
 	if (s->nusers < IMLFS_SUB_MAX_USERS) {
 		u = s->nusers++;
 	} else {
@@ -229,14 +238,6 @@ static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 	memset(&s->users[u], 0, sizeof s->users[u]);
 	s->users[u].uid = uid;
 	return &s->users[u];
-}
-
-static const struct user *user_find(const struct imlfs_subs *s, uid_t uid)
-{
-	for (unsigned u = 0; u < s->nusers; u++)
-		if (s->users[u].uid == uid)
-			return &s->users[u];
-	return NULL;
 }
 
 int imlfs_sub_flush(struct imlfs_sub *sub)
