@@ -30,12 +30,7 @@ unmount_all() {
 trap unmount_all EXIT
 trap 'exit 130' INT TERM
 
-if ! command -v archivemount >/dev/null; then
-	echo "bench: installing archivemount" >&2
-	SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
-	timeout 300 $SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive timeout 600 $SUDO apt-get install -y -qq archivemount >/dev/null
-fi
+contrib/install-packages.sh archivemount
 
 if [ ! -f "$BUILD/build.ninja" ]; then
 	timeout 300 meson setup "$BUILD" -Dwerror=true >&2

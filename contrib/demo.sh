@@ -24,20 +24,7 @@ die() { printf 'demo.sh: %s\n' "$*" >&2; exit 1; }
 # ---- packages ---------------------------------------------------------------
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev
       libturbojpeg0-dev libjansson-dev)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]}"
-	SUDO=()
-	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
-		SUDO=(sudo)
-	fi
-	"${SUDO[@]}" apt-get update -qq
-	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+contrib/install-packages.sh "${PKGS[@]}" || die "could not install the packages it needs"
 
 # ---- build ------------------------------------------------------------------
 say "building in $BUILD/"

@@ -7,20 +7,11 @@
 #   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
 #   PYTEST_ARGS=...   extra arguments for pytest (e.g. "-k cache")
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
       libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "test.sh: installing ${missing[*]}"
-	SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
-	$SUDO apt-get update -qq || exit 1
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null || exit 1
-fi
+contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0
 
