@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -16,6 +17,11 @@ BUILD = os.environ.get("IMLFS_BUILD", os.path.join(ROOT, "build"))
 SHARED_CLASSES = os.path.join(ROOT, "..", "shared", "data", "class_info.json")
 TIMEOUT = 120          # any one subprocess
 MOUNT_DEADLINE = 30    # seconds for a mount to appear
+# A test still running after this long is taken to be stuck in a FUSE request
+# (a hung or spinning daemon): its mounts' connections are aborted.  Below
+# pytest's own --timeout, which cannot interrupt a call blocked in the kernel.
+HANG_DEADLINE = float(os.environ.get("IMLFS_HANG_DEADLINE", "240"))
+LIVE_MOUNTS = []       # every Mount not yet unmounted, for the hang watchdog
 
 
 def tool(name):
@@ -100,6 +106,21 @@ class Mount:
                 self.umount()
                 pytest.fail("imlfs did not mount within %d s" % MOUNT_DEADLINE)
             time.sleep(0.02)
+        self.hung = False
+        self.conn = "/sys/fs/fuse/connections/%d" % os.minor(os.stat(self.mnt).st_dev)
+        LIVE_MOUNTS.append(self)
+
+    def abort(self):
+        """Abort the FUSE connection and kill the daemon: every call blocked
+        on this mount returns (ENOTCONN), so a hung test can end."""
+        self.hung = True
+        try:
+            with open(os.path.join(self.conn, "abort"), "w") as f:
+                f.write("1")
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
 
     def path(self, *parts):
         return os.path.join(self.mnt, *parts)
@@ -111,6 +132,10 @@ class Mount:
 
     def umount(self):
         """Strict unmount; on failure lazy unmount, then TERM, then KILL."""
+        if self in LIVE_MOUNTS:
+            LIVE_MOUNTS.remove(self)
+        if self.hung:
+            run(["fusermount3", "-u", "-z", self.mnt], timeout=30)
         if os.path.ismount(self.mnt):
             r = run(["fusermount3", "-u", self.mnt], timeout=30)
             if r.returncode != 0:
@@ -133,10 +158,34 @@ class Mount:
     def sanitizer_report(self):
         """The daemon's sanitizer or crash report, if any (ASan+UBSan pass)."""
         log = getattr(self, "log", "")
+        if self.hung:
+            return (f"imlfs hung: a request got no answer within {HANG_DEADLINE:.0f} s, so "
+                    f"the test's FUSE connection was aborted and the daemon killed: {log}")
         bad = ("Sanitizer", "runtime error:", "Segmentation fault")
         if any(b in log for b in bad) or self.proc.returncode not in (0, None):
             return f"imlfs exited with {self.proc.returncode}: {log}"
         return None
+
+
+@pytest.fixture(autouse=True)
+def hang_watchdog(request):
+    """Abort every live mount when a test passes HANG_DEADLINE, and fail the
+    test naming the hang (mount fixtures report it at teardown too)."""
+    aborted = []
+
+    def fire():
+        for m in list(LIVE_MOUNTS):
+            aborted.append(m.mnt)
+            m.abort()
+
+    timer = threading.Timer(HANG_DEADLINE, fire)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
+    if aborted:
+        pytest.fail("%s hung for %.0f s; aborted the FUSE connection of %s"
+                    % (request.node.nodeid, HANG_DEADLINE, ", ".join(aborted)))
 
 
 @pytest.fixture(scope="session")
