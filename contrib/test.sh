@@ -15,6 +15,16 @@ contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0
 
+# Everything the tests make (pytest's temporary folders, their mounts, the
+# demo below) lives under one folder of this run, so the end-of-run check
+# looks at the tests' own mounts only and leaves the user's alone.
+TESTTMP=$(mktemp -d "${TMPDIR:-/tmp}/imlfs-test.XXXXXX") || exit 1
+
+# Mount points under $1 (FUSE, bind or any other), one per line.
+mounts_under() {
+	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo
+}
+
 # Count one meson test run's results from its summary.
 meson_counts() {
 	local log=$1 ok fail skip
@@ -55,9 +65,21 @@ run_pass() {
 	meson_counts "$dir.unit.log"
 	echo "=== $name: mount tests"
 	IMLFS_BUILD="$PWD/$dir" timeout 2400 /usr/bin/python3 -m pytest -p no:cacheprovider --timeout=300 \
-		-q -rfEs tests/mount ${PYTEST_ARGS:-} 2>&1 | tee "$dir.pytest.log" | tail -40
+		--basetemp="$TESTTMP/$dir" -q -rfEs tests/mount ${PYTEST_ARGS:-} 2>&1 |
+		tee "$dir.pytest.log" | tail -40
 	pytest_counts "$dir.pytest.log"
 }
+
+# As a new user would: the demo's mount stays up while the suite runs, and
+# the suite must neither trip over it nor touch it.
+echo "=== demo.sh, then the suite"
+demo_mnt=$TESTTMP/demo/mnt
+if IMLFS_SAMPLE_DIR="$TESTTMP/demo/sample" timeout 900 contrib/demo.sh "$demo_mnt" \
+	>"$TESTTMP/demo.log" 2>&1; then
+	demo_ok=1
+else
+	cat "$TESTTMP/demo.log"; demo_ok=0
+fi
 
 run_pass "gcc -Werror" build
 if [ -z "${IMLFS_NO_ASAN:-}" ]; then
@@ -66,9 +88,24 @@ if [ -z "${IMLFS_NO_ASAN:-}" ]; then
 	run_pass "ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 fi
 
-if grep -q fuse.imlfs /proc/mounts; then
-	echo "test.sh: an imlfs mount was left behind:"; grep fuse.imlfs /proc/mounts
-	failed=$((failed + 1))
+# The demo's mount outlived the suite untouched, and still serves.
+if [ $demo_ok = 1 ] && timeout 30 grep -q "^imlfs " "$demo_mnt/README" 2>/dev/null; then
+	echo "demo mount kept through the suite: ok"; passed=$((passed + 1))
+else
+	echo "test.sh: the demo's mount at $demo_mnt did not survive the suite"; failed=$((failed + 1))
 fi
+timeout 30 fusermount3 -u "$demo_mnt" 2>/dev/null
+
+# No test may leave a mount behind (FUSE or bind); remove any so the machine
+# stays clean, deepest first.
+left=$(mounts_under "$TESTTMP")
+if [ -n "$left" ]; then
+	echo "test.sh: the tests left mounts behind:"; echo "$left"
+	failed=$((failed + 1))
+	echo "$left" | sort -r | while read -r m; do
+		timeout 30 fusermount3 -u -z "$m" 2>/dev/null || timeout 30 umount -l "$m"
+	done
+fi
+[ -n "$(mounts_under "$TESTTMP")" ] || rm -rf "$TESTTMP"
 echo "total: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

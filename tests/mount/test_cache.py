@@ -117,6 +117,7 @@ def test_read_only_tarball_folder(inputs, sample, mount_factory, tmp_path):
     else:
         os.chmod(inputs, 0o555)
         folder = inputs
+    m = None
     try:
         with pytest.raises(OSError):
             open(folder / "probe", "w")
@@ -124,10 +125,14 @@ def test_read_only_tarball_folder(inputs, sample, mount_factory, tmp_path):
         m = mount_factory(folder / "ILSVRC2012_img_val.tar", cache_dir=cache)
         check_tree(m, sample)
         assert cache_file(cache)
-        m.umount()
     finally:
+        if m:
+            m.umount()   # waits for the daemon, which holds the tarball open, to exit
         if folder == ro:
-            run(["umount", str(ro)])
+            r = run(["umount", str(ro)])
+            if r.returncode != 0:
+                run(["umount", "-l", str(ro)])
+            assert not os.path.ismount(ro), "the read-only bind mount was left behind: " + r.stderr
         else:
             os.chmod(inputs, 0o755)
 
