@@ -136,7 +136,6 @@ def test_attributes(mnt, sample):
     w = sample.wnids[sample.label[n]]
     st2 = os.stat(mnt.path("validation", "by-class", w, n))
     assert st2.st_ino == st.st_ino, "one inode per image wherever it appears"
-    assert st.st_nlink >= 4
     d = os.stat(mnt.path("validation"))
     assert stat.S_ISDIR(d.st_mode)
     assert d.st_nlink == 2 + len([e for e in os.listdir(mnt.path("validation"))
@@ -178,6 +177,58 @@ def test_read_only(mnt, sample, action):
     assert os.stat(img).st_size == sample.members[sample.names[0]].size
 
 
+@pytest.mark.parametrize("target", ["README", "classes.tsv", "sidecar", "folder"])
+@pytest.mark.parametrize("action", ["open_write", "truncate", "chmod", "utime", "setxattr"])
+def test_read_only_besides_images(mnt, sample, target, action):
+    """Everything but a predictions file refuses changes with EROFS."""
+    path = {"README": mnt.path("README"), "classes.tsv": mnt.path("classes.tsv"),
+            "sidecar": mnt.path("all", "images", sample.names[0][:-5] + ".json"),
+            "folder": mnt.path("validation", "by-class")}[target]
+    before = open(path, "rb").read() if target != "folder" else sorted(os.listdir(path))
+    mode = os.stat(path).st_mode
+    with pytest.raises(OSError) as e:
+        if action == "open_write":
+            if target == "folder":
+                os.open(path, os.O_WRONLY)   # a folder: EISDIR from the kernel
+            else:
+                open(path, "r+b")
+        elif action == "truncate":
+            os.truncate(path, 0)
+        elif action == "chmod":
+            os.chmod(path, 0o777)
+        elif action == "utime":
+            os.utime(path, (0, 0))
+        elif action == "setxattr":
+            os.setxattr(path, "user.x", b"1")
+    if target == "folder" and action in ("open_write", "truncate"):
+        assert e.value.errno == errno.EISDIR
+    else:
+        assert e.value.errno == errno.EROFS, (target, action, e.value)
+    after = open(path, "rb").read() if target != "folder" else sorted(os.listdir(path))
+    assert after == before and os.stat(path).st_mode == mode
+
+
+def test_nlink_counts_the_folders(mnt, sample):
+    """st_nlink, exactly: an image's is the number of folders that list it
+    (as for hard links), a folder's is 2 plus its subfolders."""
+    holders = {}
+    for d, dirs, files in os.walk(mnt.mnt):
+        assert os.stat(d).st_nlink == 2 + len(dirs), d
+        for f in files:
+            if f.endswith(".JPEG"):
+                holders[f] = holders.get(f, 0) + 1
+    assert sorted(holders) == sample.names
+    for n, count in holders.items():
+        assert os.stat(mnt.path("all", "images", n)).st_nlink == count, n
+    # and the count is what the sample says: all/ twice, validation/ and its
+    # status folders for an annotated image
+    for n in sorted(sample.annots)[:3] + sample.imagenet_m[:1]:
+        split = 2 + sum(len(sample.multi(n, s)) for s in ("correct", "unclear", "wrong"))
+        split += n in sample.problematic      # images/, by-class/, status and problematic/
+        want = 2 + split * (1 + (n in sample.imagenet_m))
+        assert holders[n] == want, n
+
+
 def test_missing_names(mnt, sample):
     assert not os.path.exists(mnt.path("all", "images", "ILSVRC2012_val_99999999.JPEG"))
     assert not os.path.exists(mnt.path("all", "by-class", "n99999999"))
@@ -198,8 +249,11 @@ def test_torchvision_imagefolder(real_classes_sample, mount_factory):
             n = os.path.basename(path)
             assert ds.classes[target] == s.wnids[s.label[n]]
         for i in range(len(ds)):
-            img, target = ds[i]
-            assert img.size[0] > 0 and img.mode == "RGB"
+            img, target = ds[i]   # decodes every image through the mount
+            path = ds.samples[i][0]
+            m_ = s.members[os.path.basename(path)]
+            assert img.size[0] > 0 and target == ds.samples[i][1]
+            assert os.path.getsize(path) == m_.size
     # classes.tsv maps each folder to ImageNet's global index and real name
     tsv = {r.split("\t")[1]: r.split("\t") for r in open(m.path("classes.tsv")).read().splitlines()}
     import json as _j
