@@ -131,9 +131,13 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 		if (info->cache_file[0]) {
 			struct imlfs_error cerr = { 0 };
 
-			if (imlfs_cache_save(m, info->cache_file, in, &cerr) && opts->log)
-				fprintf(opts->log, "imlfs: warning: cannot write the cache: %s; "
-					"mounting without it (use --cache-dir DIR or -o nocache)\n", cerr.msg);
+			if (imlfs_cache_save(m, info->cache_file, in, &cerr)) {
+				if (opts->log)
+					fprintf(opts->log, "imlfs: warning: cannot write the cache: %s\n",
+						cerr.msg);
+				/* The README must not name a file that is not there. */
+				info->cache_file[0] = '\0';
+			}
 		}
 	}
 	warn_stats(m, in, opts->log);
