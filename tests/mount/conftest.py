@@ -38,6 +38,15 @@ def run(args, **kw):
     return subprocess.run(args, **kw)
 
 
+def needs_root(why="to act as other users"):
+    """Skip a test that needs root, except under CI (which runs as root):
+    there such a test must run, so a skip would hide it."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"needs root {why}, and CI runs as root")
+        pytest.skip(f"needs root {why}")
+
+
 def fuse_available():
     return os.path.exists("/dev/fuse") and shutil.which("fusermount3") is not None
 
