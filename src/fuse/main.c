@@ -60,7 +60,6 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 {
 	struct options *o = data;
 
-	(void)outargs;
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
