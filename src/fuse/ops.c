@@ -16,6 +16,7 @@
 
 #include "fs.h"
 #include "imlfs/sidecar.h"
+#include "reply.h"
 
 static struct imlfs_fs *fs_of(fuse_req_t req)
 {
@@ -203,14 +204,6 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 1;
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
-}
-
-void imlfs_reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
-{
-	if ((size_t)off >= len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
 }
 
 static void read_sidecar(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t size, off_t off)

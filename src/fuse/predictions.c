@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "reply.h"
 
 struct handle {
 	struct imlfs_sub *sub;    /* set when open for writing */
