@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "imlfs/inputs.h"
-#include "imlfs/load.h"
 #include "imlfs/model.h"
 
 #define IMLFS_INO_ROOT 1ULL
@@ -45,17 +43,24 @@ struct imlfs_node {
 	int64_t index;
 };
 
+struct imlfs_catalog;
+struct imlfs_buf;
+
+/* Writes a text file's contents from the finished tree into an empty
+ * buffer: 0, or -errno (then there is no catalogue).  The README's is
+ * imlfs_readme_render (readme.h). */
+typedef int imlfs_catalog_text_fn(const struct imlfs_catalog *c, const void *ctx,
+				  struct imlfs_buf *out);
+
 /* What the catalogue needs besides the model: for the README and stat. */
 struct imlfs_catalog_src {
 	const struct imlfs_model *model;
-	const struct imlfs_inputs *inputs;
-	const struct imlfs_load_info *load;
+	imlfs_catalog_text_fn *readme;   /* NULL: an empty README */
+	const void *readme_ctx;          /* passed to readme */
 	time_t mtime;          /* of directories and text files: the tarball's */
 	uid_t uid;             /* owner of every node */
 	gid_t gid;
 };
-
-struct imlfs_catalog;
 
 /* NULL when out of memory. */
 struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src);

@@ -3,21 +3,31 @@
 #ifndef IMLFS_UTIL_H
 #define IMLFS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* A failed append sets `failed`, and every later append is then a no-op, so
+ * a text built by many appends can ignore their results and check once at
+ * the end (imlfs_buf_check) without ever serving a silently truncated text. */
 struct imlfs_buf {
 	char *p;
 	size_t len, cap;
+	bool failed;          /* sticky: an append failed (out of memory) */
 };
 
-/* Append bytes; returns 0, or -1 when out of memory (buf unchanged). */
+/* Append bytes; returns 0, or -1 when out of memory or an earlier append
+ * failed (buf unchanged). */
 int imlfs_buf_add(struct imlfs_buf *b, const void *data, size_t len);
 /* Append a NUL-terminated copy of s[0..len) and return its offset through
  * *off (offsets, not pointers, since the buffer may move). */
 int imlfs_buf_addstr(struct imlfs_buf *b, const char *s, size_t len, uint32_t *off);
 int imlfs_buf_printf(struct imlfs_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* 0, or -ENOMEM when any append since the last reset failed. */
+int imlfs_buf_check(const struct imlfs_buf *b);
+/* Empty the buffer (keeping its memory) and forget a failure. */
+void imlfs_buf_reset(struct imlfs_buf *b);
 void imlfs_buf_free(struct imlfs_buf *b);
 
 /* Make room for one more element of size `size` in *arr holding *n of *cap;

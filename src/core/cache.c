@@ -3,9 +3,10 @@
  * annotations.
  *
  * File layout (native byte order, every section 8-byte aligned):
- *   header   "IMLFSIDX", u32 version, u32 byte-order mark, u64 total length,
- *            u64 checksum of bytes [HDR_SIZE, total)
- *   sections each: u32 tag, u32 record size, u64 byte length, data, padding
+ *   header   struct cache_header: "IMLFSIDX", u32 version, u32 byte-order
+ *            mark, u64 total length, u64 checksum of the bytes after it
+ *   sections each: struct section_header (u32 tag, u32 record size, u64 byte
+ *            length), data, padding
  *     KEY      per input (tarball, annotations, labels, classes): u32 present,
  *              u32 path length, u64 size, i64 mtime ns, u64 inode, u64 device,
  *              path bytes (padded)
@@ -17,16 +18,17 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache-internal.h"
 #include "imlfs/cache.h"
 #include "imlfs/util.h"
 
-#define HDR_SIZE 32
 #define BOM 0x01020304u
 static const char magic[8] = { 'I', 'M', 'L', 'F', 'S', 'I', 'D', 'X' };
 
@@ -44,6 +46,20 @@ enum {
 _Static_assert(sizeof(struct imlfs_member) == 48, "member layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_class) == 8, "class layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_stats) == 32, "stats layout changed: bump IMLFS_CACHE_VERSION");
+
+struct cache_header {
+	char magic[8];
+	uint32_t version, bom;
+	uint64_t total;       /* file length */
+	uint64_t checksum;    /* of bytes [sizeof header, total) */
+};
+_Static_assert(sizeof(struct cache_header) == 32, "header layout changed: bump IMLFS_CACHE_VERSION");
+
+struct section_header {
+	uint32_t tag, recsize;
+	uint64_t len;         /* bytes of data, without the padding */
+};
+_Static_assert(sizeof(struct section_header) == 16, "section layout changed: bump IMLFS_CACHE_VERSION");
 
 struct cache_counts {
 	uint32_t nmembers, names_len, nclasses, ctext_len, nml, have;
@@ -104,7 +120,6 @@ static uint64_t word(const unsigned char *p)
 	return w;
 }
 
-uint64_t imlfs_cache_checksum(const void *data, size_t len);
 uint64_t imlfs_cache_checksum(const void *data, size_t len)
 {
 	const unsigned char *p = data, *end = p + len;
@@ -166,36 +181,55 @@ char *imlfs_cache_file(const char *dir, const struct imlfs_inputs *in)
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* One writer describes the format: serialize() runs once without a buffer,
+ * only counting the bytes, then again into a buffer of exactly that size,
+ * so the size and the bytes cannot drift apart. */
 struct writer {
-	unsigned char *p;
-	size_t len, cap;
+	unsigned char *p;     /* NULL: count only */
+	size_t len;
 };
 
 static void put(struct writer *w, const void *data, size_t len)
 {
-	if (len)
+	if (w->p && len)
 		memcpy(w->p + w->len, data, len);
 	w->len += len;
 }
 
 static void put_pad(struct writer *w)
 {
-	size_t n = pad8(w->len) - w->len;
+	static const unsigned char zero[8];
 
-	memset(w->p + w->len, 0, n);
-	w->len += n;
+	put(w, zero, pad8(w->len) - w->len);
+}
+
+/* Open a section; returns where its header is, for end_section. */
+static size_t begin_section(struct writer *w, uint32_t tag, uint32_t recsize)
+{
+	struct section_header h = { .tag = tag, .recsize = recsize };
+	size_t at = w->len;
+
+	put(w, &h, sizeof h);
+	return at;
+}
+
+/* Close it: the bytes put since begin_section become its length. */
+static void end_section(struct writer *w, size_t at)
+{
+	uint64_t len = w->len - at - sizeof(struct section_header);
+
+	if (w->p)
+		memcpy(w->p + at + offsetof(struct section_header, len), &len, sizeof len);
+	put_pad(w);
 }
 
 static void put_section(struct writer *w, uint32_t tag, uint32_t recsize,
 			const void *data, size_t len)
 {
-	uint64_t l = len;
+	size_t at = begin_section(w, tag, recsize);
 
-	put(w, &tag, 4);
-	put(w, &recsize, 4);
-	put(w, &l, 8);
 	put(w, data, len);
-	put_pad(w);
+	end_section(w, at);
 }
 
 static int stat_key(const char *path, struct key_rec *k)
@@ -216,42 +250,6 @@ static int stat_key(const char *path, struct key_rec *k)
 	return 0;
 }
 
-static size_t key_len(const struct imlfs_inputs *in)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < NINPUTS; i++) {
-		const char *p = input_path(in, i);
-		n += sizeof(struct key_rec) + pad8(p ? strlen(p) : 0);
-	}
-	return n;
-}
-
-static void put_key(struct writer *w, const struct key_rec *k, const struct imlfs_inputs *in)
-{
-	uint32_t tag = TAG_KEY, rec = sizeof(struct key_rec);
-	uint64_t l = key_len(in);
-
-	put(w, &tag, 4);
-	put(w, &rec, 4);
-	put(w, &l, 8);
-	for (int i = 0; i < NINPUTS; i++) {
-		put(w, &k[i], sizeof k[i]);
-		put(w, input_path(in, i), k[i].pathlen);
-		put_pad(w);
-	}
-}
-
-static size_t file_len(const struct imlfs_model *m, const struct imlfs_inputs *in)
-{
-	return HDR_SIZE + 16 + key_len(in) + 16 + sizeof(struct cache_counts)
-		+ 16 + (size_t)m->nmembers * sizeof(struct imlfs_member)
-		+ 16 + pad8(m->names_len)
-		+ 16 + (size_t)m->nclasses * sizeof(struct imlfs_class)
-		+ 16 + pad8(m->ctext_len)
-		+ 16 + pad8((size_t)m->nml * sizeof(uint16_t));
-}
-
 static void serialize(struct writer *w, const struct imlfs_model *m,
 		      const struct imlfs_inputs *in, const struct key_rec *k)
 {
@@ -260,15 +258,18 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 		.nclasses = m->nclasses, .ctext_len = m->ctext_len,
 		.nml = m->nml, .have = m->have, .stats = m->stats,
 	};
-	uint32_t version = IMLFS_CACHE_VERSION, bom = BOM;
-	uint64_t total = w->cap, sum;
+	struct cache_header h = { .version = IMLFS_CACHE_VERSION, .bom = BOM };
+	size_t key;
 
-	put(w, magic, 8);
-	put(w, &version, 4);
-	put(w, &bom, 4);
-	put(w, &total, 8);
-	w->len += 8; /* checksum, filled in last */
-	put_key(w, k, in);
+	memcpy(h.magic, magic, sizeof h.magic);
+	put(w, &h, sizeof h);   /* total and checksum are filled in last */
+	key = begin_section(w, TAG_KEY, sizeof(struct key_rec));
+	for (int i = 0; i < NINPUTS; i++) {
+		put(w, &k[i], sizeof k[i]);
+		put(w, input_path(in, i), k[i].pathlen);
+		put_pad(w);
+	}
+	end_section(w, key);
 	put_section(w, TAG_COUNTS, sizeof c, &c, sizeof c);
 	put_section(w, TAG_MEMBERS, sizeof(struct imlfs_member), m->members,
 		    (size_t)m->nmembers * sizeof(struct imlfs_member));
@@ -277,8 +278,11 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 		    (size_t)m->nclasses * sizeof(struct imlfs_class));
 	put_section(w, TAG_CTEXT, 1, m->ctext, m->ctext_len);
 	put_section(w, TAG_ML, sizeof(uint16_t), m->ml, (size_t)m->nml * sizeof(uint16_t));
-	sum = imlfs_cache_checksum(w->p + HDR_SIZE, w->len - HDR_SIZE);
-	memcpy(w->p + 24, &sum, 8);
+	if (w->p) {
+		h.total = w->len;
+		h.checksum = imlfs_cache_checksum(w->p + sizeof h, w->len - sizeof h);
+		memcpy(w->p, &h, sizeof h);
+	}
 }
 
 /* mkdir -p for the directory part of `file`. */
@@ -381,13 +385,13 @@ int imlfs_cache_save(const struct imlfs_model *m, const char *file,
 					  file, input_path(in, i), strerror(errno));
 	if (make_dirs(file, err) < 0)
 		return -1;
-	w.cap = file_len(m, in);
-	w.p = malloc(w.cap);
+	serialize(&w, m, in, k);   /* counts the bytes */
+	w.p = malloc(w.len);
 	if (!w.p)
 		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory writing the cache", file);
+	w.len = 0;
 	serialize(&w, m, in, k);
-	rc = w.len == w.cap ? write_file(file, &w, err)
-		: imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cache size mismatch (bug)", file);
+	rc = write_file(file, &w, err);
 	free(w.p);
 	return rc;
 }
@@ -418,55 +422,48 @@ static int bad(struct reader *r, const char *fmt, ...)
 static const unsigned char *section(struct reader *r, uint32_t tag, uint32_t recsize,
 				    const char *what, uint64_t *len)
 {
-	uint32_t t, rs;
-	uint64_t l;
+	struct section_header h;
 	const unsigned char *d;
 
-	if (r->len - r->pos < 16) {
+	if (r->len - r->pos < sizeof h) {
 		bad(r, "corrupt: %s section missing at byte %zu", what, r->pos);
 		return NULL;
 	}
-	memcpy(&t, r->p + r->pos, 4);
-	memcpy(&rs, r->p + r->pos + 4, 4);
-	memcpy(&l, r->p + r->pos + 8, 8);
-	if (t != tag || rs != recsize) {
+	memcpy(&h, r->p + r->pos, sizeof h);
+	if (h.tag != tag || h.recsize != recsize) {
 		bad(r, "corrupt: %s section expected at byte %zu", what, r->pos);
 		return NULL;
 	}
-	if (l > r->len - r->pos - 16 || pad8(l) > r->len - r->pos - 16) {
+	if (h.len > r->len - r->pos - sizeof h || pad8(h.len) > r->len - r->pos - sizeof h) {
 		bad(r, "corrupt: %s section at byte %zu overruns the file", what, r->pos);
 		return NULL;
 	}
-	d = r->p + r->pos + 16;
-	r->pos += 16 + pad8(l);
-	*len = l;
+	d = r->p + r->pos + sizeof h;
+	r->pos += sizeof h + pad8(h.len);
+	*len = h.len;
 	return d;
 }
 
 static int check_header(struct reader *r, size_t flen)
 {
-	uint32_t version, bom;
-	uint64_t total, sum;
+	struct cache_header h;
 
-	if (flen < HDR_SIZE)
-		return bad(r, "truncated (%zu bytes, header needs %d)", flen, HDR_SIZE);
-	if (memcmp(r->p, magic, 8))
+	if (flen < sizeof h)
+		return bad(r, "truncated (%zu bytes, header needs %zu)", flen, sizeof h);
+	memcpy(&h, r->p, sizeof h);
+	if (memcmp(h.magic, magic, sizeof h.magic))
 		return bad(r, "not an imlfs cache file (bad magic)");
-	memcpy(&version, r->p + 8, 4);
-	memcpy(&bom, r->p + 12, 4);
-	memcpy(&total, r->p + 16, 8);
-	memcpy(&sum, r->p + 24, 8);
-	if (bom != BOM)
+	if (h.bom != BOM)
 		return bad(r, "written on a machine of another byte order");
-	if (version != IMLFS_CACHE_VERSION)
-		return bad(r, "version %u, expected %d", version, IMLFS_CACHE_VERSION);
-	if (total > flen)
-		return bad(r, "truncated (%zu bytes, expected %llu)", flen, (unsigned long long)total);
-	if (total < flen)
-		return bad(r, "corrupt: %zu bytes, expected %llu", flen, (unsigned long long)total);
-	if (imlfs_cache_checksum(r->p + HDR_SIZE, flen - HDR_SIZE) != sum)
+	if (h.version != IMLFS_CACHE_VERSION)
+		return bad(r, "version %u, expected %d", h.version, IMLFS_CACHE_VERSION);
+	if (h.total > flen)
+		return bad(r, "truncated (%zu bytes, expected %llu)", flen, (unsigned long long)h.total);
+	if (h.total < flen)
+		return bad(r, "corrupt: %zu bytes, expected %llu", flen, (unsigned long long)h.total);
+	if (imlfs_cache_checksum(r->p + sizeof h, flen - sizeof h) != h.checksum)
 		return bad(r, "checksum mismatch");
-	r->pos = HDR_SIZE;
+	r->pos = sizeof h;
 	return 0;
 }
 

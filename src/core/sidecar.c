@@ -10,7 +10,8 @@ int imlfs_buf_json_string(struct imlfs_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
-	int r = imlfs_buf_add(b, "\"", 1);
+
+	imlfs_buf_add(b, "\"", 1);
 
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -18,69 +19,70 @@ int imlfs_buf_json_string(struct imlfs_buf *b, const char *s)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		r |= imlfs_buf_add(b, run, (size_t)(s - run));
+		imlfs_buf_add(b, run, (size_t)(s - run));
 		if (c == '"' || c == '\\') {
 			esc[1] = (char)c;
-			r |= imlfs_buf_add(b, esc, 2);
+			imlfs_buf_add(b, esc, 2);
 		} else {
-			r |= imlfs_buf_add(b, esc, 6);
+			imlfs_buf_add(b, esc, 6);
 		}
 		run = s + 1;
 	}
-	r |= imlfs_buf_add(b, run, (size_t)(s - run));
-	return r | imlfs_buf_add(b, "\"", 1);
+	imlfs_buf_add(b, run, (size_t)(s - run));
+	imlfs_buf_add(b, "\"", 1);
+	return imlfs_buf_check(b) ? -1 : 0;
 }
 
-static int add_text(struct imlfs_buf *b, const char *s)
+static void add_text(struct imlfs_buf *b, const char *s)
 {
-	return imlfs_buf_add(b, s, strlen(s));
+	imlfs_buf_add(b, s, strlen(s));
 }
 
-static int add_list(struct imlfs_buf *b, const char *key, const uint16_t *v, uint32_t n)
+static void add_list(struct imlfs_buf *b, const char *key, const uint16_t *v, uint32_t n)
 {
-	int r = imlfs_buf_printf(b, "  \"%s\": [", key);
-
+	imlfs_buf_printf(b, "  \"%s\": [", key);
 	for (uint32_t k = 0; k < n; k++)
-		r |= imlfs_buf_printf(b, k ? ", %u" : "%u", v[k]);
-	return r | add_text(b, "],\n");
+		imlfs_buf_printf(b, k ? ", %u" : "%u", v[k]);
+	add_text(b, "],\n");
 }
 
-static int add_fact(struct imlfs_buf *b, const char *key, unsigned v, const char *end)
+static void add_fact(struct imlfs_buf *b, const char *key, unsigned v, const char *end)
 {
-	return v ? imlfs_buf_printf(b, "  \"%s\": %u%s", key, v, end)
-		 : imlfs_buf_printf(b, "  \"%s\": null%s", key, end);
+	if (v)
+		imlfs_buf_printf(b, "  \"%s\": %u%s", key, v, end);
+	else
+		imlfs_buf_printf(b, "  \"%s\": null%s", key, end);
 }
 
 int imlfs_sidecar_render(const struct imlfs_model *m, uint32_t i, struct imlfs_buf *b)
 {
 	const struct imlfs_member *mem = &m->members[i];
 	const uint16_t *ml = m->ml ? m->ml + mem->ml : NULL;
-	int r;
 
-	b->len = 0;
-	r = add_text(b, "{\n  \"file_name\": ");
-	r |= imlfs_buf_json_string(b, imlfs_member_name(m, i));
+	imlfs_buf_reset(b);
+	add_text(b, "{\n  \"file_name\": ");
+	imlfs_buf_json_string(b, imlfs_member_name(m, i));
 	if (mem->label >= 0) {
-		r |= imlfs_buf_printf(b, ",\n  \"original_label\": %d,\n  \"original_wnid\": ", mem->label);
-		r |= imlfs_buf_json_string(b, imlfs_class_wnid(m, (uint32_t)mem->label));
-		r |= add_text(b, ",\n  \"original_name\": ");
-		r |= imlfs_buf_json_string(b, imlfs_class_name(m, (uint32_t)mem->label));
-		r |= add_text(b, ",\n");
+		imlfs_buf_printf(b, ",\n  \"original_label\": %d,\n  \"original_wnid\": ", mem->label);
+		imlfs_buf_json_string(b, imlfs_class_wnid(m, (uint32_t)mem->label));
+		add_text(b, ",\n  \"original_name\": ");
+		imlfs_buf_json_string(b, imlfs_class_name(m, (uint32_t)mem->label));
+		add_text(b, ",\n");
 	} else {
-		r |= imlfs_buf_printf(b, ",\n  \"original_label\": null,\n  \"original_wnid\": null,\n"
-				      "  \"original_name\": null,\n");
+		imlfs_buf_printf(b, ",\n  \"original_label\": null,\n  \"original_wnid\": null,\n"
+				 "  \"original_name\": null,\n");
 	}
-	r |= add_list(b, "correct_multi_labels", ml, mem->n_correct);
-	r |= add_list(b, "unclear_multi_labels", ml ? ml + mem->n_correct : NULL, mem->n_unclear);
-	r |= add_list(b, "wrong_multi_labels", ml ? ml + mem->n_correct + mem->n_unclear : NULL,
-		      mem->n_wrong);
-	r |= imlfs_buf_printf(b, "  \"is_problematic\": %s,\n  \"in_imagenet_m\": %s,\n"
-			      "  \"annotated\": %s,\n",
-			      mem->flags & IMLFS_M_PROBLEMATIC ? "true" : "false",
-			      mem->flags & IMLFS_M_IMAGENET_M ? "true" : "false",
-			      mem->flags & IMLFS_M_ANNOTATED ? "true" : "false");
-	r |= add_fact(b, "width", mem->width, ",\n");
-	r |= add_fact(b, "height", mem->height, ",\n");
-	r |= add_fact(b, "components", mem->components, "\n}\n");
-	return r ? -1 : 0;
+	add_list(b, "correct_multi_labels", ml, mem->n_correct);
+	add_list(b, "unclear_multi_labels", ml ? ml + mem->n_correct : NULL, mem->n_unclear);
+	add_list(b, "wrong_multi_labels", ml ? ml + mem->n_correct + mem->n_unclear : NULL,
+		 mem->n_wrong);
+	imlfs_buf_printf(b, "  \"is_problematic\": %s,\n  \"in_imagenet_m\": %s,\n"
+			 "  \"annotated\": %s,\n",
+			 mem->flags & IMLFS_M_PROBLEMATIC ? "true" : "false",
+			 mem->flags & IMLFS_M_IMAGENET_M ? "true" : "false",
+			 mem->flags & IMLFS_M_ANNOTATED ? "true" : "false");
+	add_fact(b, "width", mem->width, ",\n");
+	add_fact(b, "height", mem->height, ",\n");
+	add_fact(b, "components", mem->components, "\n}\n");
+	return imlfs_buf_check(b) ? -1 : 0;
 }

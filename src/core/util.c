@@ -15,13 +15,17 @@ static int buf_reserve(struct imlfs_buf *b, size_t extra)
 	size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;
 	char *p;
 
+	if (b->failed)
+		return -1;
 	if (need <= b->cap)
 		return 0;
 	while (cap < need)
 		cap *= 2;
 	p = realloc(b->p, cap);
-	if (!p)
+	if (!p) {
+		b->failed = true;
 		return -1;
+	}
 	b->p = p;
 	b->cap = cap;
 	return 0;
@@ -39,8 +43,10 @@ int imlfs_buf_add(struct imlfs_buf *b, const void *data, size_t len)
 
 int imlfs_buf_addstr(struct imlfs_buf *b, const char *s, size_t len, uint32_t *off)
 {
-	if (b->len + len + 1 > UINT32_MAX)
+	if (b->len + len + 1 > UINT32_MAX) {
+		b->failed = true;
 		return -1;
+	}
 	*off = (uint32_t)b->len;
 	if (imlfs_buf_add(b, s, len))
 		return -1;
@@ -56,6 +62,8 @@ int imlfs_buf_printf(struct imlfs_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		b->failed = true;
 	if (n < 0 || buf_reserve(b, (size_t)n))
 		return -1;
 	va_start(ap, fmt);
@@ -65,11 +73,25 @@ int imlfs_buf_printf(struct imlfs_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int imlfs_buf_check(const struct imlfs_buf *b)
+{
+	return b->failed ? -ENOMEM : 0;
+}
+
+void imlfs_buf_reset(struct imlfs_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+	b->failed = false;
+}
+
 void imlfs_buf_free(struct imlfs_buf *b)
 {
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->failed = false;
 }
 
 int imlfs_grow(void *arrp, size_t size, size_t n, size_t *cap)

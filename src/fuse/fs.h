@@ -20,9 +20,6 @@ struct imlfs_fs {
 
 extern const struct fuse_lowlevel_ops imlfs_ops;
 
-/* Reply with text[off .. off+size), clipped to len. */
-void imlfs_reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off);
-
 /* predictions.c: the writable files. */
 void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 		     struct fuse_file_info *fi);

@@ -16,6 +16,7 @@
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
+#include "imlfs/readme.h"
 
 struct options {
 	char *tarball, *mountpoint;
@@ -59,7 +60,6 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 {
 	struct options *o = data;
 
-	(void)outargs;
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
@@ -214,8 +214,9 @@ int main(int argc, char *argv[])
 		goto out_err;
 	fstat(fs.tar_fd, &st);
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
-		.model = &model, .inputs = &in, .load = &info, .mtime = st.st_mtime,
-		.uid = getuid(), .gid = getgid() });
+		.model = &model, .readme = imlfs_readme_render,
+		.readme_ctx = &(struct imlfs_readme_src){ .inputs = &in, .load = &info },
+		.mtime = st.st_mtime, .uid = getuid(), .gid = getgid() });
 	fs.subs = imlfs_subs_new(&model);
 	if (!cat || !fs.subs) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");

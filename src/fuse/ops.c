@@ -16,6 +16,7 @@
 
 #include "fs.h"
 #include "imlfs/sidecar.h"
+#include "reply.h"
 
 static struct imlfs_fs *fs_of(fuse_req_t req)
 {
@@ -39,15 +40,12 @@ static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
 	/* Always send attributes with listings (`ls -l`, `find -size`). */
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
-	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
-		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -72,28 +70,12 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_entry(req, &e);
 }
 
-static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
-{
-	/* Inodes are computed, not allocated: nothing to forget. */
-	(void)ino;
-	(void)nlookup;
-	fuse_reply_none(req);
-}
-
-static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
-{
-	(void)count;
-	(void)forgets;
-	fuse_reply_none(req);
-}
-
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct imlfs_fs *fs = fs_of(req);
 	struct fuse_entry_param e;
 	struct imlfs_node node;
 
-	(void)fi;
 	if (imlfs_catalog_node(fs->cat, ino, &node)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -126,12 +108,6 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	op_getattr(req, ino, fi);
-}
-
-static void op_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	(void)ino;
-	fuse_reply_err(req, EINVAL);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -192,14 +168,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	(void)fi;
 	do_readdir(req, ino, size, off, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			   struct fuse_file_info *fi)
 {
-	(void)fi;
 	do_readdir(req, ino, size, off, true);
 }
 
@@ -230,14 +204,6 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 1;
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
-}
-
-void imlfs_reply_slice(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
-{
-	if ((size_t)off >= len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, text + off, len - (size_t)off < size ? len - (size_t)off : size);
 }
 
 static void read_sidecar(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t size, off_t off)
@@ -340,7 +306,6 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct statvfs sv;
 	uint64_t bytes = 0;
 
-	(void)ino;
 	for (uint32_t i = 0; i < fs->model->nmembers; i++)
 		bytes += fs->model->members[i].size;
 	memset(&sv, 0, sizeof sv);
@@ -354,76 +319,65 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 /* Everything that would change the tree. */
 static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
 {
-	(void)p; (void)n; (void)m; (void)d;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
 {
-	(void)p; (void)n; (void)m;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
 {
-	(void)p; (void)n;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
 {
-	(void)l; (void)p; (void)n;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np,
 		      const char *nn, unsigned int flags)
 {
-	(void)p; (void)n; (void)np; (void)nn; (void)flags;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t np, const char *nn)
 {
-	(void)ino; (void)np; (void)nn;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
 		      struct fuse_file_info *fi)
 {
-	(void)p; (void)n; (void)m; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *n, const char *v,
 			size_t s, int f)
 {
-	(void)ino; (void)n; (void)v; (void)s; (void)f;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *n)
 {
-	(void)ino; (void)n;
 	fuse_reply_err(req, EROFS);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t o, off_t l,
 			 struct fuse_file_info *fi)
 {
-	(void)ino; (void)mode; (void)o; (void)l; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
 
+/* No forget: inodes are computed, not allocated, and libfuse's default
+ * answers it.  No readlink: the tree holds no symlinks. */
 const struct fuse_lowlevel_ops imlfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
-	.forget = op_forget,
-	.forget_multi = op_forget_multi,
 	.getattr = op_getattr,
 	.setattr = op_setattr,
-	.readlink = op_readlink,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,

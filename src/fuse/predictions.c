@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "reply.h"
 
 struct handle {
 	struct imlfs_sub *sub;    /* set when open for writing */
@@ -63,7 +64,6 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 	size_t len;
 	char *text;
 
-	(void)fs;
 	/* Read-only: reply from a copy of the snapshot.  The kernel consumes
 	 * the reply inside writev and may wake the reader, whose close() then
 	 * frees the snapshot in another thread's release, before writev has

@@ -9,12 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/cache-internal.h"
 #include "imlfs/cache.h"
 #include "imlfs/util.h"
 #include "testutil.h"
-
-/* Internal to cache.c: the checksum over everything after the header. */
-uint64_t imlfs_cache_checksum(const void *data, size_t len);
 
 #define HDR 32            /* magic, version, byte order, length, checksum */
 #define OFF_VERSION 8

@@ -82,3 +82,44 @@ void tu_model(struct imlfs_model *m, const char *const *names, unsigned n)
 	m->nmembers = n;
 	CHECK_EQ(imlfs_model_finish(m), 0);
 }
+
+/* Six images, three classes; 1..4 annotated, 2 problematic, 3 in ImageNet-M. */
+void tu_tree_model(struct imlfs_model *m)
+{
+	static const char *names[] = { "ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000002.JPEG",
+		"ILSVRC2012_val_00000003.JPEG", "ILSVRC2012_val_00000004.JPEG",
+		"ILSVRC2012_val_00000005.JPEG", "ILSVRC2012_val_00000006.JPEG" };
+	static const int labels[] = { 0, 1, 0, 2, 0, 1 };
+	/* correct / unclear / wrong runs of members 0..3 */
+	static const uint16_t ml[] = { 0, 1, /**/ 2, /**/ 1, /**/ 0, /**/ 2, 1 };
+	tu_model(m, names, 6);
+	for (uint32_t i = 0; i < 6; i++) {
+		m->members[i].offset = 512 + 1024 * i;
+		m->members[i].size = 100 + i;
+		m->members[i].mtime = 1000000 + i;
+		m->members[i].label = labels[i];
+		m->members[i].width = 500;
+		m->members[i].height = 375;
+		m->members[i].components = 3;
+	}
+	imlfs_model_add_class(m, "n00000001", 9, "tench, Tinca tinca", 18);
+	imlfs_model_add_class(m, "n00000002", 9, "goldfish", 8);
+	imlfs_model_add_class(m, "n00000003", 9, "say \"cheese\"", 12);
+	m->ml = malloc(sizeof ml);
+	memcpy(m->ml, ml, sizeof ml);
+	m->nml = 7;
+	/* member 0: correct {0,1}, unclear {2}; member 1: correct {1};
+	 * member 2: correct {0}; member 3: correct {2}, wrong {1} */
+	m->members[0].ml = 0, m->members[0].n_correct = 2, m->members[0].n_unclear = 1;
+	m->members[1].ml = 3, m->members[1].n_correct = 1;
+	m->members[2].ml = 4, m->members[2].n_correct = 1;
+	m->members[3].ml = 5, m->members[3].n_correct = 1, m->members[3].n_wrong = 1;
+	for (int i = 0; i < 4; i++)
+		m->members[i].flags |= IMLFS_M_ANNOTATED;
+	m->members[1].flags |= IMLFS_M_PROBLEMATIC;
+	m->members[5].flags |= IMLFS_M_PROBLEMATIC;   /* problematic, not annotated */
+	m->members[2].flags |= IMLFS_M_IMAGENET_M;
+	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
+		  IMLFS_HAVE_CLASSES;
+	CHECK_EQ(imlfs_model_finish(m), 0);
+}

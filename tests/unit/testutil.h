@@ -29,6 +29,9 @@ struct imlfs_model;
 /* Fill m with members of these names (given in sorted order): no classes,
  * no labels, lookups ready (imlfs_model_finish). */
 void tu_model(struct imlfs_model *m, const char *const *names, unsigned n);
+/* The catalogue tests' model: six images, three classes, labels, four
+ * annotated (one problematic), one ImageNet-M, one problematic unannotated. */
+void tu_tree_model(struct imlfs_model *m);
 
 /* Print a summary, clean up, and return the exit status for main. */
 int tu_done(void);

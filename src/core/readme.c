@@ -1,0 +1,148 @@
+/* readme.c — the README text.  Every count is read off the finished tree
+ * through the public catalogue API, so the README cannot disagree with what
+ * `ls` shows.  The appends ignore their results: the buffer's failure flag
+ * is sticky and checked once at the end. */
+#include <stdio.h>
+
+#include "imlfs/readme.h"
+
+/* Directory `name` (e.g. "images", "correct") of split s's folder: its
+ * inode, or 0 when absent. */
+static uint64_t split_subdir(const struct imlfs_catalog *c, enum imlfs_split s, const char *name)
+{
+	struct imlfs_node n;
+
+	if (imlfs_catalog_lookup(c, IMLFS_INO_ROOT, imlfs_split_name(s), &n) ||
+	    imlfs_catalog_lookup(c, n.ino, name, &n) || n.kind != IMLFS_NODE_DIR)
+		return 0;
+	return n.ino;
+}
+
+/* Images in a flat folder (listed as X.JPEG and X.json). */
+static uint64_t images(const struct imlfs_catalog *c, uint64_t dir)
+{
+	return dir ? (imlfs_catalog_dirsize(c, dir) - 2) / 2 : 0;
+}
+
+/* Entries in all class folders of a view folder (by-class/, correct/ ...),
+ * and how many class folders there are. */
+static uint64_t view_entries(const struct imlfs_catalog *c, uint64_t dir, uint32_t *nfolders)
+{
+	struct imlfs_node n;
+	char name[256];
+	uint64_t total = 0, idx = 2;
+
+	*nfolders = 0;
+	for (; dir && imlfs_catalog_dirent(c, dir, idx, name, sizeof name, &n) == 0; idx++) {
+		total += images(c, n.ino);
+		++*nfolders;
+	}
+	return total;
+}
+
+static const char *origin(const char *path, bool found, const char *none)
+{
+	if (!path)
+		return none;
+	return found ? "found beside the tarball" : "given";
+}
+
+static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
+			  const struct imlfs_load_info *li)
+{
+	imlfs_buf_printf(b, "Inputs\n  tarball      %s\n", in ? in->tarball : "?");
+	imlfs_buf_printf(b, "  annotations  %s (%s)\n", in && in->annotations ? in->annotations : "-",
+			 origin(in ? in->annotations : NULL, in && in->annotations_auto,
+				"none: only all/ is served; give --annotations FILE"));
+	imlfs_buf_printf(b, "  labels       %s (%s)\n", in && in->labels ? in->labels : "-",
+			 origin(in ? in->labels : NULL, in && in->labels_auto,
+				"none: no by-class/ folders; give --labels FILE"));
+	imlfs_buf_printf(b, "  classes      %s (%s)\n", in && in->classes ? in->classes : "-",
+			 origin(in ? in->classes : NULL, in && in->classes_auto,
+				"none: classes are the sorted wnids, named by their wnid"));
+	if (li && li->from_cache)
+		imlfs_buf_printf(b, "  index        loaded from the cache %s in %.3f s\n",
+				 li->cache_file, li->seconds);
+	else if (li)
+		imlfs_buf_printf(b, "  index        built in %.3f s%s%s\n", li->seconds,
+				 li->cache_file[0] ? ", cached in " : " (not cached)", li->cache_file);
+}
+
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG };
+
+static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
+{
+	const struct imlfs_model *m = imlfs_catalog_model(c);
+	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong" };
+	uint32_t n = (uint32_t)images(c, split_subdir(c, s, "images"));
+	static const char *const vhelp[] = {
+		"by original label",
+		"under every class the experts marked correct",
+		"under every class the experts marked unclear",
+		"under every class the experts marked wrong" };
+
+	if (s == IMLFS_SPLIT_ALL)
+		imlfs_buf_printf(b, "all/            every image in the tarball: %u\n", n);
+	else if (s == IMLFS_SPLIT_VALIDATION)
+		imlfs_buf_printf(b, "validation/     the annotated images (TFDS split 'validation'): %u\n",
+				 n);
+	else
+		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", n);
+	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
+	for (int v = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
+	     v <= (s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG); v++) {
+		uint32_t nfolders;
+		uint64_t entries = view_entries(c, split_subdir(c, s, vnames[v]), &nfolders);
+		char folder[16];
+
+		snprintf(folder, sizeof folder, "%s/", vnames[v]);
+		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", folder,
+				 vhelp[v], (unsigned long long)entries, nfolders);
+	}
+	if (s != IMLFS_SPLIT_ALL)
+		imlfs_buf_printf(b, "  problematic/  marked problematic (left out of multi-label "
+				 "accuracy): %llu\n",
+				 (unsigned long long)images(c, split_subdir(c, s, "problematic")));
+	imlfs_buf_printf(b, "  predictions   write one line per image, read back the scores\n");
+}
+
+int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct imlfs_buf *b)
+{
+	const struct imlfs_readme_src *src = ctx;
+	const struct imlfs_model *m = imlfs_catalog_model(c);
+	const struct imlfs_stats *st = &m->stats;
+
+	imlfs_buf_printf(b, "imlfs %s: the ImageNet validation images with expert multi-labels\n\n",
+			 IMLFS_VERSION);
+	readme_inputs(b, src ? src->inputs : NULL, src ? src->load : NULL);
+	imlfs_buf_printf(b, "\nFolders (a WNID folder exists only where it holds an image)\n");
+	for (int s = 0; s < IMLFS_NSPLITS; s++)
+		if (imlfs_split_present(m, (enum imlfs_split)s))
+			readme_split(c, b, (enum imlfs_split)s);
+	if (!(m->have & IMLFS_HAVE_ANNOTATIONS))
+		imlfs_buf_printf(b, "validation/, imagenet_m/: absent (no annotation file)\n");
+	else if (!(m->have & IMLFS_HAVE_IMAGENET_M))
+		imlfs_buf_printf(b, "imagenet_m/: absent (the annotation file has no \"imagenet_m\" key;"
+				 " use human_accuracy_v3.0.0.json)\n");
+	imlfs_buf_printf(b, "\nFiles\n"
+		"  classes.tsv   index<TAB>wnid<TAB>name, one line per class: %u classes\n"
+		"  X.json        beside every image: file_name, original_label, original_wnid,\n"
+		"                original_name, correct_multi_labels, unclear_multi_labels,\n"
+		"                wrong_multi_labels (class indices), is_problematic,\n"
+		"                in_imagenet_m, annotated, width, height, components\n"
+		"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n"
+		"                (class index or wnid; the first is top-1, five give top-5),\n"
+		"                then read the file for the scores of your latest submission\n",
+		m->nclasses);
+	if (m->have & IMLFS_HAVE_ANNOTATIONS)
+		imlfs_buf_printf(b, "\nAnnotation file: %u initial_annots entries (%u ImageNetV2 ones "
+			"ignored, %u not in the tarball), %u problematic images (%u not in the "
+			"tarball), %u ImageNet-M images (%u not in the tarball)\n",
+			st->annots_total, st->annots_other, st->annots_not_in_tar,
+			st->problematic_total, st->problematic_not_in_tar, st->imagenet_m_total,
+			st->imagenet_m_not_in_tar);
+	if (st->tar_skipped)
+		imlfs_buf_printf(b, "Tarball: %u entries that are not regular files were skipped\n",
+				 st->tar_skipped);
+	return imlfs_buf_check(b);
+}
