@@ -216,7 +216,7 @@ int main(int argc, char *argv[])
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
 		.model = &model, .inputs = &in, .load = &info, .mtime = st.st_mtime,
 		.uid = getuid(), .gid = getgid() });
-	fs.subs = imlfs_subs_new(&model);
+	fs.subs = imlfs_subs_new(&model, NULL);
 	if (!cat || !fs.subs) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");
 		goto out_err;
