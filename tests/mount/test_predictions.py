@@ -196,6 +196,29 @@ def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
                 ref.score(mine, "validation"))
 
 
+def test_uid_pending_bytes_limit(pmnt, ref):
+    """One uid's open submissions reserve at most 256 MiB: EDQUOT beyond,
+    given back on close."""
+    p = pmnt.path("predictions")
+    fds = [os.open(p, os.O_WRONLY) for _ in range(5)]
+    chunk = b"#" * (1 << 20)
+    try:
+        for fd in fds[:4]:
+            for _ in range(64):
+                assert os.write(fd, chunk) == len(chunk)
+        with pytest.raises(OSError) as e:
+            os.write(fds[4], b"x")
+        assert e.value.errno == errno.EDQUOT
+        with pytest.raises(OSError) as e:
+            os.write(fds[0], b"x")
+        assert e.value.errno == errno.EFBIG          # the submission's own bound first
+        os.close(fds.pop(0))
+        data = make_submission(ref, "perfect", 0)
+        assert os.write(fds[3], data) == len(data)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert json.loads(open(p).read())["all"]["top1_accuracy"] == 1.0
 @pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
 def test_empty_submission_replaces_scores(pmnt, ref, rel):
     """Each open for writing is a submission, even with nothing written."""
