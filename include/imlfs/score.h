@@ -47,8 +47,16 @@ json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, in
 
 /* Pretty-printed JSON text ending in a newline (malloc'd, NULL when out of
  * memory) for the scores of `text`, or — text == NULL — the object saying
- * that nothing was submitted yet, with a one-line usage hint. */
+ * that nothing was submitted yet, with a one-line usage hint.  Reals are
+ * written as imlfs_json_real writes them. */
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
 		       int split, size_t *outlen);
+
+/* v as JSON text in out[size]: the shortest of %.15g, %.16g and %.17g
+ * that reads back as v (0.025, not 0.025000000000000001, as Python and jq
+ * print it), with ".0" on integral values (1.0) and the exponent without
+ * '+' or leading zeros (2e-5); "null" for inf and nan.  Returns the
+ * length, or -1 when size is too small (32 is enough). */
+int imlfs_json_real(char *out, size_t size, double v);
 
 #endif

@@ -3,9 +3,17 @@
  * loop is multithreaded); no FUSE in here, the glue only translates.
  *
  * A "file" is a split index (enum imlfs_split) or IMLFS_SCORE_ROOT.
- * Bounds: IMLFS_SUB_MAX_BYTES per submission (-EFBIG beyond), at most
- * IMLFS_SUB_MAX_OPEN open at once (-EMFILE beyond), results kept for at most
- * IMLFS_SUB_MAX_USERS users (least recently submitting user dropped first).
+ * Bounds (struct imlfs_sub_limits, defaults below), so that no user can
+ * take what the others need:
+ *   one submission's text            IMLFS_SUB_MAX_BYTES         -EFBIG
+ *   buffers of one uid's open ones   IMLFS_SUB_UID_MAX_PENDING   -EDQUOT
+ *   buffers of all open submissions  IMLFS_SUB_MAX_PENDING       -ENOSPC
+ *   open submissions of one uid      IMLFS_SUB_UID_MAX_OPEN      -EMFILE
+ *   open submissions in all          IMLFS_SUB_MAX_OPEN          -EMFILE
+ * Pending bytes are the buffer capacity actually reserved (what costs
+ * memory), given back when the submission is closed or truncated to 0.
+ * Results are kept for at most IMLFS_SUB_MAX_USERS users (least recently
+ * submitting user dropped first).
  */
 #ifndef IMLFS_SUBMISSIONS_H
 #define IMLFS_SUBMISSIONS_H
@@ -16,24 +24,48 @@
 #include "imlfs/model.h"
 
 #define IMLFS_SUB_MAX_BYTES (64u << 20)
+#define IMLFS_SUB_UID_MAX_PENDING (256u << 20)
+#define IMLFS_SUB_MAX_PENDING (1u << 30)
+#define IMLFS_SUB_UID_MAX_OPEN 8
 #define IMLFS_SUB_MAX_OPEN 64
 #define IMLFS_SUB_MAX_USERS 1024
+
+struct imlfs_sub_limits {
+	size_t sub_bytes;         /* one submission's text */
+	size_t uid_pending;       /* reserved by one uid's open submissions */
+	size_t pending;           /* reserved by all open submissions */
+	unsigned uid_open;        /* open submissions of one uid */
+	unsigned open;            /* open submissions in all */
+};
+
+#define IMLFS_SUB_LIMITS_DEFAULT ((struct imlfs_sub_limits){ \
+	.sub_bytes = IMLFS_SUB_MAX_BYTES, .uid_pending = IMLFS_SUB_UID_MAX_PENDING, \
+	.pending = IMLFS_SUB_MAX_PENDING, .uid_open = IMLFS_SUB_UID_MAX_OPEN, \
+	.open = IMLFS_SUB_MAX_OPEN })
 
 struct imlfs_subs;    /* the store */
 struct imlfs_sub;     /* one open submission (a descriptor opened for writing) */
 
-struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m);
+/* lim NULL: IMLFS_SUB_LIMITS_DEFAULT.  Every limit must be non-zero (else
+ * NULL, as when out of memory). */
+struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
 void imlfs_subs_free(struct imlfs_subs *s);
 
-/* Start a submission by uid to `file`.  0 and *out, or -EMFILE, -ENOMEM. */
+/* Start a submission by uid to `file`.  0 and *out, or -EMFILE (uid's or
+ * the store's open limit), -ENOMEM. */
 int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, int file, struct imlfs_sub **out);
-/* Store len bytes at offset off (normally the end).  Returns len, or -EFBIG
- * when the submission would exceed the bound (nothing stored), -ENOMEM. */
+/* Store len bytes at offset off (normally the end).  Returns len, or (with
+ * nothing stored) -EFBIG when the submission would exceed sub_bytes,
+ * -EDQUOT when its buffer cannot grow within the uid's pending bytes,
+ * -ENOSPC within the store's, -ENOMEM. */
 long imlfs_sub_write(struct imlfs_sub *sub, const char *buf, size_t len, off_t off);
-/* Truncate what was written to `size` bytes (for O_TRUNC / ftruncate). */
+/* Truncate what was written to `size` bytes (for O_TRUNC / ftruncate);
+ * growing it fails as a write would. */
 int imlfs_sub_truncate(struct imlfs_sub *sub, off_t size);
-/* Score what was written, if anything changed since the last flush, and
- * publish it as this user's latest for the file.  Returns 0 or -ENOMEM. */
+/* Score what was written and publish it as this user's latest for the
+ * file: always at the submission's first flush (an empty submission is a
+ * submission of nothing), then only when it changed since the last flush.
+ * Returns 0 or -ENOMEM. */
 int imlfs_sub_flush(struct imlfs_sub *sub);
 /* Scores of what this submission has written so far (malloc'd text). */
 char *imlfs_sub_scores(struct imlfs_sub *sub, size_t *len);

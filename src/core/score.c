@@ -17,6 +17,7 @@
  * file) are pooled as one extra class, which makes the metric a plain mean
  * when no labels were given at all.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "imlfs/score.h"
+#include "imlfs/util.h"
 
 #define TOPK 5
 #define ERRMSG_MAX 200
@@ -491,6 +493,84 @@ static json_t *not_submitted(const struct imlfs_model *m, int split)
 	return o;
 }
 
+int imlfs_json_real(char *out, size_t size, double v)
+{
+	char *e, *d;
+	int n = 0;
+
+	if (!isfinite(v))
+		return snprintf(out, size, "null");
+	/* (imlfs never calls setlocale: the decimal point is '.') */
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(out, size, "%.*g", prec, v);
+		if (n < 0 || (size_t)n >= size)
+			return -1;
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	/* As jansson writes reals: a '.' or an 'e' so that the number reads
+	 * back as a real, and no '+' nor leading zeros in the exponent. */
+	if (!strpbrk(out, ".e")) {
+		if ((size_t)n + 2 >= size)
+			return -1;
+		memcpy(out + n, ".0", 3);
+		n += 2;
+	}
+	e = strchr(out, 'e');
+	if (e) {
+		d = e + 1 + (e[1] == '-');
+		e = e + 1 + (e[1] == '+' || e[1] == '-');
+		while (*e == '0' && e[1])
+			e++;
+		memmove(d, e, strlen(e) + 1);
+		n = (int)strlen(out);
+	}
+	return n;
+}
+
+/* json_dumps writes every real with 17 significant digits (0.025 comes
+ * out as 0.025000000000000001): rewrite each real of the dumped text (a
+ * number, outside strings, with a '.' or an 'e') in its shortest form,
+ * and end the text with a newline. */
+static char *shortest_reals(const char *t, size_t *outlen)
+{
+	struct imlfs_buf b = { 0 };
+	const char *p = t, *run = t;
+	bool in_str = false, ok = true;
+	char num[40];
+
+	for (; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				in_str = false;
+			continue;
+		}
+		if (*p == '"')
+			in_str = true;
+		if (*p != '-' && (*p < '0' || *p > '9'))
+			continue;
+		size_t n = strspn(p, "0123456789+-.eE");
+		int k;
+
+		if (strcspn(p, ".eE") < n) {
+			k = imlfs_json_real(num, sizeof num, strtod(p, NULL));
+			ok &= k > 0 && !imlfs_buf_add(&b, run, (size_t)(p - run)) &&
+			      !imlfs_buf_add(&b, num, (size_t)k);
+			run = p + n;
+		}
+		p += n - 1;
+	}
+	ok &= !imlfs_buf_add(&b, run, (size_t)(p - run)) && !imlfs_buf_add(&b, "\n", 1);
+	if (!ok) {
+		imlfs_buf_free(&b);
+		return NULL;
+	}
+	*outlen = b.len;
+	return b.p;
+}
+
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
 		       int split, size_t *outlen)
 {
@@ -514,15 +594,9 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 	json_decref(o);
 	if (!s)
 		return NULL;
-	n = strlen(s);
-	r = realloc(s, n + 2);
-	if (!r) {
-		free(s);
-		return NULL;
-	}
-	r[n] = '\n';
-	r[n + 1] = '\0';
-	if (outlen)
-		*outlen = n + 1;
+	r = shortest_reals(s, &n);
+	free(s);
+	if (r && outlen)
+		*outlen = n;
 	return r;
 }

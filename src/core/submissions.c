@@ -6,6 +6,12 @@
  * imlfs_sub_scores copy the text out, score the copy, and publish.  Two
  * flushes may finish out of order, so every flush takes a sequence number
  * under the lock and a result is published only over an older one.
+ *
+ * Fairness: each uid with open submissions has a holder counting them and
+ * the buffer bytes they reserve, checked against the uid's and the store's
+ * limits before a buffer grows, so one user at its limits leaves room for
+ * the others.  At most lim.open submissions are open, hence at most that
+ * many holders: a fixed array, a free entry being one with nopen == 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,10 +37,20 @@ struct user {
 	struct result res[NFILES];
 };
 
+/* One uid's open submissions. */
+struct holder {
+	uid_t uid;
+	unsigned nopen;           /* 0: entry free */
+	size_t pending;           /* their buffers' capacity */
+};
+
 struct imlfs_subs {
 	const struct imlfs_model *m;
+	struct imlfs_sub_limits lim;
 	pthread_mutex_t lock;
 	unsigned nopen;
+	size_t pending;           /* capacity of all open submissions' buffers */
+	struct holder *holders;   /* [lim.open] */
 	uint64_t clock;           /* sequence numbers for flushes and users */
 	struct user *users;       /* [nusers], unordered */
 	unsigned nusers;
@@ -44,12 +60,14 @@ struct imlfs_subs {
 
 struct imlfs_sub {
 	struct imlfs_subs *s;
+	struct holder *h;
 	uid_t uid;
 	int file;
 	char *buf;
 	size_t len, cap;
 	uint64_t version;         /* bumped by every change */
 	uint64_t flushed;         /* version at the last flush */
+	bool published;           /* a flush has published it at least once */
 	char *scores;             /* cache for imlfs_sub_scores */
 	size_t scores_len;
 	uint64_t scores_version;
@@ -60,16 +78,23 @@ static int slot_of(int file)
 	return file < 0 ? 0 : (file >= IMLFS_NSPLITS ? 1 : file + 1);
 }
 
-struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m)
+struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim)
 {
-	struct imlfs_subs *s = calloc(1, sizeof *s);
+	struct imlfs_sub_limits l = lim ? *lim : IMLFS_SUB_LIMITS_DEFAULT;
+	struct imlfs_subs *s;
 
+	if (!l.sub_bytes || !l.uid_pending || !l.pending || !l.uid_open || !l.open)
+		return NULL;
+	s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	s->m = m;
+	s->lim = l;
 	s->users = calloc(IMLFS_SUB_MAX_USERS, sizeof *s->users);
-	if (!s->users || pthread_mutex_init(&s->lock, NULL)) {
+	s->holders = calloc(l.open, sizeof *s->holders);
+	if (!s->users || !s->holders || pthread_mutex_init(&s->lock, NULL)) {
 		free(s->users);
+		free(s->holders);
 		free(s);
 		return NULL;
 	}
@@ -93,53 +118,112 @@ void imlfs_subs_free(struct imlfs_subs *s)
 	for (int f = 0; f < NFILES; f++)
 		free(s->none[f]);
 	free(s->users);
+	free(s->holders);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
+/* uid's holder, or a free one for it (there is one while fewer than
+ * lim.open submissions are open); lock held. */
+static struct holder *holder_get(struct imlfs_subs *s, uid_t uid)
+{
+	struct holder *free_h = NULL;
+
+	for (unsigned i = 0; i < s->lim.open; i++) {
+		if (s->holders[i].nopen && s->holders[i].uid == uid)
+			return &s->holders[i];
+		if (!s->holders[i].nopen && !free_h)
+			free_h = &s->holders[i];
+	}
+	if (free_h) {
+		free_h->uid = uid;
+		free_h->pending = 0;
+	}
+	return free_h;
+}
+
 int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, int file, struct imlfs_sub **out)
 {
-	struct imlfs_sub *sub;
+	struct imlfs_sub *sub = calloc(1, sizeof *sub);
+	struct holder *h;
 
+	if (!sub)
+		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	if (s->nopen >= IMLFS_SUB_MAX_OPEN) {
+	h = s->nopen < s->lim.open ? holder_get(s, uid) : NULL;
+	if (!h || h->nopen >= s->lim.uid_open) {
 		pthread_mutex_unlock(&s->lock);
+		free(sub);
 		return -EMFILE;
 	}
+	h->nopen++;
 	s->nopen++;
 	pthread_mutex_unlock(&s->lock);
-	sub = calloc(1, sizeof *sub);
-	if (!sub) {
-		pthread_mutex_lock(&s->lock);
-		s->nopen--;
-		pthread_mutex_unlock(&s->lock);
-		return -ENOMEM;
-	}
 	sub->s = s;
+	sub->h = h;
 	sub->uid = uid;
 	sub->file = file;
 	*out = sub;
 	return 0;
 }
 
-/* Make room for `need` bytes; call with the lock held. */
-static int reserve(struct imlfs_sub *sub, size_t need)
+/* 0 when sub's buffer may grow to cap bytes within its uid's and the
+ * store's pending bytes, else the error to report; lock held. */
+static int budget(const struct imlfs_sub *sub, size_t cap)
 {
-	size_t cap = sub->cap ? sub->cap : 4096;
-	char *b;
+	const struct imlfs_subs *s = sub->s;
+	size_t more = cap - sub->cap;
 
-	if (need <= sub->cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (cap > IMLFS_SUB_MAX_BYTES)
-		cap = IMLFS_SUB_MAX_BYTES;
-	b = realloc(sub->buf, cap);
-	if (!b)
-		return -ENOMEM;
+	if (more > s->lim.uid_pending - sub->h->pending)
+		return -EDQUOT;
+	if (more > s->lim.pending - s->pending)
+		return -ENOSPC;
+	return 0;
+}
+
+/* Set sub's buffer capacity to cap (0: free it), keeping the counts of
+ * pending bytes; lock held. */
+static int set_cap(struct imlfs_sub *sub, size_t cap)
+{
+	struct imlfs_subs *s = sub->s;
+	char *b = NULL;
+
+	if (cap) {
+		b = realloc(sub->buf, cap);
+		if (!b)
+			return -ENOMEM;
+	} else {
+		free(sub->buf);
+	}
+	s->pending = s->pending - sub->cap + cap;
+	sub->h->pending = sub->h->pending - sub->cap + cap;
 	sub->buf = b;
 	sub->cap = cap;
 	return 0;
+}
+
+/* Make room for `need` (<= lim.sub_bytes) bytes; lock held.  Capacity
+ * doubles, as usual; when the double does not fit the budgets, the need
+ * rounded to a page may still fit, so a user's last bytes are not refused
+ * for the slack of doubling. */
+static int reserve(struct imlfs_sub *sub, size_t need)
+{
+	size_t max = sub->s->lim.sub_bytes;
+	size_t cap = sub->cap ? sub->cap : 4096, exact = (need + 4095) & ~(size_t)4095;
+	int r;
+
+	if (need <= sub->cap)
+		return 0;
+	while (cap < need && cap < max)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	if (exact > cap)
+		exact = cap;
+	r = budget(sub, cap);
+	if (r && exact < cap && !(r = budget(sub, exact)))
+		cap = exact;
+	return r ? r : set_cap(sub, cap);
 }
 
 /* Set the length to `size`, zero-filling any gap; call with the lock held. */
@@ -162,7 +246,7 @@ long imlfs_sub_write(struct imlfs_sub *sub, const char *buf, size_t len, off_t o
 
 	if (off < 0)
 		return -EINVAL;
-	if ((uint64_t)off > IMLFS_SUB_MAX_BYTES || len > IMLFS_SUB_MAX_BYTES - (uint64_t)off)
+	if ((uint64_t)off > s->lim.sub_bytes || len > s->lim.sub_bytes - (uint64_t)off)
 		return -EFBIG;
 	if (!len)
 		return 0;
@@ -184,7 +268,7 @@ int imlfs_sub_truncate(struct imlfs_sub *sub, off_t size)
 
 	if (size < 0)
 		return -EINVAL;
-	if ((uint64_t)size > IMLFS_SUB_MAX_BYTES)
+	if ((uint64_t)size > s->lim.sub_bytes)
 		return -EFBIG;
 	pthread_mutex_lock(&s->lock);
 	if ((size_t)size != sub->len) {
@@ -192,6 +276,8 @@ int imlfs_sub_truncate(struct imlfs_sub *sub, off_t size)
 		if (!r)
 			sub->version++;
 	}
+	if (!r && !size)
+		set_cap(sub, 0);     /* cannot fail; gives the pending bytes back */
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -248,7 +334,7 @@ int imlfs_sub_flush(struct imlfs_sub *sub)
 	size_t len, slen;
 
 	pthread_mutex_lock(&s->lock);
-	if (sub->version == sub->flushed) {
+	if (sub->published && sub->version == sub->flushed) {
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -278,6 +364,7 @@ int imlfs_sub_flush(struct imlfs_sub *sub)
 		u->last = seq;
 	if (version > sub->flushed)
 		sub->flushed = version;
+	sub->published = true;
 	pthread_mutex_unlock(&s->lock);
 	free(scores);
 	return 0;
@@ -338,9 +425,10 @@ void imlfs_sub_close(struct imlfs_sub *sub)
 		return;
 	s = sub->s;
 	pthread_mutex_lock(&s->lock);
+	set_cap(sub, 0);
+	sub->h->nopen--;
 	s->nopen--;
 	pthread_mutex_unlock(&s->lock);
-	free(sub->buf);
 	free(sub->scores);
 	free(sub);
 }

@@ -217,7 +217,7 @@ int main(int argc, char *argv[])
 		.model = &model, .readme = imlfs_readme_render,
 		.readme_ctx = &(struct imlfs_readme_src){ .inputs = &in, .load = &info },
 		.mtime = st.st_mtime, .uid = getuid(), .gid = getgid() });
-	fs.subs = imlfs_subs_new(&model);
+	fs.subs = imlfs_subs_new(&model, NULL);
 	if (!cat || !fs.subs) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");
 		goto out_err;

@@ -1,10 +1,13 @@
 """Predictions files through the mount: write one line per image, read back
 the scores.  Checked against the independent Python reference and against
 imlfs-score, plus the file semantics: per-user results, read-write
-descriptors, scoring inside close(), bounds and garbage."""
+descriptors, scoring inside close(), empty submissions, the shortest
+text of every number, bounds (per uid too) and garbage."""
 import errno
 import json
 import os
+import re
+import select
 import subprocess
 import threading
 
@@ -148,7 +151,7 @@ def test_too_many_open_submissions(pmnt):
             for _ in range(100):
                 fds.append(os.open(pmnt.path("predictions"), os.O_WRONLY))
         assert e.value.errno == errno.EMFILE
-        assert len(fds) == 64
+        assert len(fds) == 8            # one uid's share of the 64
     finally:
         for fd in fds:
             os.close(fd)
@@ -191,3 +194,154 @@ def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
     assert_same(json.loads(r.stdout), ref.score(theirs, "validation"))
     assert_same(json.loads(open(pmnt.path("validation", "predictions")).read()),
                 ref.score(mine, "validation"))
+
+
+def test_uid_pending_bytes_limit(pmnt, ref):
+    """One uid's open submissions reserve at most 256 MiB: EDQUOT beyond,
+    given back on close."""
+    p = pmnt.path("predictions")
+    fds = [os.open(p, os.O_WRONLY) for _ in range(5)]
+    chunk = b"#" * (1 << 20)
+    try:
+        for fd in fds[:4]:
+            for _ in range(64):
+                assert os.write(fd, chunk) == len(chunk)
+        with pytest.raises(OSError) as e:
+            os.write(fds[4], b"x")
+        assert e.value.errno == errno.EDQUOT
+        with pytest.raises(OSError) as e:
+            os.write(fds[0], b"x")
+        assert e.value.errno == errno.EFBIG          # the submission's own bound first
+        os.close(fds.pop(0))
+        data = make_submission(ref, "perfect", 0)
+        assert os.write(fds[3], data) == len(data)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert json.loads(open(p).read())["all"]["top1_accuracy"] == 1.0
+@pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
+def test_empty_submission_replaces_scores(pmnt, ref, rel):
+    """Each open for writing is a submission, even with nothing written."""
+    data = make_submission(ref, "perfect", 0)
+    p = pmnt.path(rel)
+
+    def splits(j):
+        return list(j.values()) if rel == "predictions" else [j]
+
+    def read():
+        return json.loads(open(p).read())
+
+    def assert_empty(j, how):
+        for s in splits(j):
+            assert s["predicted"] == 0 and s["missing"] == s["images"], how
+
+    def submitted():
+        assert any(s["predicted"] > 0 for s in splits(submit(pmnt, rel, data)))
+
+    submitted()
+    open(p, "w").close()
+    assert_empty(read(), "open(p, 'w').close()")
+    submitted()
+    r = run(["sh", "-c", ': > "$0"', p])
+    assert r.returncode == 0, r.stderr
+    assert_empty(read(), ": > p")
+    # read-write: reads its own (empty) scores, and publishes them at close
+    submitted()
+    fd = os.open(p, os.O_RDWR)
+    try:
+        assert_empty(json.loads(os.read(fd, 1 << 20)), "O_RDWR, own scores")
+    finally:
+        os.close(fd)
+    assert_empty(read(), "O_RDWR")
+    # dup'd descriptors: each close scores, the first one always
+    submitted()
+    fd = os.open(p, os.O_WRONLY)
+    os.close(os.dup(fd))
+    assert_empty(read(), "first close of a dup")
+    os.write(fd, data)
+    os.close(fd)
+    assert all(s["predicted"] > 0 for s in splits(read()))
+
+
+def shortest(text):
+    """Python's repr of the number, in jansson's exponent style (2e-5)."""
+    r = repr(float(text))
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", r)
+
+
+def test_numbers_are_shortest(pmnt, ref):
+    """Every real is the shortest text that reads back as the same double."""
+    names = sorted(ref.members)
+    # every third image right: top-1 on all/ is 1/3, 0.33333333333333331 at 17 digits
+    third = "".join(f"{n} {ref.labels[n] if i % 3 == 0 else (ref.labels[n] + 1) % len(ref.wnids)}\n"
+                    for i, n in enumerate(names)).encode()
+    datas = [third] + [make_submission(ref, kind, 0) for kind in ("partial", "random", "top5")]
+    seen, longer = 0, 0
+    for data in datas:
+        for rel in FILES:
+            with open(pmnt.path(rel), "wb") as f:
+                f.write(data)
+            text = open(pmnt.path(rel)).read()
+            reals = []
+            json.loads(text, parse_float=lambda t: reals.append(t) or float(t))
+            for t in reals:
+                assert t == shortest(t), f"{rel}: {t}"
+                seen += 1
+                longer += "%.17g" % float(t) != t
+    assert seen and longer, "some real must need fewer than 17 digits"
+    j = json.loads(open(pmnt.path("all", "predictions")).read())
+    assert j["top1_accuracy"] is not None
+
+
+HOLD = r"""
+import errno, os, sys
+p = sys.argv[1]
+fds = [os.open(p, os.O_WRONLY) for _ in range(8)]
+try:
+    os.open(p, os.O_WRONLY)
+    print("opened a 9th", flush=True)
+except OSError as e:
+    print(errno.errorcode[e.errno], flush=True)
+sys.stdin.read()                 # hold them until the test is done
+for fd in fds:
+    os.close(fd)
+os.close(os.open(p, os.O_WRONLY))
+print("reopened", flush=True)
+"""
+
+SUBMIT = r"""
+import sys
+p = sys.argv[1]
+with open(p, "wb") as f:
+    f.write(sys.stdin.buffer.read())
+print(open(p).read())
+"""
+
+
+def test_uid_at_open_limit_does_not_stop_another(root_only, shared_mnt, ref):
+    """uid 60001 holds its 8 submissions and is refused a 9th; uid 60002
+    (and root) still submit and read their scores."""
+    p = shared_mnt.path("validation", "predictions")
+    holder = subprocess.Popen(["/usr/bin/python3", "-c", HOLD, p], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              user=60001, group=60001, extra_groups=[])
+    try:
+        ready, _, _ = select.select([holder.stdout], [], [], 60)
+        assert ready, "the holding user did not report"
+        assert holder.stdout.readline().strip() == "EMFILE"
+        data = make_submission(ref, "partial", 1)
+        r = subprocess.run(["/usr/bin/python3", "-c", SUBMIT, p], input=data,
+                           capture_output=True, timeout=60,
+                           user=60002, group=60002, extra_groups=[])
+        assert r.returncode == 0, r.stderr
+        assert_same(json.loads(r.stdout), ref.score(data, "validation"))
+        mine = make_submission(ref, "perfect", 0)
+        assert_same(submit(shared_mnt, "validation/predictions", mine),
+                    ref.score(mine, "validation"))
+        out, err = holder.communicate(input="", timeout=60)
+        assert holder.returncode == 0, err
+        assert out.strip() == "reopened"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=10)

@@ -457,8 +457,25 @@ static void test_text(const struct imlfs_model *m)
 	o = json_loads(t, 0, NULL);
 	CHECK_EQ(json_object_size(o), 3);
 	CHECK_NEAR(getr(json_object_get(o, "all"), "top1_accuracy"), 1.0 / 8);
-	/* 17 significant digits: the text parses back to the same double */
 	CHECK(strstr(t, "0.125") != NULL);
+	json_decref(o);
+	free(t);
+
+	/* reals in their shortest form: validation top-1 is 2 of 6, 1/3; a
+	 * number inside a string (an error's quote) is left as it was */
+	const char *two = "ILSVRC2012_val_00000001 0\nILSVRC2012_val_00000002 0\n"
+			  "ILSVRC2012_val_00000003 0.10000000000000001\n";
+
+	t = imlfs_score_text(m, two, strlen(two), IMLFS_SCORE_ROOT, &len);
+	CHECK(t != NULL && len == strlen(t) && t[len - 1] == '\n');
+	o = json_loads(t, 0, NULL);
+	CHECK(o != NULL);
+	CHECK(getr(json_object_get(o, "validation"), "top1_accuracy") == 1.0 / 3);
+	CHECK(strstr(t, "\"top1_accuracy\": 0.3333333333333333,\n") != NULL);
+	CHECK(strstr(t, "0.33333333333333331") == NULL);
+	CHECK(strstr(t, "\"top1_accuracy\": 0.25,\n") != NULL);        /* all: 2 of 8 */
+	CHECK(strstr(t, "\"top1_accuracy\": 0.0,\n") != NULL);         /* imagenet_m: none */
+	CHECK(strstr(t, "label \\\"0.10000000000000001\\\"") != NULL);
 	json_decref(o);
 	free(t);
 
@@ -469,6 +486,34 @@ static void test_text(const struct imlfs_model *m)
 	CHECK_EQ(geti(o, "predicted"), 1);
 	json_decref(o);
 	free(t);
+}
+
+/* Each real as the shortest text that reads back as it, like Python's
+ * repr; integral values keep ".0"; never inf or nan. */
+static void test_reals(void)
+{
+	static const struct { double v; const char *text; } cases[] = {
+		{ 0.025, "0.025" }, { 0.1, "0.1" }, { 1.0 / 3, "0.3333333333333333" },
+		{ 2.0 / 3, "0.6666666666666666" }, { 0.5, "0.5" }, { 1.0, "1.0" },
+		{ 0.0, "0.0" }, { 1.0 / 6, "0.16666666666666666" },   /* 17 needed */
+		{ 0.1 + 0.2, "0.30000000000000004" }, { 1.0 / 8, "0.125" },
+		{ 2e-5, "2e-5" }, { 1e16, "1e16" }, { 123456789.0, "123456789.0" },
+		{ -0.75, "-0.75" }, { 1e-300 / 3, "3.3333333333333334e-301" },
+	};
+	char out[32];
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int n = imlfs_json_real(out, sizeof out, cases[i].v);
+
+		CHECK_STR(out, cases[i].text);
+		CHECK_EQ(n, strlen(cases[i].text));
+		CHECK(strtod(out, NULL) == cases[i].v);
+	}
+	CHECK_EQ(imlfs_json_real(out, sizeof out, INFINITY), 4);
+	CHECK_STR(out, "null");
+	imlfs_json_real(out, sizeof out, NAN);
+	CHECK_STR(out, "null");
+	CHECK_EQ(imlfs_json_real(out, 4, 0.025), -1);
 }
 
 /* No labels, no annotations: only "all", top-1 null; and NUL bytes are
@@ -569,6 +614,7 @@ int main(void)
 	imlfs_model_free(&m);
 	test_imagenet_m_unfiltered();
 	test_bare();
+	test_reals();
 	test_speed();
 	return tu_done();
 }

@@ -1,6 +1,7 @@
-/* test-submissions.c — the predictions store: bounds, publishing on flush,
- * per-user isolation, a read-write descriptor's own scores, eviction of
- * users, and concurrent writers. */
+/* test-submissions.c — the predictions store: bounds (open submissions and
+ * pending bytes, per uid and in all), publishing on flush (empty
+ * submissions too), per-user isolation, a read-write descriptor's own
+ * scores, eviction of users, and concurrent writers. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -101,14 +102,24 @@ static char *lines(int from, int to)
 
 static void test_bounds(struct imlfs_subs *s)
 {
-	struct imlfs_sub *subs[IMLFS_SUB_MAX_OPEN + 1], *x;
+	struct imlfs_sub *subs[IMLFS_SUB_MAX_OPEN], *x;
 	char c = 'x';
 
-	for (int i = 0; i < IMLFS_SUB_MAX_OPEN; i++)
+	/* a uid at its limit of open submissions does not stop another */
+	for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
 		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &subs[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	/* uids 2, 3, ... fill the store up to its own limit */
+	for (int i = IMLFS_SUB_UID_MAX_OPEN; i < IMLFS_SUB_MAX_OPEN; i++)
+		CHECK_EQ(imlfs_subs_open(s, (uid_t)(1 + i / IMLFS_SUB_UID_MAX_OPEN),
+					 IMLFS_SPLIT_ALL, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	/* closing gives the slot back, to the store and to the uid */
 	imlfs_sub_close(subs[0]);
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	imlfs_sub_close(subs[0]);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &subs[0]), 0);
 
 	x = subs[1];
 	CHECK_EQ(imlfs_sub_write(x, "abc", 3, 0), 3);
@@ -192,10 +203,118 @@ static void test_flush(struct imlfs_subs *s)
 	free(t2);
 }
 
+/* Pending bytes, per uid and in all, with small limits: a uid at its
+ * limit gets EDQUOT and does not stop the others; a full store gets
+ * ENOSPC; closing or truncating to 0 gives the bytes back. */
+#define KB 1024
+static void test_pending(const struct imlfs_model *m)
+{
+	const struct imlfs_sub_limits lim = {
+		.sub_bytes = 64 * KB, .uid_pending = 128 * KB, .pending = 256 * KB,
+		.uid_open = 4, .open = 8,
+	};
+	const char *line = "ILSVRC2012_val_00000001.JPEG 1\n";
+	long llen = (long)strlen(line);
+	struct imlfs_subs *s = imlfs_subs_new(m, &lim);
+	struct imlfs_sub *a[4], *b[2], *c, *x;
+	char *fill = malloc(64 * KB);
+
+	memset(fill, '\n', 64 * KB);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &a[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	/* uid 1 reserves its 128 KiB in two submissions */
+	CHECK_EQ(imlfs_sub_write(a[0], fill, 64 * KB, 0), 64 * KB);
+	CHECK_EQ(imlfs_sub_write(a[1], fill, 64 * KB, 0), 64 * KB);
+	CHECK_EQ(imlfs_sub_write(a[0], "x", 1, 64 * KB), -EFBIG);   /* per submission first */
+	CHECK_EQ(imlfs_sub_write(a[2], line, (size_t)llen, 0), -EDQUOT);
+	CHECK_EQ(imlfs_sub_truncate(a[2], 10), -EDQUOT);
+	CHECK_EQ(own_predicted(a[2]), 0);                           /* nothing stored */
+	/* ... which leaves uid 2 its own 128 KiB: the store is then full */
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &b[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &b[1]), 0);
+	CHECK_EQ(imlfs_sub_write(b[0], fill, 64 * KB, 0), 64 * KB);
+	CHECK_EQ(imlfs_sub_write(b[1], fill, 64 * KB, 0), 64 * KB);
+	CHECK_EQ(imlfs_subs_open(s, 3, IMLFS_SPLIT_ALL, &c), 0);
+	CHECK_EQ(imlfs_sub_write(c, line, (size_t)llen, 0), -ENOSPC);
+	CHECK_EQ(own_predicted(c), 0);
+	/* closing gives the bytes back: c and uid 1 write again (4 KiB each) */
+	imlfs_sub_close(a[0]);
+	CHECK_EQ(imlfs_sub_write(c, line, (size_t)llen, 0), llen);
+	CHECK_EQ(own_predicted(c), 1);
+	CHECK_EQ(imlfs_sub_write(a[2], line, (size_t)llen, 0), llen);
+	/* 64 + 64 + 64 + 4 + 4 KiB reserved: doubling a[2] to 64 KiB would
+	 * pass 256 KiB, but exactly 60 KiB fits */
+	CHECK_EQ(imlfs_sub_write(a[2], fill, 60 * KB - (size_t)llen, llen), 60 * KB - llen);
+	CHECK_EQ(imlfs_sub_write(a[2], "\n", 1, 60 * KB), -ENOSPC);
+	/* truncating to 0 gives the bytes back too */
+	CHECK_EQ(imlfs_sub_truncate(b[0], 0), 0);
+	CHECK_EQ(imlfs_sub_write(a[2], "\n", 1, 60 * KB), 1);
+	CHECK_EQ(own_predicted(a[2]), 1);
+	/* a flush does not need room: the scores are not pending bytes */
+	CHECK_EQ(imlfs_sub_flush(a[2]), 0);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_SPLIT_ALL), 1);
+	for (int i = 1; i < 4; i++)
+		imlfs_sub_close(a[i]);
+	imlfs_sub_close(b[0]);
+	imlfs_sub_close(b[1]);
+	imlfs_sub_close(c);
+	/* everything given back: the whole budget is there again */
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(imlfs_subs_open(s, (uid_t)(10 + i / 2), IMLFS_SPLIT_ALL, &a[i]), 0);
+		CHECK_EQ(imlfs_sub_write(a[i], fill, 64 * KB, 0), 64 * KB);
+	}
+	for (int i = 0; i < 4; i++)
+		imlfs_sub_close(a[i]);
+	free(fill);
+	imlfs_subs_free(s);
+	/* every limit must be set */
+	struct imlfs_sub_limits zero = lim;
+
+	zero.uid_open = 0;
+	CHECK(imlfs_subs_new(m, &zero) == NULL);
+}
+
+/* Opening for writing starts a submission even if nothing is written:
+ * its first flush publishes it (nothing predicted), later flushes only
+ * when it changed. */
+static void test_empty(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_sub *a, *b;
+	static const int files[] = { IMLFS_SCORE_ROOT, IMLFS_SPLIT_ALL, IMLFS_SPLIT_VALIDATION };
+	char *t = lines(0, 10);
+
+	for (unsigned k = 0; k < sizeof files / sizeof *files; k++) {
+		int file = files[k];
+
+		CHECK_EQ(imlfs_subs_open(s, 7, file, &a), 0);
+		CHECK_EQ(imlfs_sub_write(a, t, strlen(t), 0), (long)strlen(t));
+		CHECK_EQ(imlfs_sub_flush(a), 0);
+		imlfs_sub_close(a);
+		CHECK(latest_predicted(s, 7, file) > 0);
+		/* open, close: an empty submission */
+		CHECK_EQ(imlfs_subs_open(s, 7, file, &a), 0);
+		CHECK_EQ(own_predicted(a), 0);
+		CHECK_EQ(imlfs_sub_flush(a), 0);
+		CHECK_EQ(latest_predicted(s, 7, file), 0);
+		/* a later, unchanged flush of it does not publish over a newer one */
+		CHECK_EQ(imlfs_subs_open(s, 7, file, &b), 0);
+		CHECK_EQ(imlfs_sub_write(b, t, strlen(t), 0), (long)strlen(t));
+		CHECK_EQ(imlfs_sub_flush(b), 0);
+		CHECK_EQ(imlfs_sub_flush(a), 0);
+		CHECK(latest_predicted(s, 7, file) > 0);
+		imlfs_sub_close(a);
+		imlfs_sub_close(b);
+	}
+	free(t);
+	imlfs_subs_free(s);
+}
+
 /* At most IMLFS_SUB_MAX_USERS users: the least recently submitting goes. */
 static void test_eviction(const struct imlfs_model *m)
 {
-	struct imlfs_subs *s = imlfs_subs_new(m);
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
 	struct imlfs_sub *sub;
 	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
 
@@ -264,7 +383,7 @@ static void *writer(void *arg)
 
 static void test_threads(const struct imlfs_model *m)
 {
-	struct imlfs_subs *s = imlfs_subs_new(m);
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
 	pthread_t th[8];
 	struct worker w[8];
 
@@ -285,11 +404,13 @@ int main(void)
 	struct imlfs_subs *s;
 
 	build(&m);
-	s = imlfs_subs_new(&m);
+	s = imlfs_subs_new(&m, NULL);
 	CHECK(s != NULL);
 	test_bounds(s);
 	test_flush(s);
 	imlfs_subs_free(s);
+	test_pending(&m);
+	test_empty(&m);
 	test_eviction(&m);
 	test_threads(&m);
 	imlfs_model_free(&m);
