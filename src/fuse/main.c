@@ -99,11 +99,16 @@ static int check_mountpoint(const char *mp, struct imlfs_error *err)
 	return 0;
 }
 
-/* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts. */
-static int add_mount_names(struct fuse_args *args, const char *tarball)
+/* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts.
+ * default_permissions: the kernel checks the modes (0444 files, 0555
+ * folders, 0666 predictions files), so on a shared (allow_other) mount a
+ * user's write to anything but a predictions file fails with EACCES before
+ * it reaches the daemon; root passes the mode checks and gets EROFS here. */
+static int add_mount_opts(struct fuse_args *args, const char *tarball)
 {
 	char *opts = NULL;
 	int r = fuse_opt_add_opt(&opts, "subtype=imlfs") ||
+		fuse_opt_add_opt(&opts, "default_permissions") ||
 		fuse_opt_add_opt(&opts, "fsname=") ||
 		fuse_opt_add_arg(args, "-o");
 
@@ -197,7 +202,7 @@ int main(int argc, char *argv[])
 	if (check_mountpoint(copts.mountpoint, &err) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
-	if (add_mount_names(&args, in.tarball)) {
+	if (add_mount_opts(&args, in.tarball)) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
 		goto out_err;
 	}
