@@ -21,7 +21,10 @@ struct options {
 	char *tarball, *mountpoint;
 	char *annotations, *labels, *classes, *cache_dir;
 	int nocache;
+	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
 };
+
+enum { KEY_ALLOW_OTHER = 1 };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
@@ -32,6 +35,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("--nocache", nocache), OPT("nocache", nocache),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER), FUSE_OPT_KEY("allow_root", KEY_ALLOW_OTHER),
 	FUSE_OPT_END
 };
 
@@ -60,6 +64,8 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 	struct options *o = data;
 
 	(void)outargs;
+	if (key == KEY_ALLOW_OTHER)
+		o->allow_other = 1;
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
@@ -200,6 +206,7 @@ int main(int argc, char *argv[])
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
 	if (check_mountpoint(copts.mountpoint, &err) ||
+	    imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	if (add_mount_opts(&args, in.tarball)) {

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -218,21 +219,44 @@ def test_shared_mount(mounter, request, other_users, user_mount_factory, shared_
         sorted(sum([[n, n[:-len(".JPEG")] + ".json"] for n in sample.names], []))
 
 
-def test_user_allow_other_needs_fuse_conf(other_users, dev_fuse, shared_dir, shared_sample):
-    """Without user_allow_other, a user's -o allow_other mount fails before
-    mounting: fusermount3 says why, imlfs exits 11 pointing at it."""
-    with open(users.FUSE_CONF, "rb") as f:
-        if users._allows_other(f.read()):
-            pytest.skip("/etc/fuse.conf already has user_allow_other (set by someone else)")
+@pytest.mark.parametrize("case", ["fuse_conf", "mountpoint", "dev_fuse"])
+def test_user_mount_refused_in_one_line(case, other_users, dev_fuse, shared_dir, shared_sample):
+    """What fusermount3 would refuse a user (after the index is built, in
+    two lines: its own and libfuse's) imlfs says first, in one line, exit 11:
+    allow_other without user_allow_other, a mount point the user may not
+    write, a /dev/fuse the user cannot open."""
     u = other_users[0]
-    mnt = os.path.join(shared_dir, "mnt-no-conf")
-    os.mkdir(mnt)
-    os.chown(mnt, u.uid, u.gid)
-    imlfs = tool("imlfs")
-    r = u.run([imlfs, "--nocache", shared_tar(shared_sample), mnt, "-o", "allow_other"])
-    if users._mounted_at(mnt):               # someone added the line meanwhile
+    mnt = os.path.join(shared_dir, "mnt-refused")
+    os.mkdir(mnt, 0o755)
+    args = [tool("imlfs"), "--nocache", shared_tar(shared_sample), mnt]
+    if case == "fuse_conf":
+        with open(users.FUSE_CONF, "rb") as f:
+            if users._allows_other(f.read()):
+                pytest.skip("/etc/fuse.conf has user_allow_other (set by someone else)")
+        os.chown(mnt, u.uid, u.gid)
+        r = u.run(args + ["-o", "ro,allow_other"])
+        want = "imlfs: /etc/fuse.conf: -o allow_other or allow_root as a user needs the line user_allow_other"
+    elif case == "mountpoint":
+        r = u.run(args)                      # root's folder, not writable by u
+        want = f"imlfs: {mnt}: mount point: Permission denied; a user can only mount"
+    else:
+        # A /dev/fuse of mode 0600 in a private mount namespace only, so the
+        # machine's device (and other runs' mounts) are left alone.
+        os.chown(mnt, u.uid, u.gid)
+        closed = os.path.join(shared_dir, "fuse-0600")
+        open(closed, "w").close()
+        os.chmod(closed, 0o600)
+        script = ('mount --bind "$1" /dev/fuse && shift && exec setpriv --reuid="$1" '
+                  '--regid="$2" --clear-groups -- env HOME="$3" "${@:4}"')
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "--",
+                            "bash", "-c", script, "-", closed, str(u.uid), str(u.gid), u.home,
+                            *args], capture_output=True, text=True, timeout=users.TIMEOUT)
+        if r.stderr.startswith(("unshare:", "mount:")):
+            pytest.skip("no private mount namespace here: " + r.stderr.strip())
+        want = "imlfs: /dev/fuse: Permission denied; to mount as a user it must be readable"
+    if users._mounted_at(mnt):               # e.g. someone added user_allow_other meanwhile
         u.run(["fusermount3", "-u", mnt])
-        pytest.skip("/etc/fuse.conf gained user_allow_other during the test")
+        pytest.skip("the mount went through: the machine changed during the test")
     assert r.returncode == 11, r.stderr
-    assert "user_allow_other" in r.stderr and "/etc/fuse.conf" in r.stderr
-    assert r.stderr.strip().splitlines()[-1].startswith(f"imlfs: {mnt}: ")
+    assert r.stderr.splitlines() == [r.stderr.strip()], "one line, nothing from fusermount3"
+    assert r.stderr.startswith(want), r.stderr
