@@ -34,4 +34,9 @@ off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_no
 /* ftruncate/O_TRUNC on a descriptor open for writing; 0 or -errno. */
 int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size);
 
+/* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
+ * ask for (a writable mount point, /dev/fuse, user_allow_other). */
+struct imlfs_error;
+int imlfs_check_user_mount(const char *mountpoint, int allow_other, struct imlfs_error *err);
+
 #endif

@@ -22,7 +22,10 @@ struct options {
 	char *tarball, *mountpoint;
 	char *annotations, *labels, *classes, *cache_dir;
 	int nocache;
+	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
 };
+
+enum { KEY_ALLOW_OTHER = 1 };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
@@ -33,6 +36,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("--nocache", nocache), OPT("nocache", nocache),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER), FUSE_OPT_KEY("allow_root", KEY_ALLOW_OTHER),
 	FUSE_OPT_END
 };
 
@@ -60,6 +64,8 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 {
 	struct options *o = data;
 
+	if (key == KEY_ALLOW_OTHER)
+		o->allow_other = 1;
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
@@ -99,11 +105,16 @@ static int check_mountpoint(const char *mp, struct imlfs_error *err)
 	return 0;
 }
 
-/* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts. */
-static int add_mount_names(struct fuse_args *args, const char *tarball)
+/* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts.
+ * default_permissions: the kernel checks the modes (0444 files, 0555
+ * folders, 0666 predictions files), so on a shared (allow_other) mount a
+ * user's write to anything but a predictions file fails with EACCES before
+ * it reaches the daemon; root passes the mode checks and gets EROFS here. */
+static int add_mount_opts(struct fuse_args *args, const char *tarball)
 {
 	char *opts = NULL;
 	int r = fuse_opt_add_opt(&opts, "subtype=imlfs") ||
+		fuse_opt_add_opt(&opts, "default_permissions") ||
 		fuse_opt_add_opt(&opts, "fsname=") ||
 		fuse_opt_add_arg(args, "-o");
 
@@ -195,9 +206,10 @@ int main(int argc, char *argv[])
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
 	if (check_mountpoint(copts.mountpoint, &err) ||
+	    imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
-	if (add_mount_names(&args, in.tarball)) {
+	if (add_mount_opts(&args, in.tarball)) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
 		goto out_err;
 	}

@@ -243,3 +243,8 @@ def mount_factory(tmp_path):
 @pytest.fixture
 def mnt(sample, mount_factory):
     return mount_factory(sample.tar)
+
+
+# Fixtures for tests that act as other users: tests/mount/users.py.
+from users import (other_users, dev_fuse, user_allow_other, shared_dir,  # noqa: E402,F401
+                   shared_sample, user_mount_factory)
