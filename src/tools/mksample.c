@@ -30,7 +30,9 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
+#include "imlfs/classes.h"
 #include "imlfs/error.h"
+#include "imlfs/util.h"
 #include "mkjpeg.h"
 
 #define PROG "imlfs-mksample"
@@ -79,14 +81,6 @@ struct plan {
 struct pending {
 	char tmp[PATH_MAX], final[PATH_MAX];
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -230,16 +224,6 @@ static void free_classes(struct plan *p)
 	p->cls = NULL;
 }
 
-static int is_wnid(const char *s)
-{
-	if (s[0] != 'n' || strlen(s) != 9)
-		return 0;
-	for (int i = 1; i < 9; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 /* "n01440764" -> "class 0" style names, wnids ascending like ImageNet's. */
 static int make_classes(struct plan *p, struct imlfs_error *err)
 {
@@ -326,7 +310,8 @@ static int take_class(struct plan *p, const char *path, json_t *e, uint32_t c,
 	if (!json_is_object(e))
 		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " is not an object; "
 				  "expected {\"cid\", \"wnid\", \"synset\"}", path, c);
-	if (!json_is_string(wnid) || !is_wnid(json_string_value(wnid)))
+	if (!json_is_string(wnid) ||
+	    !imlfs_is_wnid(json_string_value(wnid), json_string_length(wnid)))
 		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 ": \"wnid\" is missing "
 				  "or not like n01440764", path, c);
 	if (cid && (!json_is_integer(cid) || json_integer_value(cid) != (json_int_t)c))
@@ -1166,7 +1151,7 @@ static int write_tar(const struct plan *p, struct pending *pd, struct tarstats *
 {
 	int fd = open_part(p, TAR_NAME, pd, err), rc;
 	struct archive *a;
-	double t0 = now();
+	double t0 = imlfs_now();
 
 	if (fd < 0)
 		return -1;
@@ -1190,7 +1175,7 @@ static int write_tar(const struct plan *p, struct pending *pd, struct tarstats *
 		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s: %s", pd->tmp, strerror(errno));
 	if (rc)
 		unlink(pd->tmp);
-	ts->seconds = now() - t0;
+	ts->seconds = imlfs_now() - t0;
 	return rc;
 }
 
@@ -1201,23 +1186,15 @@ static int make_dirs(const char *dir, struct imlfs_error *err)
 	char path[PATH_MAX];
 	struct stat st;
 	size_t len = strlen(dir);
+	int e;
 
 	if (len == 0 || len >= sizeof path)
 		return imlfs_fail(err, IMLFS_E_USAGE, "OUTDIR '%s' is empty or too long", dir);
 	memcpy(path, dir, len + 1);
-	for (char *s = path + 1; ; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot create the directory: %s",
-					  path, strerror(errno));
-		*s = c;
-		if (!c)
-			break;
-	}
+	e = imlfs_mkdirs(path, 0755);
+	if (e < 0)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: cannot create the directory: %s",
+				  path, strerror(-e));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return imlfs_fail(err, IMLFS_E_USAGE, "%s: not a directory; give a directory "
 				  "as OUTDIR", dir);
@@ -1257,7 +1234,7 @@ static int run(struct plan *p, struct imlfs_error *err)
 	struct pending pd[4];
 	struct tarstats ts = { 0 };
 	off_t json_size = 0;
-	double t0 = now();
+	double t0 = imlfs_now();
 	int done = 0, rc;
 
 	if (p->o.class_file ? load_classes(p, p->o.class_file, err) : make_classes(p, err))
@@ -1279,7 +1256,7 @@ static int run(struct plan *p, struct imlfs_error *err)
 	/* The tar is renamed last: its presence means the set is complete. */
 	if (!rc && ++done && !rename_all(pd, done, err)) {
 		ncleanup = 0;
-		summary(p, &ts, json_size, now() - t0);
+		summary(p, &ts, json_size, imlfs_now() - t0);
 		return 0;
 	}
 	ncleanup = 0;
