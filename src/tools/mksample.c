@@ -33,54 +33,11 @@
 #include "imlfs/classes.h"
 #include "imlfs/error.h"
 #include "imlfs/util.h"
-#include "mkjpeg.h"
+#include "mksample.h"
 
-#define PROG "imlfs-mksample"
-#define TAR_NAME "ILSVRC2012_img_val.tar"
-#define JSON_NAME "human_accuracy_v3.0.0.json"
-#define LABELS_NAME "validation_labels.txt"
-#define MAPPING_NAME "LOC_synset_mapping.txt"
-#define MAX_CLASSES 65535u          /* the model stores labels as uint16_t */
-#define MAX_IMAGES 99999999u        /* the names have 8 digits */
 #define TAR_MTIME 1336608000        /* 2012-05-10, about when the set came out */
 #define NWORKERS 2
 #define WINDOW 64                   /* encoded images waiting for the writer */
-
-/* Random streams: one per purpose, so adding draws to one leaves the others. */
-enum { S_WNID = 1, S_LABELS, S_IMAGE, S_PICK, S_ANNOT, S_PROB, S_OUTSIDE,
-       S_IMNETM, S_OTHER, S_PAD };
-
-/* Per-image flags of the plan. */
-enum { F_ANNOT = 1, F_PROB = 2, F_BAD = 4, F_IMNETM = 8 };
-
-struct opts {
-	const char *outdir;
-	const char *class_file;
-	uint32_t classes, per_class, annotated, pad_mb;
-	int classes_set, annotated_set;
-	uint64_t seed;
-	int tiny;
-};
-
-struct cls {
-	char *wnid;
-	char *name;        /* synset names joined with ", " */
-};
-
-struct plan {
-	struct opts o;
-	uint32_t nclasses;
-	struct cls *cls;
-	uint32_t n;        /* images; image i (0-based) is ILSVRC2012_val_{i+1} */
-	uint32_t *label;
-	uint8_t *flags;
-	uint32_t nannot, nprob, nprob_outside, nimnetm, nother;
-};
-
-/* Files written under a temporary name, renamed at the very end. */
-struct pending {
-	char tmp[PATH_MAX], final[PATH_MAX];
-};
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -214,7 +171,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- classes --------------------------------------------------------- */
 
-static void free_classes(struct plan *p)
+void free_classes(struct plan *p)
 {
 	for (uint32_t c = 0; p->cls && c < p->nclasses; c++) {
 		free(p->cls[c].wnid);
@@ -225,7 +182,7 @@ static void free_classes(struct plan *p)
 }
 
 /* "n01440764" -> "class 0" style names, wnids ascending like ImageNet's. */
-static int make_classes(struct plan *p, struct imlfs_error *err)
+int make_classes(struct plan *p, struct imlfs_error *err)
 {
 	struct mk_rng r = mk_rng_for(p->o.seed, S_WNID, 0);
 	uint32_t stride = 98000000u / p->nclasses, v = 1000000u + mk_below(&r, 5000);
@@ -274,7 +231,7 @@ static char *join_synset(json_t *syn)
 	return out;
 }
 
-static int cmp_wnid_idx(const void *a, const void *b, void *arg)
+int cmp_wnid_idx(const void *a, const void *b, void *arg)
 {
 	const struct cls *cls = arg;
 
@@ -327,7 +284,7 @@ static int take_class(struct plan *p, const char *path, json_t *e, uint32_t c,
 	return 0;
 }
 
-static int load_classes(struct plan *p, const char *path, struct imlfs_error *err)
+int load_classes(struct plan *p, const char *path, struct imlfs_error *err)
 {
 	json_error_t je;
 	json_t *root;
@@ -365,15 +322,7 @@ static int load_classes(struct plan *p, const char *path, struct imlfs_error *er
 
 /* ---- the plan: labels, annotated images, problematic, ImageNet-M ------ */
 
-/* What the experts said about one annotated image. */
-enum { K_CORRECT, K_WRONG, K_UNCLEAR, NKINDS };
 static const char *const kind_name[NKINDS] = { "correct", "wrong", "unclear" };
-
-struct annot {
-	uint32_t cls[NKINDS][16];
-	int n[NKINDS];
-	int order[NKINDS];   /* key order in the JSON object, like Python dicts */
-};
 
 static int annot_has(const struct annot *a, uint32_t c)
 {
@@ -403,7 +352,7 @@ static void annot_add(struct annot *a, int kind, struct mk_rng *r, uint32_t ncla
 
 /* The annotation of image i; a pure function of (seed, i).  The first draw
  * decides whether the original label is not correct ("bad"). */
-static int make_annot(const struct plan *p, uint32_t i, uint32_t label, struct annot *a)
+int make_annot(const struct plan *p, uint32_t i, uint32_t label, struct annot *a)
 {
 	struct mk_rng r = mk_rng_for(p->o.seed, S_ANNOT, i);
 	int bad = p->nclasses > 1 && mk_chance(&r, 30), extra;
@@ -544,7 +493,7 @@ static int plan_imagenet_m(struct plan *p)
 	return 0;
 }
 
-static int make_plan(struct plan *p, struct imlfs_error *err)
+int make_plan(struct plan *p, struct imlfs_error *err)
 {
 	p->n = p->nclasses * p->o.per_class;
 	p->label = malloc(sizeof *p->label * p->n);
@@ -575,15 +524,21 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void catch_signals(void)
+void catch_signals(void)
 {
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 }
 
-static int open_part(const struct plan *p, const char *name, struct pending *pd,
-		     struct imlfs_error *err)
+/* The parts are renamed or removed by the caller from here on. */
+void stop_cleanup(void)
+{
+	ncleanup = 0;
+}
+
+int open_part(const struct plan *p, const char *name, struct pending *pd,
+	      struct imlfs_error *err)
 {
 	int fd;
 
@@ -600,8 +555,8 @@ static int open_part(const struct plan *p, const char *name, struct pending *pd,
 	return fd;
 }
 
-static FILE *open_part_file(const struct plan *p, const char *name, struct pending *pd,
-			    struct imlfs_error *err)
+FILE *open_part_file(const struct plan *p, const char *name, struct pending *pd,
+		     struct imlfs_error *err)
 {
 	int fd = open_part(p, name, pd, err);
 	FILE *f;
@@ -618,7 +573,7 @@ static FILE *open_part_file(const struct plan *p, const char *name, struct pendi
 }
 
 /* Flush, sync and close; on any failure remove the temporary file. */
-static int close_part_file(FILE *f, const struct pending *pd, struct imlfs_error *err)
+int close_part_file(FILE *f, const struct pending *pd, struct imlfs_error *err)
 {
 	int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0;
 	int e = errno;
@@ -635,7 +590,7 @@ static int close_part_file(FILE *f, const struct pending *pd, struct imlfs_error
 	return 0;
 }
 
-static int write_mapping(const struct plan *p, struct pending *pd, struct imlfs_error *err)
+int write_mapping(const struct plan *p, struct pending *pd, struct imlfs_error *err)
 {
 	FILE *f = open_part_file(p, MAPPING_NAME, pd, err);
 
@@ -646,7 +601,7 @@ static int write_mapping(const struct plan *p, struct pending *pd, struct imlfs_
 	return close_part_file(f, pd, err);
 }
 
-static int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *err)
+int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *err)
 {
 	FILE *f = open_part_file(p, LABELS_NAME, pd, err);
 
@@ -911,8 +866,8 @@ static void pad_after(FILE *f, const struct plan *p, off_t target)
 	jstr(f, comments[5]);
 }
 
-static int write_json(const struct plan *p, struct pending *pd, off_t *size,
-		      struct imlfs_error *err)
+int write_json(const struct plan *p, struct pending *pd, off_t *size,
+	       struct imlfs_error *err)
 {
 	FILE *f = open_part_file(p, JSON_NAME, pd, err);
 	off_t target = (off_t)p->o.pad_mb * 1000000;
@@ -936,7 +891,7 @@ static int write_json(const struct plan *p, struct pending *pd, off_t *size,
 
 /* ---- the tarball: encoded in worker threads, written in order --------- */
 
-static void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
+void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 {
 	struct mk_rng r = mk_rng_for(p->o.seed, S_IMAGE, i);
 	uint32_t u = mk_below(&r, 1000);
@@ -1051,13 +1006,6 @@ static int take(struct pool *pl, uint32_t i, struct slot *out)
 	return rc;
 }
 
-struct tarstats {
-	uint64_t jpeg_bytes;
-	off_t size;
-	uint32_t gray, progressive;
-	double seconds;
-};
-
 static int tar_member(struct archive *a, struct archive_entry *e, uint32_t i,
 		      const struct slot *s)
 {
@@ -1146,8 +1094,8 @@ static int encode_into(const struct plan *p, struct archive *a, struct tarstats 
 	return rc;
 }
 
-static int write_tar(const struct plan *p, struct pending *pd, struct tarstats *ts,
-		     struct imlfs_error *err)
+int write_tar(const struct plan *p, struct pending *pd, struct tarstats *ts,
+	      struct imlfs_error *err)
 {
 	int fd = open_part(p, TAR_NAME, pd, err), rc;
 	struct archive *a;
@@ -1181,7 +1129,7 @@ static int write_tar(const struct plan *p, struct pending *pd, struct tarstats *
 
 /* ---- main ------------------------------------------------------------ */
 
-static int make_dirs(const char *dir, struct imlfs_error *err)
+int make_dirs(const char *dir, struct imlfs_error *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -1201,7 +1149,7 @@ static int make_dirs(const char *dir, struct imlfs_error *err)
 	return 0;
 }
 
-static int rename_all(struct pending *pd, int n, struct imlfs_error *err)
+int rename_all(struct pending *pd, int n, struct imlfs_error *err)
 {
 	for (int k = 0; k < n; k++)
 		if (rename(pd[k].tmp, pd[k].final) < 0)
@@ -1255,11 +1203,11 @@ static int run(struct plan *p, struct imlfs_error *err)
 		rc = write_tar(p, &pd[done], &ts, err);
 	/* The tar is renamed last: its presence means the set is complete. */
 	if (!rc && ++done && !rename_all(pd, done, err)) {
-		ncleanup = 0;
+		stop_cleanup();
 		summary(p, &ts, json_size, imlfs_now() - t0);
 		return 0;
 	}
-	ncleanup = 0;
+	stop_cleanup();
 	for (int k = 0; k < done; k++)
 		unlink(pd[k].tmp);
 	return -1;
