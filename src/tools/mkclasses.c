@@ -3,8 +3,9 @@
  * real ones read from ImageNetV2's class_info.json with --class-file.
  *
  * The reader checks "cid", "wnid" and "synset" as the core's classes.c
- * does, rather than calling imlfs_classes_load(): it takes only the first
- * --classes entries of a longer file, and only the class_info.json form. */
+ * does (an empty "synset" names the class by its wnid), rather than calling
+ * imlfs_classes_load(): it takes only the first --classes entries of a
+ * longer file, and only the class_info.json form. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,20 +52,17 @@ int make_classes(struct plan *p, struct imlfs_error *err)
 	return 0;
 }
 
-/* Join the "synset" strings with ", "; NULL when it is not a non-empty array of strings. */
-static char *join_synset(json_t *syn)
+/* The "synset" names (an array of strings) joined with ", ".  No names (an
+ * empty array, or only empty strings) name the class by its wnid, as the
+ * core's classes.c does.  NULL when out of memory. */
+static char *class_name(json_t *syn, const char *wnid)
 {
 	size_t len = 1, i;
 	json_t *v;
 	char *out;
 
-	if (!json_is_array(syn) || json_array_size(syn) == 0)
-		return NULL;
-	json_array_foreach(syn, i, v) {
-		if (!json_is_string(v))
-			return NULL;
+	json_array_foreach(syn, i, v)
 		len += json_string_length(v) + 2;
-	}
 	out = malloc(len);
 	if (!out)
 		return NULL;
@@ -73,6 +71,10 @@ static char *join_synset(json_t *syn)
 		if (i)
 			strcat(out, ", ");
 		strcat(out, json_string_value(v));
+	}
+	if (!out[0]) {
+		free(out);
+		return strdup(wnid);
 	}
 	return out;
 }
@@ -109,6 +111,8 @@ static int take_class(struct plan *p, const char *path, json_t *e, uint32_t c,
 		      struct imlfs_error *err)
 {
 	json_t *wnid = json_object_get(e, "wnid"), *cid = json_object_get(e, "cid");
+	json_t *syn = json_object_get(e, "synset"), *v;
+	size_t i;
 
 	if (!json_is_object(e))
 		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " is not an object; "
@@ -120,13 +124,19 @@ static int take_class(struct plan *p, const char *path, json_t *e, uint32_t c,
 	if (cid && (!json_is_integer(cid) || json_integer_value(cid) != (json_int_t)c))
 		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 ": \"cid\" is not %"
 				  PRIu32 "; classes must be listed in cid order", path, c, c);
+	if (!json_is_array(syn))
+		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " (%s): \"synset\" %s; "
+				  "expected an array of names", path, c, json_string_value(wnid),
+				  syn ? "is not an array" : "is missing");
+	json_array_foreach(syn, i, v)
+		if (!json_is_string(v))
+			return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " (%s): \"synset\" "
+					  "item %zu is not a string; expected an array of names", path,
+					  c, json_string_value(wnid), i);
 	p->cls[c].wnid = strdup(json_string_value(wnid));
-	p->cls[c].name = join_synset(json_object_get(e, "synset"));
-	if (!p->cls[c].wnid)
+	p->cls[c].name = class_name(syn, json_string_value(wnid));
+	if (!p->cls[c].wnid || !p->cls[c].name)
 		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory reading %s", path);
-	if (!p->cls[c].name)
-		return imlfs_fail(err, IMLFS_E_CLASSES, "%s: entry %" PRIu32 " (%s): \"synset\" must "
-				  "be a non-empty array of names", path, c, p->cls[c].wnid);
 	return 0;
 }
 
