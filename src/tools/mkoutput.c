@@ -42,6 +42,7 @@ void stop_cleanup(void)
 	ncleanup = 0;
 }
 
+/* Create OUTDIR/.NAME.part (removed if a signal comes) for OUTDIR/NAME. */
 int open_part(const struct plan *p, const char *name, struct pending *pd,
 	      struct imlfs_error *err)
 {
@@ -117,6 +118,7 @@ int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *e
 	return close_part_file(f, pd, err);
 }
 
+/* OUTDIR and its parents, like mkdir -p; it must end up a directory. */
 int make_dirs(const char *dir, struct imlfs_error *err)
 {
 	char path[PATH_MAX];
@@ -137,6 +139,8 @@ int make_dirs(const char *dir, struct imlfs_error *err)
 	return 0;
 }
 
+/* The final names, in the order written: the tar, written last, is renamed
+ * last, so its presence means the set is complete. */
 int rename_all(struct pending *pd, int n, struct imlfs_error *err)
 {
 	for (int k = 0; k < n; k++)
