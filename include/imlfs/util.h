@@ -1,11 +1,13 @@
-/* util.h — small helpers shared by the core: a growable byte buffer, a
- * growable array, whole-file reading and a string hash. */
+/* util.h — small helpers shared by the core and the tools: a growable byte
+ * buffer, a growable array, whole-file reading, a string hash, mkdir -p and
+ * a monotonic clock. */
 #ifndef IMLFS_UTIL_H
 #define IMLFS_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A failed append sets `failed`, and every later append is then a no-op, so
  * a text built by many appends can ignore their results and check once at
@@ -36,6 +38,15 @@ int imlfs_grow(void *arrp, size_t size, size_t n, size_t *cap);
 
 /* Read a whole file (NUL-terminated for convenience).  Returns 0 or -errno. */
 int imlfs_read_file(const char *path, char **data, size_t *len);
+
+/* mkdir -p: create dir and any missing parents with `mode`; directories that
+ * exist already are fine.  dir is cut at each '/' during the walk and put
+ * back; on failure it is left cut at the directory that could not be made,
+ * for the message.  Returns 0 or -errno. */
+int imlfs_mkdirs(char *dir, mode_t mode);
+
+/* Seconds on the monotonic clock, for durations. */
+double imlfs_now(void);
 
 /* 64-bit FNV-1a, for hash tables and checksums. */
 uint64_t imlfs_hash(const void *data, size_t len, uint64_t seed);

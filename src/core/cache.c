@@ -289,31 +289,19 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 static int make_dirs(const char *file, struct imlfs_error *err)
 {
 	char *d = strdup(file), *slash;
-	int rc = 0;
+	int rc = 0, e;
 
 	if (!d)
 		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory", file);
 	slash = strrchr(d, '/');
-	if (!slash || slash == d) {
-		free(d);
-		return 0;
-	}
-	*slash = '\0';
-	for (char *p = d + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+	if (slash && slash != d) {
+		*slash = '\0';
+		e = imlfs_mkdirs(d, 0700);
+		if (e < 0)
 			rc = imlfs_fail(err, IMLFS_E_INTERNAL,
 					"%s: cannot create the cache directory %s: %s; "
 					"going on without a cache (choose another cache directory)",
-					file, d, strerror(errno));
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
+					file, d, strerror(-e));
 	}
 	free(d);
 	return rc;

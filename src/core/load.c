@@ -7,7 +7,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "imlfs/annotations.h"
@@ -16,14 +15,7 @@
 #include "imlfs/labels.h"
 #include "imlfs/load.h"
 #include "imlfs/tarindex.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "imlfs/util.h"
 
 /* Progress on the log while a cold index takes more than a second. */
 struct progress {
@@ -35,7 +27,7 @@ struct progress {
 static void show_progress(void *ctx, uint32_t members, uint64_t done, uint64_t total)
 {
 	struct progress *p = ctx;
-	double t = now(), secs = t - p->start;
+	double t = imlfs_now(), secs = t - p->start;
 
 	if (!p->log || secs < 1.0 || t - p->last < 0.5)
 		return;
@@ -49,7 +41,7 @@ static void show_progress(void *ctx, uint32_t members, uint64_t done, uint64_t t
 static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 		 FILE *log, struct imlfs_error *err)
 {
-	struct progress p = { .log = log, .start = now() };
+	struct progress p = { .log = log, .start = imlfs_now() };
 	int r;
 
 	if (in->classes && imlfs_classes_load(m, in->classes, err))
@@ -111,7 +103,7 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	       const struct imlfs_load_opts *opts, int *tar_fd,
 	       struct imlfs_load_info *info, struct imlfs_error *err)
 {
-	double start = now();
+	double start = imlfs_now();
 	int fd;
 
 	memset(m, 0, sizeof *m);
@@ -144,7 +136,7 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	/* The parsers' temporary memory (jansson's DOM of the annotations)
 	 * is freed by now: give it back so the daemon's RSS stays small. */
 	malloc_trim(0);
-	info->seconds = now() - start;
+	info->seconds = imlfs_now() - start;
 	*tar_fd = fd;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* util.c — buffers, whole-file reads, hashing. */
+/* util.c — buffers, whole-file reads, hashing, mkdir -p, the clock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imlfs/util.h"
@@ -149,6 +150,32 @@ int imlfs_read_file(const char *path, char **data, size_t *len)
 	*data = p;
 	*len = got;
 	return 0;
+}
+
+int imlfs_mkdirs(char *dir, mode_t mode)
+{
+	if (!*dir)
+		return -ENOENT;
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+double imlfs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 uint64_t imlfs_hash(const void *data, size_t len, uint64_t seed)

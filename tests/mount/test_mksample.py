@@ -100,3 +100,42 @@ def test_bad_arguments(tmp_path):
         r = run([tool("imlfs-mksample"), str(tmp_path / "x"), *args])
         assert r.returncode != 0 and r.stderr.strip(), args
         assert len(r.stderr.strip().splitlines()) <= 3
+
+
+# An empty "synset" (or only empty names): the class is named by its wnid,
+# in the generator as in imlfs's own class reader (src/core/classes.c).
+NAMELESS = [{"cid": 0, "wnid": "n01440764", "synset": ["tench", "Tinca tinca"]},
+            {"cid": 1, "wnid": "n01443537", "synset": []},
+            {"cid": 2, "wnid": "n01484850", "synset": [""]},
+            {"cid": 3, "wnid": "n01491361", "synset": ["tiger shark"]}]
+
+
+def nameless_sample(tmp_path):
+    f = tmp_path / "class_info.json"
+    f.write_text(json.dumps(NAMELESS))
+    d = mk(tmp_path / "s", "--tiny", "--per-class", "2", "--annotated-per-class", "1",
+           "--class-file", str(f))
+    return f, Sample(d)
+
+
+def test_class_file_empty_synset(tmp_path):
+    _, s = nameless_sample(tmp_path)
+    assert s.wnids == [c["wnid"] for c in NAMELESS]
+    assert s.class_names == ["tench, Tinca tinca", "n01443537", "n01484850", "tiger shark"]
+    # Still refused: a "synset" that is not an array of strings.
+    for bad in ("tench", ["tench", 3], None):
+        entry = {"cid": 0, "wnid": "n01440764"}
+        if bad is not None:
+            entry["synset"] = bad
+        f = tmp_path / "bad.json"
+        f.write_text(json.dumps([entry]))
+        r = run([tool("imlfs-mksample"), str(tmp_path / "x"), "--class-file", str(f)])
+        assert r.returncode != 0 and '"synset"' in r.stderr, bad
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_class_file_empty_synset_agrees_with_imlfs(tmp_path, mount_factory):
+    f, s = nameless_sample(tmp_path)
+    m = mount_factory(s.tar, "--classes", str(f))
+    rows = [r.split("\t") for r in open(m.path("classes.tsv")).read().splitlines()]
+    assert [(r[1], r[2]) for r in rows] == list(zip(s.wnids, s.class_names))

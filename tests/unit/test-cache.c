@@ -470,16 +470,14 @@ static void test_save_errors(const struct imlfs_inputs *in)
 	imlfs_model_free(&m);
 }
 
-/* ~50,000 members: the warm-mount budget is 0.1 s all inclusive. */
-static void test_speed(const struct imlfs_inputs *in)
+/* ~50,000 members, the full set's size, round trip (the warm-mount time is
+ * measured by the bench, not here). */
+static void test_full_size(const struct imlfs_inputs *in)
 {
 	struct imlfs_model m = {0}, l;
 	struct imlfs_buf names = {0}, ctext = {0};
 	struct imlfs_error err = {0};
-	struct timespec t0, t1;
 	const char *file = tu_path("big.idx");
-	size_t len;
-	double ms;
 
 	m.nmembers = 50000;
 	m.nclasses = 1000;
@@ -509,13 +507,7 @@ static void test_speed(const struct imlfs_inputs *in)
 	m.ctext = ctext.p;
 	m.ctext_len = (uint32_t)ctext.len;
 	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
-	free(slurp(file, &len));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK(load_ok(file, in, &l));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	fprintf(stderr, "cache: %zu bytes loaded in %.2f ms\n", len, ms);
-	CHECK(ms < 500); /* generous: sanitizer builds on a shared machine */
 	CHECK_EQ(l.nmembers, 50000);
 	CHECK_STR(imlfs_member_name(&l, 49999), "ILSVRC2012_val_00050000.JPEG");
 	CHECK_EQ(l.members[49999].ml, 99998);
@@ -541,7 +533,7 @@ int main(void)
 	test_fuzz(&in, file);
 	test_stale(&in, file);
 	test_save_errors(&in);
-	test_speed(&in);
+	test_full_size(&in);
 
 	free(file);
 	free(in.tarball);

