@@ -213,6 +213,8 @@ int main(int argc, char *argv[])
 	if (imlfs_load(&model, &in, &lopts, &fs.tar_fd, &info, &err))
 		goto out_err;
 	fstat(fs.tar_fd, &st);
+	imlfs_tarcheck_init(&fs.tar, in.tarball, fs.tar_fd, info.tar_size, info.tar_mtime_ns,
+			    stderr);
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
 		.model = &model, .inputs = &in, .load = &info, .mtime = st.st_mtime,
 		.uid = getuid(), .gid = getgid() });
