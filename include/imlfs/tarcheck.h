@@ -24,6 +24,7 @@
 #define IMLFS_TARCHECK_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,7 +44,8 @@ struct imlfs_tarcheck {
 	int fd;
 	uint64_t size;         /* st_size when indexed */
 	int64_t mtime_ns;      /* st_mtim when indexed */
-	FILE *log;             /* NULL: quiet */
+	FILE *log;             /* where the lines go; NULL: none */
+	bool use_syslog;       /* also to syslog (a daemon's stderr is /dev/null) */
 	atomic_int state;      /* the last state logged */
 	atomic_llong last_err; /* CLOCK_MONOTONIC second of the last error line */
 };

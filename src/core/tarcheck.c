@@ -4,9 +4,11 @@
  * header check below runs only once the file has shrunk. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ void imlfs_tarcheck_init(struct imlfs_tarcheck *t, const char *path, int fd, uin
 	t->size = size;
 	t->mtime_ns = mtime_ns;
 	t->log = log;
+	t->use_syslog = false;
 	atomic_init(&t->state, IMLFS_TAR_OK);
 	atomic_init(&t->last_err, LLONG_MIN);
 }
@@ -76,6 +79,24 @@ static bool header_intact(int fd, const struct imlfs_member *m)
 	       (m->mtime < 0 || (mtime_ok && mtime == (uint64_t)m->mtime));
 }
 
+/* One line: "imlfs: TARBALL: ..." on the log, and in the system log. */
+__attribute__((format(printf, 2, 3)))
+static void say(struct imlfs_tarcheck *t, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (t->log) {
+		fprintf(t->log, "imlfs: %s: %s\n", t->path, line);
+		fflush(t->log);
+	}
+	if (t->use_syslog)
+		syslog(LOG_WARNING, "%s: %s", t->path, line);
+}
+
 static long long now_s(void)
 {
 	struct timespec ts;
@@ -89,18 +110,17 @@ static void log_error(struct imlfs_tarcheck *t, uint64_t pos, int err, size_t wa
 {
 	long long now = now_s(), last = atomic_load(&t->last_err);
 
-	if (!t->log || (last != LLONG_MIN && now - last < IMLFS_TARCHECK_LOG_EVERY) ||
+	if ((!t->log && !t->use_syslog) ||
+	    (last != LLONG_MIN && now - last < IMLFS_TARCHECK_LOG_EVERY) ||
 	    !atomic_compare_exchange_strong(&t->last_err, &last, now))
 		return;
 	if (err)
-		fprintf(t->log, "imlfs: %s: read error at byte %llu: %s; image reads there fail "
-			"with EIO: check the file and the disk\n", t->path,
-			(unsigned long long)pos, strerror(err));
+		say(t, "read error at byte %llu: %s; image reads there fail with EIO: check "
+		    "the file and the disk", (unsigned long long)pos, strerror(err));
 	else
-		fprintf(t->log, "imlfs: %s: read %lld of %zu bytes at byte %llu; the read fails "
-			"with EIO: check the file, and remount if it changed\n", t->path,
-			(long long)got, want, (unsigned long long)pos);
-	fflush(t->log);
+		say(t, "read %lld of %zu bytes at byte %llu; the read fails with EIO: check "
+		    "the file, and remount if it changed", (long long)got, want,
+		    (unsigned long long)pos);
 }
 
 /* One line per change of state, whichever thread sees it first. */
@@ -108,25 +128,22 @@ static void note_state(struct imlfs_tarcheck *t, int state, const struct stat *s
 {
 	int was = atomic_exchange(&t->state, state);
 
-	if (was == state || !t->log)
+	if (was == state)
 		return;
 	if (state == IMLFS_TAR_TRUNCATED)
-		fprintf(t->log, "imlfs: %s: truncated to %llu bytes since it was indexed (%llu "
-			"bytes); reads of images past byte %llu fail with EIO, the rest is still "
-			"served: put the complete tarball back and remount\n", t->path,
-			(unsigned long long)st->st_size, (unsigned long long)t->size,
-			(unsigned long long)st->st_size);
+		say(t, "truncated to %llu bytes since it was indexed (%llu bytes); reads of "
+		    "images past byte %llu fail with EIO, the rest is still served: put the "
+		    "complete tarball back and remount", (unsigned long long)st->st_size,
+		    (unsigned long long)t->size, (unsigned long long)st->st_size);
 	else if (state == IMLFS_TAR_CHANGED)
-		fprintf(t->log, "imlfs: %s: rewritten since it was indexed (%llu bytes, mtime "
-			"%lld.%09ld; indexed: %llu bytes, mtime %lld.%09lld); image reads fail "
-			"with EIO: remount to serve the new file\n", t->path,
-			(unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
-			st->st_mtim.tv_nsec, (unsigned long long)t->size,
-			(long long)(t->mtime_ns / 1000000000), (long long)(t->mtime_ns % 1000000000));
+		say(t, "rewritten since it was indexed (%llu bytes, mtime %lld.%09ld; indexed: "
+		    "%llu bytes, mtime %lld.%09lld); image reads fail with EIO: remount to "
+		    "serve the new file", (unsigned long long)st->st_size,
+		    (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		    (unsigned long long)t->size, (long long)(t->mtime_ns / 1000000000),
+		    (long long)(t->mtime_ns % 1000000000));
 	else
-		fprintf(t->log, "imlfs: %s: back as it was indexed; images are served again\n",
-			t->path);
-	fflush(t->log);
+		say(t, "back as it was indexed; images are served again");
 }
 
 int imlfs_tarcheck_read(struct imlfs_tarcheck *t, const struct imlfs_member *m,

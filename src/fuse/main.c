@@ -215,6 +215,7 @@ int main(int argc, char *argv[])
 	fstat(fs.tar_fd, &st);
 	imlfs_tarcheck_init(&fs.tar, in.tarball, fs.tar_fd, info.tar_size, info.tar_mtime_ns,
 			    stderr);
+	fs.tar.use_syslog = !copts.foreground;   /* stderr is /dev/null once daemonized */
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
 		.model = &model, .inputs = &in, .load = &info, .mtime = st.st_mtime,
 		.uid = getuid(), .gid = getgid() });
