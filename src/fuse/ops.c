@@ -266,11 +266,12 @@ struct tpipe {
 	size_t cap;               /* bytes it holds: F_GETPIPE_SZ */
 };
 
-#define PIPE_WANT (1 << 20)       /* the largest read: 256 pages */
+#define PIPE_WANT (1 << 20)       /* the largest read (256 pages of 4 KiB) */
 
 static pthread_key_t pipe_key;
 static pthread_once_t pipe_once = PTHREAD_ONCE_INIT;
 static bool pipe_key_ok;
+static size_t page_size;
 
 static void pipe_free(void *p)
 {
@@ -283,6 +284,9 @@ static void pipe_free(void *p)
 
 static void pipe_key_make(void)
 {
+	long ps = sysconf(_SC_PAGESIZE);
+
+	page_size = ps > 0 ? (size_t)ps : 4096;
 	pipe_key_ok = pthread_key_create(&pipe_key, pipe_free) == 0;
 }
 
@@ -391,7 +395,7 @@ static void read_image(fuse_req_t req, struct imlfs_fs *fs, uint32_t i, size_t s
 	pos = mem->offset + (uint64_t)off;
 	tp = thread_pipe();
 	/* Each page the range touches takes one of the pipe's slots. */
-	if (!tp || (pos % 4096 + size + 4095) / 4096 > tp->cap / 4096) {
+	if (!tp || (pos % page_size + size + page_size - 1) / page_size > tp->cap / page_size) {
 		read_image_copy(req, fs, mem, size, off);
 		return;
 	}
