@@ -5,6 +5,7 @@
 #define IMLFS_LOAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "imlfs/error.h"
@@ -22,6 +23,8 @@ struct imlfs_load_info {
 	bool from_cache;
 	char cache_file[4096];   /* empty when no cache is used */
 	double seconds;          /* time to load or build */
+	uint64_t tar_size;       /* the tarball as indexed, for imlfs_tarcheck */
+	int64_t tar_mtime_ns;
 };
 
 /* Open the tarball (O_RDONLY; *tar_fd stays open for pread) and fill m.

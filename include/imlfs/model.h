@@ -23,6 +23,10 @@
 
 #define IMLFS_NO_LABEL (-1)
 #define IMLFS_MAX_CLASSES 65535   /* multi-labels are stored as uint16_t */
+/* The longest file name Linux can open (NAME_MAX).  Member names are
+ * refused past it, and past IMLFS_NAME_MAX - 5 before the extension, so
+ * that "STEM.json" fits too (tarindex.c; cache.c refuses older caches). */
+#define IMLFS_NAME_MAX 255
 
 /* members[].flags */
 enum {

@@ -24,7 +24,9 @@ typedef void (*imlfs_progress_fn)(void *ctx, uint32_t members, uint64_t bytes_do
  * compression and says to decompress first; no regular members),
  * IMLFS_E_TRUNCATED (header or data past the end, with the member name and
  * byte offset), IMLFS_E_MISSING (read errors), IMLFS_E_NOMEM.
- * Duplicate member names are an IMLFS_E_NOTTAR error naming both offsets. */
+ * Duplicate member names are an IMLFS_E_NOTTAR error naming both offsets,
+ * and so is a name longer than IMLFS_NAME_MAX (or a stem longer than
+ * IMLFS_NAME_MAX - 5), which could be listed but never opened. */
 int imlfs_tar_index(struct imlfs_model *m, const char *path, int fd,
 		    imlfs_progress_fn progress, void *ctx, struct imlfs_error *err);
 

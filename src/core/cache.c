@@ -527,6 +527,10 @@ static int check_members(struct reader *r, const struct imlfs_model *m)
 		if (e->name >= m->names_len)
 			return bad(r, "corrupt: member %u: name offset %u beyond %u", i,
 				   e->name, m->names_len);
+		/* Made before names were limited: rebuilding refuses the tarball. */
+		if (strlen(m->names + e->name) > IMLFS_NAME_MAX ||
+		    imlfs_stem_len(m->names + e->name) + 5 > IMLFS_NAME_MAX)
+			return bad(r, "member %u: a name longer than %d bytes", i, IMLFS_NAME_MAX);
 		if (e->label != IMLFS_NO_LABEL && (e->label < 0 || (uint32_t)e->label >= m->nclasses))
 			return bad(r, "corrupt: member %u: label %d of %u classes", i,
 				   e->label, m->nclasses);

@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "imlfs/annotations.h"
@@ -104,6 +105,7 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	       struct imlfs_load_info *info, struct imlfs_error *err)
 {
 	double start = imlfs_now();
+	struct stat st;
 	int fd;
 
 	memset(m, 0, sizeof *m);
@@ -112,6 +114,15 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	if (fd < 0)
 		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the tarball: %s",
 				  in->tarball, strerror(errno));
+	/* The file as it is indexed: the daemon later checks each read
+	 * against this (tarcheck.h), so it is taken before any parsing. */
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot stat the tarball: %s",
+				  in->tarball, strerror(errno));
+	}
+	info->tar_size = (uint64_t)st.st_size;
+	info->tar_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if (!opts->nocache && load_cache(m, in, opts, info)) {
 		info->from_cache = true;
 	} else {

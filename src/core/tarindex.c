@@ -192,6 +192,12 @@ static int add_member(struct scan *s, struct archive_entry *e, const char *path,
 		return imlfs_fail(err, IMLFS_E_NOTTAR, "%s: byte %llu: member \"%s\" has no file "
 				  "name; imlfs needs a tarball of plain files", s->path,
 				  (unsigned long long)hdr, path);
+	if (strlen(base) > IMLFS_NAME_MAX || imlfs_stem_len(base) + 5 > IMLFS_NAME_MAX)
+		return imlfs_fail(err, IMLFS_E_NOTTAR, "%s: byte %llu: member \"%.40s...\" has a "
+				  "file name of %zu bytes; imlfs serves names of at most %d bytes "
+				  "(%d before the extension, for the .json sidecar): repack the "
+				  "tarball with shorter names", s->path, (unsigned long long)hdr,
+				  base, strlen(base), IMLFS_NAME_MAX, IMLFS_NAME_MAX - 5);
 	if (s->n >= UINT32_MAX || imlfs_grow(&s->members, sizeof *s->members, s->n, &s->cap))
 		goto nomem;
 	mb = &s->members[s->n];

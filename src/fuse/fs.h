@@ -9,12 +9,14 @@
 
 #include "imlfs/catalog.h"
 #include "imlfs/submissions.h"
+#include "imlfs/tarcheck.h"
 
 struct imlfs_fs {
 	const struct imlfs_catalog *cat;
 	const struct imlfs_model *model;
 	struct imlfs_subs *subs;
-	int tar_fd;               /* the tarball, read with pread only */
+	int tar_fd;               /* the tarball, read with pread/splice only */
+	struct imlfs_tarcheck tar; /* is it still as indexed? (each image read) */
 	double timeout;           /* entry/attr timeout of immutable nodes */
 };
 

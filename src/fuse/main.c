@@ -225,6 +225,9 @@ int main(int argc, char *argv[])
 	if (imlfs_load(&model, &in, &lopts, &fs.tar_fd, &info, &err))
 		goto out_err;
 	fstat(fs.tar_fd, &st);
+	imlfs_tarcheck_init(&fs.tar, in.tarball, fs.tar_fd, info.tar_size, info.tar_mtime_ns,
+			    stderr);
+	fs.tar.use_syslog = !copts.foreground;   /* stderr is /dev/null once daemonized */
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
 		.model = &model, .readme = imlfs_readme_render,
 		.readme_ctx = &(struct imlfs_readme_src){ .inputs = &in, .load = &info },

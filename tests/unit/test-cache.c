@@ -326,6 +326,45 @@ static void test_crafted(const struct imlfs_inputs *in, const char *file)
 	REJECT(bad, in, "multi-labels");
 }
 
+/* A cache made before member names were limited (an older imlfs) must not
+ * serve a name that can be listed but never opened: the rebuild refuses. */
+static void save_with_name(const struct imlfs_inputs *in, const char *file, size_t stem,
+			   const char *ext)
+{
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	char *name = malloc(stem + strlen(ext) + 1);
+
+	if (!name)
+		exit(99);
+	memset(name, 'x', stem);
+	strcpy(name + stem, ext);
+	build_model(&m);
+	free(m.names);
+	m.names = name;
+	m.names_len = (uint32_t)(stem + strlen(ext) + 1);
+	for (uint32_t i = 0; i < m.nmembers; i++)
+		m.members[i].name = 0;
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	imlfs_model_free(&m);
+}
+
+static void test_long_names(const struct imlfs_inputs *in)
+{
+	const char *file = tu_path("long.idx");
+	struct imlfs_model m;
+
+	save_with_name(in, file, 250, ".JPEG");    /* 255 bytes, X.json 255: fine */
+	CHECK(load_ok(file, in, &m));
+	imlfs_model_free(&m);
+	save_with_name(in, file, 251, ".JPEG");    /* 256 bytes */
+	REJECT(file, in, "longer than 255");
+	save_with_name(in, file, 251, ".J");       /* 253 bytes, but X.json is 256 */
+	REJECT(file, in, "longer than 255");
+	save_with_name(in, file, 300, "");
+	REJECT(file, in, "longer than 255");
+}
+
 /* Mutate every byte after the header, re-seal, and load: each file must be
  * either rejected with a reason or loaded into a model whose every offset
  * can be followed (ASan would catch a miss). */
@@ -530,6 +569,7 @@ int main(void)
 	test_roundtrip(&in, file);
 	test_corrupt(&in, file);
 	test_crafted(&in, file);
+	test_long_names(&in);
 	test_fuzz(&in, file);
 	test_stale(&in, file);
 	test_save_errors(&in);

@@ -445,7 +445,7 @@ static void test_truncated(void)
 		    "after member \"val/x2.JPEG\"", NULL);
 	/* Cut inside a pax extended header's body. */
 	memset(n1, 'n', sizeof n1);
-	n1[250] = '\0';
+	n1[240] = '\0';   /* long enough for pax, short enough to serve */
 	snprintf(n2, sizeof n2, "%s2", n1);
 	longpax[0].path = n1;
 	longpax[1].path = n2;
@@ -458,6 +458,11 @@ static void test_truncated(void)
 	imlfs_model_free(&m);
 	expect_fail(copy_prefix(pax, "cut-pax.tar", (off_t)(x2 + 600)), IMLFS_E_TRUNCATED,
 		    "truncated", NULL);
+	/* A name Linux cannot open (over 255 bytes) is refused, not listed. */
+	memset(n1, 'n', sizeof n1);
+	n1[sizeof n1 - 1] = '\0';
+	expect_fail(write_tar("pax-toolong.tar", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, 0, longpax, 1),
+		    IMLFS_E_NOTTAR, "file name of 299 bytes", "at most 255 bytes");
 }
 
 /* A header whose checksum no longer matches, in the middle of the file. */
