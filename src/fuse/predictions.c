@@ -38,9 +38,9 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		r = imlfs_subs_open(fs->subs, ctx->uid, (int)node->index, &h->sub);
+		r = imlfs_subs_open(fs->subs, ctx->uid, node->pred, &h->sub);
 	else
-		h->text = imlfs_subs_latest(fs->subs, ctx->uid, (int)node->index, &h->len);
+		h->text = imlfs_subs_latest(fs->subs, ctx->uid, node->pred, &h->len);
 	if (r == 0 && !h->sub && !h->text)
 		r = -ENOMEM;
 	if (r) {
@@ -130,5 +130,5 @@ int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size)
 
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
 {
-	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, (int)node->index);
+	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, node->pred);
 }
