@@ -74,6 +74,14 @@ char *imlfs_sub_scores(struct imlfs_sub *sub, size_t *len);
 /* End the submission (does not score: flush does). */
 void imlfs_sub_close(struct imlfs_sub *sub);
 
+/* A whole submission at once: score len bytes of text (NULL: nothing) and
+ * publish them as uid's latest for `file`, as an open, a write and a flush
+ * would, but holding no open submission (for truncate(2) by path to 0).
+ * 0, or -EINVAL (file is not a predictions file), -EFBIG (over the
+ * submission bound), -ENOMEM. */
+int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		      const char *text, size_t len);
+
 /* Snapshot of uid's latest scores for `file` (malloc'd), or the "nothing
  * submitted yet" text when there is none; NULL when out of memory or file
  * is not a predictions file. */

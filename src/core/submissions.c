@@ -323,6 +323,26 @@ static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 	return &s->users[u];
 }
 
+/* Make scores (malloc'd, slen bytes), made by the flush numbered seq, uid's
+ * latest for file f unless a later flush's already are; lock held.
+ * Returns what the caller must free: scores when not taken, else NULL. */
+static char *publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, uint64_t seq,
+		     char *scores, size_t slen)
+{
+	struct user *u = user_get(s, uid);
+	struct result *r = &u->res[f];
+
+	if (seq > u->last)
+		u->last = seq;
+	if (seq <= r->seq)
+		return scores;
+	free(r->text);
+	r->text = scores;
+	r->len = slen;
+	r->seq = seq;
+	return NULL;
+}
+
 int imlfs_sub_flush(struct imlfs_sub *sub)
 {
 	struct imlfs_subs *s = sub->s;
@@ -347,21 +367,36 @@ int imlfs_sub_flush(struct imlfs_sub *sub)
 		return -ENOMEM;
 
 	pthread_mutex_lock(&s->lock);
-	struct user *u = user_get(s, sub->uid);
-	struct result *r = &u->res[sub->file];
-
-	if (seq > r->seq) {
-		free(r->text);
-		r->text = scores;
-		r->len = slen;
-		r->seq = seq;
-		scores = NULL;
-	}
-	if (seq > u->last)
-		u->last = seq;
+	scores = publish(s, sub->uid, sub->file, seq, scores, slen);
 	if (version > sub->flushed)
 		sub->flushed = version;
 	sub->published = true;
+	pthread_mutex_unlock(&s->lock);
+	free(scores);
+	return 0;
+}
+
+int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		      const char *text, size_t len)
+{
+	uint64_t seq;
+	char *scores;
+	size_t slen;
+
+	if (!imlfs_pred_valid(file))
+		return -EINVAL;
+	if (!text)
+		len = 0;
+	if (len > s->lim.sub_bytes)
+		return -EFBIG;
+	pthread_mutex_lock(&s->lock);
+	seq = ++s->clock;
+	pthread_mutex_unlock(&s->lock);
+	scores = imlfs_score_text(s->m, text ? text : "", len, file, &slen);
+	if (!scores)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	scores = publish(s, uid, file, seq, scores, slen);
 	pthread_mutex_unlock(&s->lock);
 	free(scores);
 	return 0;

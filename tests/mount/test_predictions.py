@@ -263,6 +263,63 @@ def test_empty_submission_replaces_scores(pmnt, ref, rel):
     assert all(s["predicted"] > 0 for s in splits(read()))
 
 
+def read_scores(m, rel):
+    with open(m.path(rel), "rb") as f:
+        return json.loads(f.read())
+
+
+@pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
+def test_truncate_by_path_to_zero_is_empty_submission(pmnt, ref, rel):
+    """truncate(2) by path to 0, like `: >`, submits nothing; the other
+    files keep their scores."""
+    data = make_submission(ref, "perfect", 0)
+    other = "all/predictions"
+    submit(pmnt, other, data)
+    got = submit(pmnt, rel, data)
+    assert got == read_scores(pmnt, rel)
+    os.truncate(pmnt.path(rel), 0)
+    split = FILES[rel]
+    assert_same(read_scores(pmnt, rel), ref.score(b"", split))
+    assert read_scores(pmnt, other)["predicted"] > 0
+    # and so is truncate(1), which opens the file and ftruncates it
+    submit(pmnt, rel, data)
+    r = run(["truncate", "-s", "0", pmnt.path(rel)])
+    assert r.returncode == 0, r.stderr
+    assert_same(read_scores(pmnt, rel), ref.score(b"", split))
+
+
+def test_truncate_by_path_to_other_size_fails(pmnt, ref):
+    data = make_submission(ref, "perfect", 0)
+    before = submit(pmnt, "validation/predictions", data)
+    with pytest.raises(OSError) as e:
+        os.truncate(pmnt.path("validation", "predictions"), 5)
+    assert e.value.errno == errno.EINVAL
+    assert read_scores(pmnt, "validation/predictions") == before
+
+
+def test_ftruncate_keeps_only_the_kept_bytes(pmnt, ref):
+    """ftruncate on a descriptor open for writing cuts what it has written:
+    the scores at close are those of the bytes kept, a cut line included."""
+    data = make_submission(ref, "perfect", 0)
+    lines = data.splitlines(keepends=True)
+    assert len(lines) > 10
+    for cut in (len(b"".join(lines[:5])), len(b"".join(lines[:7])) + 10):
+        fd = os.open(pmnt.path("all", "predictions"), os.O_WRONLY)
+        try:
+            assert os.write(fd, data) == len(data)
+            os.ftruncate(fd, cut)
+            # writes go on at the descriptor's offset, past the end: a gap of NULs
+            # would be invalid lines, so go back to the cut as a writer would
+            os.lseek(fd, cut, os.SEEK_SET)
+            assert os.write(fd, b"# kept\n") == 7
+        finally:
+            os.close(fd)
+        kept = data[:cut] + b"# kept\n"
+        got = read_scores(pmnt, "all/predictions")
+        assert_same(got, ref.score(kept, "all"), f"cut at {cut}")
+        assert got["predicted"] < len(lines)
+
+
 def shortest(text):
     """Python's repr of the number, in jansson's exponent style (2e-5)."""
     r = repr(float(text))

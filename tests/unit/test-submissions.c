@@ -342,6 +342,51 @@ static void test_files(const struct imlfs_model *m)
 	imlfs_subs_free(s);
 }
 
+/* A whole submission at once (truncate(2) by path to 0): published as a
+ * flush would, in order with the flushes, holding nothing open. */
+static void test_submit(const struct imlfs_model *m)
+{
+	struct imlfs_sub_limits lim = IMLFS_SUB_LIMITS_DEFAULT;
+	struct imlfs_subs *s;
+	struct imlfs_sub *a;
+	char *t = lines(0, 10);
+
+	lim.sub_bytes = 100;
+	s = imlfs_subs_new(m, &lim);
+	CHECK(s != NULL);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, t, 62), 0);   /* two lines */
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 2);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), -1);
+	CHECK_EQ(latest_predicted(s, 8, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, NULL, 0), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, t, 101), -EFBIG);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_NPRED, NULL, 0), -EINVAL);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 0);
+	/* a submission started before it still replaces it when it closes */
+	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_PRED_ROOT, &a), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ROOT, NULL, 0), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), 0);
+	CHECK_EQ(imlfs_sub_write(a, t, 31, 0), 31);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), 1);
+	imlfs_sub_close(a);
+	/* it needs no open submission: a uid at its limit of those submits */
+	{
+		struct imlfs_sub *held[IMLFS_SUB_UID_MAX_OPEN];
+
+		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
+			CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &held[i]), 0);
+		CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &a), -EMFILE);
+		CHECK_EQ(imlfs_subs_submit(s, 9, IMLFS_PRED_ALL, t, 31), 0);
+		CHECK_EQ(latest_predicted(s, 9, IMLFS_PRED_ALL), 1);
+		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
+			imlfs_sub_close(held[i]);
+	}
+	free(t);
+	imlfs_subs_free(s);
+}
+
 /* At most IMLFS_SUB_MAX_USERS users: the least recently submitting goes. */
 static void test_eviction(const struct imlfs_model *m)
 {
@@ -443,6 +488,7 @@ int main(void)
 	test_pending(&m);
 	test_empty(&m);
 	test_files(&m);
+	test_submit(&m);
 	test_eviction(&m);
 	test_threads(&m);
 	imlfs_model_free(&m);
