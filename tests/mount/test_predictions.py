@@ -14,7 +14,7 @@ import threading
 import pytest
 
 import reference_score
-from conftest import run, tool
+from conftest import needs_root, run, tool
 from test_score_offline import assert_same, make_submission, KINDS
 
 FILES = {"predictions": None, "all/predictions": "all",
@@ -62,7 +62,6 @@ def test_scores_match_reference(pmnt, ref, kind):
 
 
 def test_same_as_imlfs_score(pmnt, sample):
-    data = open(os.devnull, "rb").read()
     ref_ds = reference_score.Dataset.load(sample.dir)
     data = make_submission(ref_ds, "everything", 5)
     r = run([tool("imlfs-score"), "--nocache", sample.tar, "-"], input=data.decode("latin-1"))
@@ -171,8 +170,7 @@ def test_garbage_keeps_daemon_serving(pmnt, ref, sample):
 
 @pytest.fixture
 def root_only():
-    if os.geteuid() != 0:
-        pytest.skip("needs root to act as another user")
+    needs_root("to act as another user")
 
 
 def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
@@ -219,6 +217,8 @@ def test_uid_pending_bytes_limit(pmnt, ref):
         for fd in fds:
             os.close(fd)
     assert json.loads(open(p).read())["all"]["top1_accuracy"] == 1.0
+
+
 @pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
 def test_empty_submission_replaces_scores(pmnt, ref, rel):
     """Each open for writing is a submission, even with nothing written."""
