@@ -6,7 +6,7 @@
  * Inode numbers are stable for the same inputs, and say what a node is:
  *   1 + d                       directory d (the root, d = 0, is 1)
  *   IMLFS_INO_SPECIAL + t       text file t (README, classes.tsv)
- *   IMLFS_INO_PREDICTIONS + f   predictions file f (0 root, 1 + split)
+ *   IMLFS_INO_PREDICTIONS + f   predictions file f (enum imlfs_pred_file)
  *   IMLFS_INO_IMAGE + 2i (+1)   member i's image (its sidecar)
  * An image has one inode wherever it appears (all/images, by-class, correct/
  * ...), like a hard link, and st_nlink counts the folders that hold it.
@@ -38,8 +38,9 @@ enum { IMLFS_TEXT_README, IMLFS_TEXT_CLASSES, IMLFS_NTEXTS };
 struct imlfs_node {
 	uint64_t ino;
 	enum imlfs_node_kind kind;
+	enum imlfs_pred_file pred;   /* PREDICTIONS: which file */
 	/* DIR: directory id; IMAGE/SIDECAR: member; TEXT: IMLFS_TEXT_*;
-	 * PREDICTIONS: the split, or IMLFS_SCORE_ROOT (-1) for the root file */
+	 * PREDICTIONS: 0 */
 	int64_t index;
 };
 

@@ -17,6 +17,7 @@
 #ifndef IMLFS_MODEL_H
 #define IMLFS_MODEL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,11 +101,43 @@ struct imlfs_model {
 	uint32_t name_mask, wnid_mask;
 };
 
+/* The splits, each a folder of the tree.  A new split (say "real") is
+ * added here, before IMLFS_NSPLITS: this is the one list to extend, the
+ * predictions files below follow it (its file is imlfs_pred_of_split of
+ * it; a name IMLFS_PRED_REAL there is only a convenience).  Its folder
+ * name and membership are the switches in imlfs_split_name,
+ * imlfs_split_present and imlfs_in_split. */
 enum imlfs_split {
 	IMLFS_SPLIT_ALL = 0,
 	IMLFS_SPLIT_VALIDATION = 1,   /* annotated images (TFDS 'validation') */
 	IMLFS_SPLIT_IMAGENET_M = 2,   /* the ImageNet-M images */
 	IMLFS_NSPLITS = 3,
+};
+
+/* The predictions files: the root's (the scores of every split present)
+ * and one in each split's folder.  This one number says which file and is
+ * used as it is everywhere: as the inode offset (IMLFS_INO_PREDICTIONS + f,
+ * catalog.h), as the index of per-file arrays (submissions.c), in the
+ * catalogue's nodes (imlfs_node.pred) and in the scoring and submission
+ * APIs (score.h, submissions.h).
+ *
+ * Why a second enum rather than a "root" value in enum imlfs_split: the
+ * root file is not a split (it has no images of its own, imlfs_in_split
+ * and imlfs_score_split mean nothing for it), and gcc's -Wenum-conversion
+ * (in -Wextra, an error with -Dwerror=true) now flags a split passed where
+ * a file is meant.  The root comes first and split s's file is 1 + s, so
+ * the files follow the splits without a second list to keep in step, and
+ * inode numbers are those of earlier versions.  The only conversions are
+ * the two helpers below: where a split's folder or imlfs-score --split
+ * names a file, and where a split's file is scored (score.c).  Both assert
+ * the range, and the APIs that take a file reject one that is not
+ * (imlfs_pred_valid), so no stray number can stand for another file. */
+enum imlfs_pred_file {
+	IMLFS_PRED_ROOT = 0,
+	IMLFS_PRED_ALL = 1 + IMLFS_SPLIT_ALL,
+	IMLFS_PRED_VALIDATION = 1 + IMLFS_SPLIT_VALIDATION,
+	IMLFS_PRED_IMAGENET_M = 1 + IMLFS_SPLIT_IMAGENET_M,
+	IMLFS_NPRED = 1 + IMLFS_NSPLITS,
 };
 
 static inline const char *imlfs_member_name(const struct imlfs_model *m, uint32_t i)
@@ -130,6 +163,26 @@ static inline bool imlfs_in_split(const struct imlfs_model *m, uint32_t i, enum 
 	case IMLFS_SPLIT_IMAGENET_M: return m->members[i].flags & IMLFS_M_IMAGENET_M;
 	default: return true;
 	}
+}
+
+/* Is f one of the predictions files (0 <= f < IMLFS_NPRED)? */
+static inline bool imlfs_pred_valid(enum imlfs_pred_file f)
+{
+	return (unsigned)f < IMLFS_NPRED;
+}
+
+/* Split s's predictions file. */
+static inline enum imlfs_pred_file imlfs_pred_of_split(enum imlfs_split s)
+{
+	assert((unsigned)s < IMLFS_NSPLITS);
+	return (enum imlfs_pred_file)(IMLFS_PRED_ALL + (s - IMLFS_SPLIT_ALL));
+}
+
+/* The split of a split's predictions file (not the root's). */
+static inline enum imlfs_split imlfs_pred_split(enum imlfs_pred_file f)
+{
+	assert(f != IMLFS_PRED_ROOT && imlfs_pred_valid(f));
+	return (enum imlfs_split)(IMLFS_SPLIT_ALL + (f - IMLFS_PRED_ALL));
 }
 
 /* Split name as used in the tree and in scores: "all", "validation", "imagenet_m". */

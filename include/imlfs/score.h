@@ -29,7 +29,6 @@
 #include "imlfs/model.h"
 
 #define IMLFS_SCORE_MAX_ERRORS 20
-#define IMLFS_SCORE_ROOT (-1)    /* "split" for the root predictions file */
 
 struct imlfs_preds;   /* a parsed submission, independent of any split */
 
@@ -41,16 +40,20 @@ void imlfs_preds_free(struct imlfs_preds *p);
 /* Scores of one split as a new JSON object (NULL when out of memory). */
 json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
 			  enum imlfs_split s);
-/* split >= 0: that split's object; IMLFS_SCORE_ROOT: {"all": {...},
- * "validation": {...}, "imagenet_m": {...}} over the splits present. */
-json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, int split);
+/* The scores predictions file f shows: a split's file, that split's
+ * object; IMLFS_PRED_ROOT, {"all": {...}, "validation": {...},
+ * "imagenet_m": {...}} over the splits present.  NULL when out of memory
+ * or f is not a predictions file. */
+json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
+		    enum imlfs_pred_file f);
 
 /* Pretty-printed JSON text ending in a newline (malloc'd, NULL when out of
- * memory) for the scores of `text`, or — text == NULL — the object saying
- * that nothing was submitted yet, with a one-line usage hint.  Reals are
- * written as imlfs_json_real writes them. */
+ * memory or f is not a predictions file) for predictions file f with the
+ * scores of `text`, or — text == NULL — the object saying that nothing was
+ * submitted yet, with a one-line usage hint.  Reals are written as
+ * imlfs_json_real writes them. */
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
-		       int split, size_t *outlen);
+		       enum imlfs_pred_file f, size_t *outlen);
 
 /* v as JSON text in out[size]: the shortest of %.15g, %.16g and %.17g
  * that reads back as v (0.025, not 0.025000000000000001, as Python and jq

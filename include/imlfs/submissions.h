@@ -2,7 +2,7 @@
  * written, and each user's latest scores per file.  Thread-safe (the FUSE
  * loop is multithreaded); no FUSE in here, the glue only translates.
  *
- * A "file" is a split index (enum imlfs_split) or IMLFS_SCORE_ROOT.
+ * A "file" is a predictions file, enum imlfs_pred_file (model.h).
  * Bounds (struct imlfs_sub_limits, defaults below), so that no user can
  * take what the others need:
  *   one submission's text            IMLFS_SUB_MAX_BYTES         -EFBIG
@@ -51,9 +51,11 @@ struct imlfs_sub;     /* one open submission (a descriptor opened for writing) *
 struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
 void imlfs_subs_free(struct imlfs_subs *s);
 
-/* Start a submission by uid to `file`.  0 and *out, or -EMFILE (uid's or
- * the store's open limit), -ENOMEM. */
-int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, int file, struct imlfs_sub **out);
+/* Start a submission by uid to `file`.  0 and *out, or -EINVAL (file is
+ * not a predictions file), -EMFILE (uid's or the store's open limit),
+ * -ENOMEM. */
+int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		    struct imlfs_sub **out);
 /* Store len bytes at offset off (normally the end).  Returns len, or (with
  * nothing stored) -EFBIG when the submission would exceed sub_bytes,
  * -EDQUOT when its buffer cannot grow within the uid's pending bytes,
@@ -72,10 +74,20 @@ char *imlfs_sub_scores(struct imlfs_sub *sub, size_t *len);
 /* End the submission (does not score: flush does). */
 void imlfs_sub_close(struct imlfs_sub *sub);
 
+/* A whole submission at once: score len bytes of text (NULL: nothing) and
+ * publish them as uid's latest for `file`, as an open, a write and a flush
+ * would, but holding no open submission (for truncate(2) by path to 0).
+ * 0, or -EINVAL (file is not a predictions file), -EFBIG (over the
+ * submission bound), -ENOMEM. */
+int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		      const char *text, size_t len);
+
 /* Snapshot of uid's latest scores for `file` (malloc'd), or the "nothing
- * submitted yet" text when there is none. */
-char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, int file, size_t *len);
-/* Its size, for st_size. */
-size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, int file);
+ * submitted yet" text when there is none; NULL when out of memory or file
+ * is not a predictions file. */
+char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			size_t *len);
+/* Its size, for st_size (0 when file is not a predictions file). */
+size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file);
 
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "imlfs/catalog.h"
-#include "imlfs/score.h"
 #include "imlfs/sidecar.h"
 #include "imlfs/util.h"
 
@@ -91,6 +90,23 @@ static void add_kid(struct imlfs_catalog *c, struct kids *k, const char *name,
 		    enum imlfs_node_kind kind, uint64_t ino, int64_t index)
 {
 	add_kid_at(c, k, add_string(c, name), kind, ino, index);
+}
+
+/* The node of predictions file f. */
+static void pred_node(enum imlfs_pred_file f, struct imlfs_node *node)
+{
+	*node = (struct imlfs_node){ .ino = IMLFS_INO_PREDICTIONS + f,
+				     .kind = IMLFS_NODE_PREDICTIONS, .pred = f };
+}
+
+static void add_pred(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred_file f)
+{
+	if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
+		c->failed = 1;
+		return;
+	}
+	k->v[k->n].name = add_string(c, "predictions");
+	pred_node(f, &k->v[k->n++].node);
 }
 
 static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
@@ -266,7 +282,7 @@ static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 	uint32_t d = new_dir(c, 0, imlfs_split_name(s), false);
 	struct kids k = { 0 };
 
-	add_kid(c, &k, "predictions", IMLFS_NODE_PREDICTIONS, IMLFS_INO_PREDICTIONS + 1 + s, s);
+	add_pred(c, &k, imlfs_pred_of_split(s));
 	add_subdir(c, &k, flat_dir(c, d, "images", s, 0));
 	if (c->m->have & IMLFS_HAVE_LABELS)
 		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
@@ -314,11 +330,10 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 		IMLFS_TEXT_README);
 	add_kid(c, &k, "classes.tsv", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_CLASSES,
 		IMLFS_TEXT_CLASSES);
-	add_kid(c, &k, "predictions", IMLFS_NODE_PREDICTIONS, IMLFS_INO_PREDICTIONS,
-		IMLFS_SCORE_ROOT);
-	for (int s = 0; s < IMLFS_NSPLITS; s++)
-		if (imlfs_split_present(m, (enum imlfs_split)s))
-			add_subdir(c, &k, split_dir(c, (enum imlfs_split)s));
+	add_pred(c, &k, IMLFS_PRED_ROOT);
+	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
+		if (imlfs_split_present(m, s))
+			add_subdir(c, &k, split_dir(c, s));
 	end_plain(c, 0, &k);
 	render_classes(c);
 	/* The README describes the finished tree, so it is rendered last, by
@@ -350,7 +365,7 @@ void imlfs_catalog_free(struct imlfs_catalog *c)
 
 int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs_node *node)
 {
-	node->ino = ino;
+	*node = (struct imlfs_node){ .ino = ino };
 	if (ino >= IMLFS_INO_IMAGE) {
 		uint64_t k = ino - IMLFS_INO_IMAGE;
 
@@ -359,12 +374,12 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 		node->kind = k % 2 ? IMLFS_NODE_SIDECAR : IMLFS_NODE_IMAGE;
 		node->index = (int64_t)(k / 2);
 	} else if (ino >= IMLFS_INO_PREDICTIONS) {
-		int64_t f = (int64_t)(ino - IMLFS_INO_PREDICTIONS) - 1;
+		uint64_t f = ino - IMLFS_INO_PREDICTIONS;
 
-		if (f >= IMLFS_NSPLITS || (f >= 0 && !imlfs_split_present(c->m, (enum imlfs_split)f)))
+		if (f >= IMLFS_NPRED || (f != IMLFS_PRED_ROOT &&
+		    !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f))))
 			return -ENOENT;
-		node->kind = IMLFS_NODE_PREDICTIONS;
-		node->index = f;
+		pred_node((enum imlfs_pred_file)f, node);
 	} else if (ino >= IMLFS_INO_SPECIAL) {
 		if (ino - IMLFS_INO_SPECIAL >= IMLFS_NTEXTS)
 			return -ENOENT;

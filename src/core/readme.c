@@ -116,9 +116,9 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 			 IMLFS_VERSION);
 	readme_inputs(b, src ? src->inputs : NULL, src ? src->load : NULL);
 	imlfs_buf_printf(b, "\nFolders (a WNID folder exists only where it holds an image)\n");
-	for (int s = 0; s < IMLFS_NSPLITS; s++)
-		if (imlfs_split_present(m, (enum imlfs_split)s))
-			readme_split(c, b, (enum imlfs_split)s);
+	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
+		if (imlfs_split_present(m, s))
+			readme_split(c, b, s);
 	if (!(m->have & IMLFS_HAVE_ANNOTATIONS))
 		imlfs_buf_printf(b, "validation/, imagenet_m/: absent (no annotation file)\n");
 	else if (!(m->have & IMLFS_HAVE_IMAGENET_M))

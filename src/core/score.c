@@ -446,18 +446,20 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 	return o;
 }
 
-json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, int split)
+json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
+		    enum imlfs_pred_file f)
 {
 	json_t *o;
 
-	if (split >= 0)
-		return imlfs_score_split(m, p, (enum imlfs_split)split);
+	if (!imlfs_pred_valid(f))
+		return NULL;
+	if (f != IMLFS_PRED_ROOT)
+		return imlfs_score_split(m, p, imlfs_pred_split(f));
 	o = json_object();
-	for (int s = 0; o && s < IMLFS_NSPLITS; s++) {
-		if (!imlfs_split_present(m, (enum imlfs_split)s))
+	for (enum imlfs_split s = 0; o && s < IMLFS_NSPLITS; s++) {
+		if (!imlfs_split_present(m, s))
 			continue;
-		if (json_object_set_new(o, imlfs_split_name((enum imlfs_split)s),
-					imlfs_score_split(m, p, (enum imlfs_split)s))) {
+		if (json_object_set_new(o, imlfs_split_name(s), imlfs_score_split(m, p, s))) {
 			json_decref(o);
 			return NULL;
 		}
@@ -467,20 +469,20 @@ json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p, in
 
 /* {"split": ..., "submitted": false, "usage": ...}; the root file lists
  * its splits instead. */
-static json_t *not_submitted(const struct imlfs_model *m, int split)
+static json_t *not_submitted(const struct imlfs_model *m, enum imlfs_pred_file f)
 {
 	json_t *o = json_object(), *a;
 	bool ok = o != NULL;
 
 	if (!o)
 		return NULL;
-	if (split >= 0) {
-		put(o, "split", json_string(imlfs_split_name((enum imlfs_split)split)), &ok);
+	if (f != IMLFS_PRED_ROOT) {
+		put(o, "split", json_string(imlfs_split_name(imlfs_pred_split(f))), &ok);
 	} else {
 		a = json_array();
-		for (int s = 0; a && s < IMLFS_NSPLITS; s++)
-			if (imlfs_split_present(m, (enum imlfs_split)s) &&
-			    json_array_append_new(a, json_string(imlfs_split_name((enum imlfs_split)s))))
+		for (enum imlfs_split s = 0; a && s < IMLFS_NSPLITS; s++)
+			if (imlfs_split_present(m, s) &&
+			    json_array_append_new(a, json_string(imlfs_split_name(s))))
 				ok = false;
 		put(o, "splits", a, &ok);
 	}
@@ -572,21 +574,23 @@ static char *shortest_reals(const char *t, size_t *outlen)
 }
 
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
-		       int split, size_t *outlen)
+		       enum imlfs_pred_file f, size_t *outlen)
 {
 	json_t *o;
 	char *s, *r;
 	size_t n;
 
+	if (!imlfs_pred_valid(f))
+		return NULL;
 	if (text) {
 		struct imlfs_preds *p = imlfs_preds_parse(m, text, len);
 
 		if (!p)
 			return NULL;
-		o = imlfs_score(m, p, split);
+		o = imlfs_score(m, p, f);
 		imlfs_preds_free(p);
 	} else {
-		o = not_submitted(m, split);
+		o = not_submitted(m, f);
 	}
 	if (!o)
 		return NULL;

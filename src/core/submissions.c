@@ -23,8 +23,6 @@
 #include "imlfs/score.h"
 #include "imlfs/submissions.h"
 
-#define NFILES (IMLFS_NSPLITS + 1)   /* the splits and the root file */
-
 struct result {
 	char *text;               /* malloc'd scores, NULL: nothing submitted */
 	size_t len;
@@ -34,7 +32,7 @@ struct result {
 struct user {
 	uid_t uid;
 	uint64_t last;            /* store clock at the latest publish */
-	struct result res[NFILES];
+	struct result res[IMLFS_NPRED];
 };
 
 /* One uid's open submissions. */
@@ -54,15 +52,15 @@ struct imlfs_subs {
 	uint64_t clock;           /* sequence numbers for flushes and users */
 	struct user *users;       /* [nusers], unordered */
 	unsigned nusers;
-	char *none[NFILES];       /* "nothing submitted yet" per file */
-	size_t none_len[NFILES];
+	char *none[IMLFS_NPRED];  /* "nothing submitted yet" per file */
+	size_t none_len[IMLFS_NPRED];
 };
 
 struct imlfs_sub {
 	struct imlfs_subs *s;
 	struct holder *h;
 	uid_t uid;
-	int file;
+	enum imlfs_pred_file file;
 	char *buf;
 	size_t len, cap;
 	uint64_t version;         /* bumped by every change */
@@ -72,11 +70,6 @@ struct imlfs_sub {
 	size_t scores_len;
 	uint64_t scores_version;
 };
-
-static int slot_of(int file)
-{
-	return file < 0 ? 0 : (file >= IMLFS_NSPLITS ? 1 : file + 1);
-}
 
 struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim)
 {
@@ -98,8 +91,8 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 		free(s);
 		return NULL;
 	}
-	for (int f = 0; f < NFILES; f++) {
-		s->none[f] = imlfs_score_text(m, NULL, 0, f - 1, &s->none_len[f]);
+	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
+		s->none[f] = imlfs_score_text(m, NULL, 0, f, &s->none_len[f]);
 		if (!s->none[f]) {
 			imlfs_subs_free(s);
 			return NULL;
@@ -113,9 +106,9 @@ void imlfs_subs_free(struct imlfs_subs *s)
 	if (!s)
 		return;
 	for (unsigned u = 0; u < s->nusers; u++)
-		for (int f = 0; f < NFILES; f++)
+		for (int f = 0; f < IMLFS_NPRED; f++)
 			free(s->users[u].res[f].text);
-	for (int f = 0; f < NFILES; f++)
+	for (int f = 0; f < IMLFS_NPRED; f++)
 		free(s->none[f]);
 	free(s->users);
 	free(s->holders);
@@ -142,11 +135,15 @@ static struct holder *holder_get(struct imlfs_subs *s, uid_t uid)
 	return free_h;
 }
 
-int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, int file, struct imlfs_sub **out)
+int imlfs_subs_open(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		    struct imlfs_sub **out)
 {
-	struct imlfs_sub *sub = calloc(1, sizeof *sub);
+	struct imlfs_sub *sub;
 	struct holder *h;
 
+	if (!imlfs_pred_valid(file))
+		return -EINVAL;
+	sub = calloc(1, sizeof *sub);
 	if (!sub)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
@@ -318,12 +315,32 @@ static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 			if (s->users[u].last < s->users[old].last)
 				old = u;
 		u = old;
-		for (int f = 0; f < NFILES; f++)
+		for (int f = 0; f < IMLFS_NPRED; f++)
 			free(s->users[u].res[f].text);
 	}
 	memset(&s->users[u], 0, sizeof s->users[u]);
 	s->users[u].uid = uid;
 	return &s->users[u];
+}
+
+/* Make scores (malloc'd, slen bytes), made by the flush numbered seq, uid's
+ * latest for file f unless a later flush's already are; lock held.
+ * Returns what the caller must free: scores when not taken, else NULL. */
+static char *publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, uint64_t seq,
+		     char *scores, size_t slen)
+{
+	struct user *u = user_get(s, uid);
+	struct result *r = &u->res[f];
+
+	if (seq > u->last)
+		u->last = seq;
+	if (seq <= r->seq)
+		return scores;
+	free(r->text);
+	r->text = scores;
+	r->len = slen;
+	r->seq = seq;
+	return NULL;
 }
 
 int imlfs_sub_flush(struct imlfs_sub *sub)
@@ -350,21 +367,36 @@ int imlfs_sub_flush(struct imlfs_sub *sub)
 		return -ENOMEM;
 
 	pthread_mutex_lock(&s->lock);
-	struct user *u = user_get(s, sub->uid);
-	struct result *r = &u->res[slot_of(sub->file)];
-
-	if (seq > r->seq) {
-		free(r->text);
-		r->text = scores;
-		r->len = slen;
-		r->seq = seq;
-		scores = NULL;
-	}
-	if (seq > u->last)
-		u->last = seq;
+	scores = publish(s, sub->uid, sub->file, seq, scores, slen);
 	if (version > sub->flushed)
 		sub->flushed = version;
 	sub->published = true;
+	pthread_mutex_unlock(&s->lock);
+	free(scores);
+	return 0;
+}
+
+int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+		      const char *text, size_t len)
+{
+	uint64_t seq;
+	char *scores;
+	size_t slen;
+
+	if (!imlfs_pred_valid(file))
+		return -EINVAL;
+	if (!text)
+		len = 0;
+	if (len > s->lim.sub_bytes)
+		return -EFBIG;
+	pthread_mutex_lock(&s->lock);
+	seq = ++s->clock;
+	pthread_mutex_unlock(&s->lock);
+	scores = imlfs_score_text(s->m, text ? text : "", len, file, &slen);
+	if (!scores)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	scores = publish(s, uid, file, seq, scores, slen);
 	pthread_mutex_unlock(&s->lock);
 	free(scores);
 	return 0;
@@ -433,12 +465,11 @@ void imlfs_sub_close(struct imlfs_sub *sub)
 	free(sub);
 }
 
-/* The text to show uid for `file`; lock held. */
-static const struct result *latest(const struct imlfs_subs *s, uid_t uid, int file,
-				   struct result *none)
+/* The text to show uid for file f (a valid one); lock held. */
+static const struct result *latest(const struct imlfs_subs *s, uid_t uid,
+				   enum imlfs_pred_file f, struct result *none)
 {
 	const struct user *u = user_find(s, uid);
-	int f = slot_of(file);
 
 	if (u && u->res[f].text)
 		return &u->res[f];
@@ -447,12 +478,15 @@ static const struct result *latest(const struct imlfs_subs *s, uid_t uid, int fi
 	return none;
 }
 
-char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, int file, size_t *len)
+char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			size_t *len)
 {
 	struct result none;
 	const struct result *r;
 	char *out;
 
+	if (!imlfs_pred_valid(file))
+		return NULL;
 	pthread_mutex_lock(&s->lock);
 	r = latest(s, uid, file, &none);
 	out = malloc(r->len + 1);
@@ -465,11 +499,13 @@ char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, int file, size_t *len)
 	return out;
 }
 
-size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, int file)
+size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file)
 {
 	struct result none;
 	size_t n;
 
+	if (!imlfs_pred_valid(file))
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	n = latest(s, uid, file, &none)->len;
 	pthread_mutex_unlock(&s->lock);

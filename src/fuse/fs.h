@@ -33,8 +33,10 @@ void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi);
 void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi);
 /* Size of the caller's latest scores, for st_size. */
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
-/* ftruncate/O_TRUNC on a descriptor open for writing; 0 or -errno. */
-int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size);
+/* Truncate: ftruncate(2) on a descriptor open for writing (fi), or
+ * truncate(2) by path (fi NULL); 0 or -errno. */
+int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			struct fuse_file_info *fi, off_t size);
 
 /* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
  * ask for (a writable mount point, /dev/fuse, user_allow_other). */

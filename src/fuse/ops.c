@@ -51,6 +51,12 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	/* open(O_TRUNC) in the OPEN request (libfuse's default, made sure of
+	 * here): without it the kernel would follow the open with a truncate
+	 * by path, which is an empty submission (predictions.c) published
+	 * before the opener's own. */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -108,7 +114,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	if ((to_set & FUSE_SET_ATTR_SIZE) && (r = imlfs_pred_truncate(fi, attr->st_size))) {
+	if ((to_set & FUSE_SET_ATTR_SIZE) &&
+	    (r = imlfs_pred_truncate(req, fs, &node, fi, attr->st_size))) {
 		fuse_reply_err(req, -r);
 		return;
 	}

@@ -38,9 +38,9 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		r = imlfs_subs_open(fs->subs, ctx->uid, (int)node->index, &h->sub);
+		r = imlfs_subs_open(fs->subs, ctx->uid, node->pred, &h->sub);
 	else
-		h->text = imlfs_subs_latest(fs->subs, ctx->uid, (int)node->index, &h->len);
+		h->text = imlfs_subs_latest(fs->subs, ctx->uid, node->pred, &h->len);
 	if (r == 0 && !h->sub && !h->text)
 		r = -ENOMEM;
 	if (r) {
@@ -119,16 +119,26 @@ void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi)
 		fuse_reply_err(req, 0);
 }
 
-int imlfs_pred_truncate(struct fuse_file_info *fi, off_t size)
+/* ftruncate(2) cuts (or zero-extends) what its submission has written.
+ * truncate(2) by path has no submission to cut: to size 0 it is an empty
+ * submission, as `: > file` and `truncate -s 0 file` (which open the file)
+ * are, so every way of emptying the file has the same effect; another
+ * size has no meaning there, EINVAL.  (O_TRUNC needs nothing here: the
+ * kernel does it at open (atomic_o_trunc, ops.c), and every open for
+ * writing starts a new, empty submission anyway.) */
+int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			struct fuse_file_info *fi, off_t size)
 {
 	struct handle *h = fi ? handle_of(fi) : NULL;
 
-	if (!h || !h->sub)
-		return size == 0 ? 0 : -EINVAL;  /* truncate(2) by path: nothing to cut */
-	return imlfs_sub_truncate(h->sub, size);
+	if (h)
+		return h->sub ? imlfs_sub_truncate(h->sub, size) : -EINVAL;
+	if (size != 0)
+		return -EINVAL;
+	return imlfs_subs_submit(fs->subs, fuse_req_ctx(req)->uid, node->pred, NULL, 0);
 }
 
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
 {
-	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, (int)node->index);
+	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, node->pred);
 }

@@ -39,7 +39,7 @@ static const char usage[] =
 struct args {
 	const char *annotations, *labels, *classes, *cache_dir;
 	const char *tarball, *preds;
-	int split;
+	enum imlfs_pred_file file;   /* the predictions file whose scores to print */
 	bool nocache;
 };
 
@@ -49,12 +49,15 @@ static int fail(int code, const char *msg)
 	return code;
 }
 
-static int parse_split(const char *name)
+/* The split called name: true and *out, or false. */
+static bool parse_split(const char *name, enum imlfs_split *out)
 {
-	for (int s = 0; s < IMLFS_NSPLITS; s++)
-		if (!strcmp(name, imlfs_split_name((enum imlfs_split)s)))
-			return s;
-	return -2;
+	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
+		if (!strcmp(name, imlfs_split_name(s))) {
+			*out = s;
+			return true;
+		}
+	return false;
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -71,10 +74,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum imlfs_split s;
 	char msg[512];
 	int c;
 
-	a->split = IMLFS_SCORE_ROOT;
+	a->file = IMLFS_PRED_ROOT;
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': a->annotations = optarg; break;
@@ -83,12 +87,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'C': a->cache_dir = optarg; break;
 		case 'n': a->nocache = true; break;
 		case 's':
-			a->split = parse_split(optarg);
-			if (a->split == -2) {
+			if (!parse_split(optarg, &s)) {
 				snprintf(msg, sizeof msg, "--split %s: no such split; "
 					 "use all, validation or imagenet_m", optarg);
 				return fail(IMLFS_E_USAGE, msg);
 			}
+			a->file = imlfs_pred_of_split(s);
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("imlfs-score %s\n", IMLFS_VERSION); return 0;
@@ -158,16 +162,16 @@ static int run(const struct args *a)
 		rc = fail(err.code ? err.code : IMLFS_E_INTERNAL, err.msg);
 		goto out;
 	}
-	if (a->split >= 0 && !imlfs_split_present(&m, (enum imlfs_split)a->split)) {
+	if (a->file != IMLFS_PRED_ROOT && !imlfs_split_present(&m, imlfs_pred_split(a->file))) {
 		snprintf(msg, sizeof msg, "--split %s: this tarball has no such split (%s); "
 			 "give --annotations, or leave out --split",
-			 imlfs_split_name((enum imlfs_split)a->split),
-			 a->split == IMLFS_SPLIT_VALIDATION ? "no annotation file"
+			 imlfs_split_name(imlfs_pred_split(a->file)),
+			 a->file == IMLFS_PRED_VALIDATION ? "no annotation file"
 			 : "the annotation file has no \"imagenet_m\"");
 		rc = fail(IMLFS_E_USAGE, msg);
 		goto out;
 	}
-	out = imlfs_score_text(&m, preds, plen, a->split, &olen);
+	out = imlfs_score_text(&m, preds, plen, a->file, &olen);
 	if (!out) {
 		rc = fail(IMLFS_E_NOMEM, "out of memory while scoring");
 		goto out;

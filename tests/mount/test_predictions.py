@@ -14,7 +14,7 @@ import threading
 import pytest
 
 import reference_score
-from conftest import run, tool
+from conftest import needs_root, run, tool
 from test_score_offline import assert_same, make_submission, KINDS
 
 FILES = {"predictions": None, "all/predictions": "all",
@@ -62,7 +62,6 @@ def test_scores_match_reference(pmnt, ref, kind):
 
 
 def test_same_as_imlfs_score(pmnt, sample):
-    data = open(os.devnull, "rb").read()
     ref_ds = reference_score.Dataset.load(sample.dir)
     data = make_submission(ref_ds, "everything", 5)
     r = run([tool("imlfs-score"), "--nocache", sample.tar, "-"], input=data.decode("latin-1"))
@@ -171,8 +170,7 @@ def test_garbage_keeps_daemon_serving(pmnt, ref, sample):
 
 @pytest.fixture
 def root_only():
-    if os.geteuid() != 0:
-        pytest.skip("needs root to act as another user")
+    needs_root("to act as another user")
 
 
 def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
@@ -219,6 +217,8 @@ def test_uid_pending_bytes_limit(pmnt, ref):
         for fd in fds:
             os.close(fd)
     assert json.loads(open(p).read())["all"]["top1_accuracy"] == 1.0
+
+
 @pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
 def test_empty_submission_replaces_scores(pmnt, ref, rel):
     """Each open for writing is a submission, even with nothing written."""
@@ -261,6 +261,63 @@ def test_empty_submission_replaces_scores(pmnt, ref, rel):
     os.write(fd, data)
     os.close(fd)
     assert all(s["predicted"] > 0 for s in splits(read()))
+
+
+def read_scores(m, rel):
+    with open(m.path(rel), "rb") as f:
+        return json.loads(f.read())
+
+
+@pytest.mark.parametrize("rel", ["validation/predictions", "predictions"])
+def test_truncate_by_path_to_zero_is_empty_submission(pmnt, ref, rel):
+    """truncate(2) by path to 0, like `: >`, submits nothing; the other
+    files keep their scores."""
+    data = make_submission(ref, "perfect", 0)
+    other = "all/predictions"
+    submit(pmnt, other, data)
+    got = submit(pmnt, rel, data)
+    assert got == read_scores(pmnt, rel)
+    os.truncate(pmnt.path(rel), 0)
+    split = FILES[rel]
+    assert_same(read_scores(pmnt, rel), ref.score(b"", split))
+    assert read_scores(pmnt, other)["predicted"] > 0
+    # and so is truncate(1), which opens the file and ftruncates it
+    submit(pmnt, rel, data)
+    r = run(["truncate", "-s", "0", pmnt.path(rel)])
+    assert r.returncode == 0, r.stderr
+    assert_same(read_scores(pmnt, rel), ref.score(b"", split))
+
+
+def test_truncate_by_path_to_other_size_fails(pmnt, ref):
+    data = make_submission(ref, "perfect", 0)
+    before = submit(pmnt, "validation/predictions", data)
+    with pytest.raises(OSError) as e:
+        os.truncate(pmnt.path("validation", "predictions"), 5)
+    assert e.value.errno == errno.EINVAL
+    assert read_scores(pmnt, "validation/predictions") == before
+
+
+def test_ftruncate_keeps_only_the_kept_bytes(pmnt, ref):
+    """ftruncate on a descriptor open for writing cuts what it has written:
+    the scores at close are those of the bytes kept, a cut line included."""
+    data = make_submission(ref, "perfect", 0)
+    lines = data.splitlines(keepends=True)
+    assert len(lines) > 10
+    for cut in (len(b"".join(lines[:5])), len(b"".join(lines[:7])) + 10):
+        fd = os.open(pmnt.path("all", "predictions"), os.O_WRONLY)
+        try:
+            assert os.write(fd, data) == len(data)
+            os.ftruncate(fd, cut)
+            # writes go on at the descriptor's offset, past the end: a gap of NULs
+            # would be invalid lines, so go back to the cut as a writer would
+            os.lseek(fd, cut, os.SEEK_SET)
+            assert os.write(fd, b"# kept\n") == 7
+        finally:
+            os.close(fd)
+        kept = data[:cut] + b"# kept\n"
+        got = read_scores(pmnt, "all/predictions")
+        assert_same(got, ref.score(kept, "all"), f"cut at {cut}")
+        assert got["predicted"] < len(lines)
 
 
 def shortest(text):

@@ -132,11 +132,17 @@ int main(void)
 	/* predictions files: the root one and one per split */
 	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "predictions", &n), 0);
 	CHECK_EQ(n.kind, IMLFS_NODE_PREDICTIONS);
-	CHECK_EQ(n.index, IMLFS_SCORE_ROOT);
+	CHECK_EQ(n.pred, IMLFS_PRED_ROOT);
+	CHECK_EQ(n.ino, IMLFS_INO_PREDICTIONS);
 	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "imagenet_m"), "predictions", &n), 0);
-	CHECK_EQ(n.index, IMLFS_SPLIT_IMAGENET_M);
+	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
+	CHECK_EQ(n.ino, IMLFS_INO_PREDICTIONS + 3);   /* as in earlier versions */
 	imlfs_catalog_stat(c, &n, &st);
 	CHECK_EQ(st.st_mode, S_IFREG | 0666);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + 3, &n), 0);
+	CHECK_EQ(n.kind, IMLFS_NODE_PREDICTIONS);
+	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + IMLFS_NPRED, &n), -ENOENT);
 
 	t = imlfs_catalog_text(c, IMLFS_TEXT_CLASSES, &len);
 	CHECK_STR(t, "0\tn00000001\ttench, Tinca tinca\n1\tn00000002\tgoldfish\n"

@@ -23,9 +23,10 @@
 #include "imlfs/util.h"
 #include "testutil.h"
 
-#define V IMLFS_SPLIT_VALIDATION
-#define M IMLFS_SPLIT_IMAGENET_M
-#define A IMLFS_SPLIT_ALL
+/* the predictions files */
+#define V IMLFS_PRED_VALIDATION
+#define M IMLFS_PRED_IMAGENET_M
+#define A IMLFS_PRED_ALL
 #define AN IMLFS_M_ANNOTATED
 #define PR IMLFS_M_PROBLEMATIC
 #define IM IMLFS_M_IMAGENET_M
@@ -94,13 +95,14 @@ static void build(struct imlfs_model *m, uint32_t have)
 	CHECK_EQ(imlfs_model_finish(m), 0);
 }
 
-static json_t *score(const struct imlfs_model *m, const char *text, int split)
+static json_t *score(const struct imlfs_model *m, const char *text,
+		     enum imlfs_pred_file f)
 {
 	struct imlfs_preds *p = imlfs_preds_parse(m, text, strlen(text));
 	json_t *o;
 
 	CHECK(p != NULL);
-	o = imlfs_score(m, p, split);
+	o = imlfs_score(m, p, f);
 	CHECK(o != NULL);
 	imlfs_preds_free(p);
 	return o;
@@ -163,7 +165,7 @@ static void test_perfect(const struct imlfs_model *m)
 			 "ILSVRC2012_val_%08d %d %d %d %d %d\n", i + 1, l, (l + 1) % 4,
 			 (l + 2) % 4, (l + 3) % 4, l);
 	}
-	o = score(m, text, IMLFS_SCORE_ROOT);
+	o = score(m, text, IMLFS_PRED_ROOT);
 	CHECK_EQ(json_object_size(o), 3);
 	s = json_object_get(o, "all");
 	CHECK_STR(json_string_value(json_object_get(s, "split")), "all");
@@ -451,7 +453,7 @@ static void test_text(const struct imlfs_model *m)
 	json_decref(o);
 	free(t);
 
-	t = imlfs_score_text(m, "ILSVRC2012_val_00000001 0\n", 26, IMLFS_SCORE_ROOT, &len);
+	t = imlfs_score_text(m, "ILSVRC2012_val_00000001 0\n", 26, IMLFS_PRED_ROOT, &len);
 	CHECK(t != NULL && t[len - 1] == '\n');
 	o = json_loads(t, 0, NULL);
 	CHECK_EQ(json_object_size(o), 3);
@@ -465,7 +467,7 @@ static void test_text(const struct imlfs_model *m)
 	const char *two = "ILSVRC2012_val_00000001 0\nILSVRC2012_val_00000002 0\n"
 			  "ILSVRC2012_val_00000003 0.10000000000000001\n";
 
-	t = imlfs_score_text(m, two, strlen(two), IMLFS_SCORE_ROOT, &len);
+	t = imlfs_score_text(m, two, strlen(two), IMLFS_PRED_ROOT, &len);
 	CHECK(t != NULL && len == strlen(t) && t[len - 1] == '\n');
 	o = json_loads(t, 0, NULL);
 	CHECK(o != NULL);
@@ -524,18 +526,18 @@ static void test_bare(void)
 	const char text[] = "ILSVRC2012_val_00000001 0\n\0\0\0ILSVRC2012_val_00000002\0001\n";
 
 	build(&m, IMLFS_HAVE_CLASSES);
-	o = score(&m, "ILSVRC2012_val_00000001 0\n", IMLFS_SCORE_ROOT);
+	o = score(&m, "ILSVRC2012_val_00000001 0\n", IMLFS_PRED_ROOT);
 	CHECK_EQ(json_object_size(o), 1);
 	CHECK(json_object_get(o, "all") != NULL);
 	CHECK_NEAR(getr(json_object_get(o, "all"), "top1_accuracy"), -1);
 	json_decref(o);
 
 	struct imlfs_preds *p = imlfs_preds_parse(&m, text, sizeof text - 1);
-	o = imlfs_score_split(&m, p, A);
+	o = imlfs_score_split(&m, p, IMLFS_SPLIT_ALL);
 	counts(o, 8, 2, 0, 0, 0);
 	json_decref(o);
 	/* an absent split scores as empty */
-	o = imlfs_score_split(&m, p, V);
+	o = imlfs_score_split(&m, p, IMLFS_SPLIT_VALIDATION);
 	counts(o, 0, 0, 2, 0, 0);
 	CHECK_NEAR(getr(o, "top1_accuracy"), -1);
 	CHECK_NEAR(getr(o, "multilabel_accuracy"), -1);
@@ -575,7 +577,7 @@ static void test_full_size(void)
 	m.names = names.p;
 	m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_CLASSES;
 	CHECK_EQ(imlfs_model_finish(&m), 0);
-	char *out = imlfs_score_text(&m, text.p, text.len, IMLFS_SCORE_ROOT, &len);
+	char *out = imlfs_score_text(&m, text.p, text.len, IMLFS_PRED_ROOT, &len);
 
 	CHECK(out != NULL);
 	json_t *o = json_loads(out, 0, NULL);

@@ -61,7 +61,8 @@ static long long predicted(const char *text)
 	return r;
 }
 
-static long long latest_predicted(struct imlfs_subs *s, uid_t uid, int file)
+static long long latest_predicted(struct imlfs_subs *s, uid_t uid,
+				   enum imlfs_pred_file file)
 {
 	size_t len = 0;
 	char *t = imlfs_subs_latest(s, uid, file, &len);
@@ -107,19 +108,19 @@ static void test_bounds(struct imlfs_subs *s)
 
 	/* a uid at its limit of open submissions does not stop another */
 	for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
-		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &subs[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
 	/* uids 2, 3, ... fill the store up to its own limit */
 	for (int i = IMLFS_SUB_UID_MAX_OPEN; i < IMLFS_SUB_MAX_OPEN; i++)
 		CHECK_EQ(imlfs_subs_open(s, (uid_t)(1 + i / IMLFS_SUB_UID_MAX_OPEN),
-					 IMLFS_SPLIT_ALL, &subs[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &x), -EMFILE);
+					 IMLFS_PRED_ALL, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &x), -EMFILE);
 	/* closing gives the slot back, to the store and to the uid */
 	imlfs_sub_close(subs[0]);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &subs[0]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
 	imlfs_sub_close(subs[0]);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &subs[0]), 0);
 
 	x = subs[1];
 	CHECK_EQ(imlfs_sub_write(x, "abc", 3, 0), 3);
@@ -148,41 +149,41 @@ static void test_flush(struct imlfs_subs *s)
 	struct imlfs_sub *a, *b;
 	char *t1 = lines(0, 10), *t2 = lines(10, 13);
 
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), -1);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &a), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &a), 0);
 	/* written in two pieces, the second at the end */
 	CHECK_EQ(imlfs_sub_write(a, t1, 50, 0), 50);
 	CHECK_EQ(imlfs_sub_write(a, t1 + 50, strlen(t1) - 50, 50), (long)strlen(t1) - 50);
 	/* the writer sees its own scores before flushing; others see nothing */
 	CHECK_EQ(own_predicted(a), 10);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), -1);
 	CHECK_EQ(imlfs_sub_flush(a), 0);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 10);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 10);
 	/* another user and another file of the same user see nothing */
-	CHECK_EQ(latest_predicted(s, 101, IMLFS_SPLIT_ALL), -1);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_VALIDATION), -1);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SCORE_ROOT), -1);
+	CHECK_EQ(latest_predicted(s, 101, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_VALIDATION), -1);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ROOT), -1);
 
 	/* a second submission replaces the latest; an unchanged one does not
 	 * publish again on flush */
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SPLIT_ALL, &b), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &b), 0);
 	CHECK_EQ(imlfs_sub_write(b, t2, strlen(t2), 0), (long)strlen(t2));
 	CHECK_EQ(imlfs_sub_flush(b), 0);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 3);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 3);
 	CHECK_EQ(imlfs_sub_flush(a), 0);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 3);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 3);
 
 	/* a change after the flush publishes on the next one */
 	CHECK_EQ(imlfs_sub_write(a, t2, strlen(t2), (off_t)strlen(t1)), (long)strlen(t2));
 	CHECK_EQ(own_predicted(a), 13);
 	CHECK_EQ(imlfs_sub_flush(a), 0);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 13);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 13);
 
 	/* truncation (O_TRUNC) counts as a change */
 	CHECK_EQ(imlfs_sub_truncate(a, 0), 0);
 	CHECK_EQ(own_predicted(a), 0);
 	CHECK_EQ(imlfs_sub_flush(a), 0);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 0);
 
 	/* a gap before an offset write is zero-filled, and zeros separate */
 	CHECK_EQ(imlfs_sub_write(a, t2, strlen(t2), 1000), (long)strlen(t2));
@@ -193,12 +194,12 @@ static void test_flush(struct imlfs_subs *s)
 	imlfs_sub_close(b);
 
 	/* the root file holds the root object */
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_SCORE_ROOT, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ROOT, &a), 0);
 	CHECK_EQ(imlfs_sub_write(a, t1, strlen(t1), 0), (long)strlen(t1));
 	CHECK_EQ(imlfs_sub_flush(a), 0);
 	imlfs_sub_close(a);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SCORE_ROOT), 10);
-	CHECK_EQ(latest_predicted(s, 100, IMLFS_SPLIT_ALL), 0);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ROOT), 10);
+	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 0);
 	free(t1);
 	free(t2);
 }
@@ -221,8 +222,8 @@ static void test_pending(const struct imlfs_model *m)
 
 	memset(fill, '\n', 64 * KB);
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &a[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_SPLIT_ALL, &x), -EMFILE);
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &a[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
 	/* uid 1 reserves its 128 KiB in two submissions */
 	CHECK_EQ(imlfs_sub_write(a[0], fill, 64 * KB, 0), 64 * KB);
 	CHECK_EQ(imlfs_sub_write(a[1], fill, 64 * KB, 0), 64 * KB);
@@ -231,11 +232,11 @@ static void test_pending(const struct imlfs_model *m)
 	CHECK_EQ(imlfs_sub_truncate(a[2], 10), -EDQUOT);
 	CHECK_EQ(own_predicted(a[2]), 0);                           /* nothing stored */
 	/* ... which leaves uid 2 its own 128 KiB: the store is then full */
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &b[0]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_SPLIT_ALL, &b[1]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, &b[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, &b[1]), 0);
 	CHECK_EQ(imlfs_sub_write(b[0], fill, 64 * KB, 0), 64 * KB);
 	CHECK_EQ(imlfs_sub_write(b[1], fill, 64 * KB, 0), 64 * KB);
-	CHECK_EQ(imlfs_subs_open(s, 3, IMLFS_SPLIT_ALL, &c), 0);
+	CHECK_EQ(imlfs_subs_open(s, 3, IMLFS_PRED_ALL, &c), 0);
 	CHECK_EQ(imlfs_sub_write(c, line, (size_t)llen, 0), -ENOSPC);
 	CHECK_EQ(own_predicted(c), 0);
 	/* closing gives the bytes back: c and uid 1 write again (4 KiB each) */
@@ -253,7 +254,7 @@ static void test_pending(const struct imlfs_model *m)
 	CHECK_EQ(own_predicted(a[2]), 1);
 	/* a flush does not need room: the scores are not pending bytes */
 	CHECK_EQ(imlfs_sub_flush(a[2]), 0);
-	CHECK_EQ(latest_predicted(s, 1, IMLFS_SPLIT_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), 1);
 	for (int i = 1; i < 4; i++)
 		imlfs_sub_close(a[i]);
 	imlfs_sub_close(b[0]);
@@ -261,7 +262,7 @@ static void test_pending(const struct imlfs_model *m)
 	imlfs_sub_close(c);
 	/* everything given back: the whole budget is there again */
 	for (int i = 0; i < 4; i++) {
-		CHECK_EQ(imlfs_subs_open(s, (uid_t)(10 + i / 2), IMLFS_SPLIT_ALL, &a[i]), 0);
+		CHECK_EQ(imlfs_subs_open(s, (uid_t)(10 + i / 2), IMLFS_PRED_ALL, &a[i]), 0);
 		CHECK_EQ(imlfs_sub_write(a[i], fill, 64 * KB, 0), 64 * KB);
 	}
 	for (int i = 0; i < 4; i++)
@@ -282,11 +283,12 @@ static void test_empty(const struct imlfs_model *m)
 {
 	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
 	struct imlfs_sub *a, *b;
-	static const int files[] = { IMLFS_SCORE_ROOT, IMLFS_SPLIT_ALL, IMLFS_SPLIT_VALIDATION };
+	static const enum imlfs_pred_file files[] = { IMLFS_PRED_ROOT, IMLFS_PRED_ALL,
+						      IMLFS_PRED_VALIDATION };
 	char *t = lines(0, 10);
 
 	for (unsigned k = 0; k < sizeof files / sizeof *files; k++) {
-		int file = files[k];
+		enum imlfs_pred_file file = files[k];
 
 		CHECK_EQ(imlfs_subs_open(s, 7, file, &a), 0);
 		CHECK_EQ(imlfs_sub_write(a, t, strlen(t), 0), (long)strlen(t));
@@ -311,6 +313,80 @@ static void test_empty(const struct imlfs_model *m)
 	imlfs_subs_free(s);
 }
 
+/* Each predictions file keeps its own results; a number that is not a
+ * file is refused, never taken for another file. */
+static void test_files(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_sub *sub = NULL;
+	char *t = lines(0, 10);
+	size_t len = 0;
+
+	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
+		CHECK_EQ(imlfs_subs_open(s, 7, f, &sub), 0);
+		CHECK_EQ(imlfs_sub_write(sub, t, strlen(t), 0), (long)strlen(t));
+		CHECK_EQ(imlfs_sub_flush(sub), 0);
+		imlfs_sub_close(sub);
+		for (enum imlfs_pred_file g = 0; g < IMLFS_NPRED; g++)
+			CHECK_EQ(latest_predicted(s, 7, g) >= 0, g <= f);
+	}
+	sub = NULL;
+	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_NPRED, &sub), -EINVAL);
+	CHECK_EQ(imlfs_subs_open(s, 7, (enum imlfs_pred_file)-1, &sub), -EINVAL);
+	CHECK(sub == NULL);
+	CHECK(imlfs_subs_latest(s, 7, IMLFS_NPRED, &len) == NULL);
+	CHECK_EQ(imlfs_subs_latest_size(s, 7, IMLFS_NPRED), 0);
+	CHECK(imlfs_score_text(m, NULL, 0, IMLFS_NPRED, &len) == NULL);
+	CHECK(imlfs_score_text(m, t, strlen(t), (enum imlfs_pred_file)-1, &len) == NULL);
+	free(t);
+	imlfs_subs_free(s);
+}
+
+/* A whole submission at once (truncate(2) by path to 0): published as a
+ * flush would, in order with the flushes, holding nothing open. */
+static void test_submit(const struct imlfs_model *m)
+{
+	struct imlfs_sub_limits lim = IMLFS_SUB_LIMITS_DEFAULT;
+	struct imlfs_subs *s;
+	struct imlfs_sub *a;
+	char *t = lines(0, 10);
+
+	lim.sub_bytes = 100;
+	s = imlfs_subs_new(m, &lim);
+	CHECK(s != NULL);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, t, 62), 0);   /* two lines */
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 2);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), -1);
+	CHECK_EQ(latest_predicted(s, 8, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, NULL, 0), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, t, 101), -EFBIG);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_NPRED, NULL, 0), -EINVAL);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 0);
+	/* a submission started before it still replaces it when it closes */
+	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_PRED_ROOT, &a), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ROOT, NULL, 0), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), 0);
+	CHECK_EQ(imlfs_sub_write(a, t, 31, 0), 31);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), 1);
+	imlfs_sub_close(a);
+	/* it needs no open submission: a uid at its limit of those submits */
+	{
+		struct imlfs_sub *held[IMLFS_SUB_UID_MAX_OPEN];
+
+		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
+			CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &held[i]), 0);
+		CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &a), -EMFILE);
+		CHECK_EQ(imlfs_subs_submit(s, 9, IMLFS_PRED_ALL, t, 31), 0);
+		CHECK_EQ(latest_predicted(s, 9, IMLFS_PRED_ALL), 1);
+		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
+			imlfs_sub_close(held[i]);
+	}
+	free(t);
+	imlfs_subs_free(s);
+}
+
 /* At most IMLFS_SUB_MAX_USERS users: the least recently submitting goes. */
 static void test_eviction(const struct imlfs_model *m)
 {
@@ -323,16 +399,16 @@ static void test_eviction(const struct imlfs_model *m)
 		 * then a new user 5000 */
 		uid_t uid = u < IMLFS_SUB_MAX_USERS ? u : u == IMLFS_SUB_MAX_USERS ? 0 : 5000;
 
-		CHECK_EQ(imlfs_subs_open(s, uid, IMLFS_SPLIT_ALL, &sub), 0);
+		CHECK_EQ(imlfs_subs_open(s, uid, IMLFS_PRED_ALL, &sub), 0);
 		CHECK_EQ(imlfs_sub_write(sub, line, strlen(line), 0), (long)strlen(line));
 		CHECK_EQ(imlfs_sub_flush(sub), 0);
 		imlfs_sub_close(sub);
 	}
-	CHECK_EQ(latest_predicted(s, 0, IMLFS_SPLIT_ALL), 1);
-	CHECK_EQ(latest_predicted(s, 1, IMLFS_SPLIT_ALL), -1);
-	CHECK_EQ(latest_predicted(s, 2, IMLFS_SPLIT_ALL), 1);
-	CHECK_EQ(latest_predicted(s, 5000, IMLFS_SPLIT_ALL), 1);
-	CHECK_EQ(latest_predicted(s, IMLFS_SUB_MAX_USERS - 1, IMLFS_SPLIT_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 0, IMLFS_PRED_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 2, IMLFS_PRED_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 5000, IMLFS_PRED_ALL), 1);
+	CHECK_EQ(latest_predicted(s, IMLFS_SUB_MAX_USERS - 1, IMLFS_PRED_ALL), 1);
 	imlfs_subs_free(s);
 }
 
@@ -355,7 +431,7 @@ static void *writer(void *arg)
 		struct imlfs_sub *sub;
 		bool ok = true;
 
-		if (imlfs_subs_open(w->s, w->uid, IMLFS_SPLIT_VALIDATION, &sub)) {
+		if (imlfs_subs_open(w->s, w->uid, IMLFS_PRED_VALIDATION, &sub)) {
 			free(t);
 			continue;
 		}
@@ -369,7 +445,7 @@ static void *writer(void *arg)
 		imlfs_sub_close(sub);
 		/* validation = even members: predicted = ceil(n / 2) */
 		size_t sl;
-		char *sc = imlfs_subs_latest(w->s, w->uid, IMLFS_SPLIT_VALIDATION, &sl);
+		char *sc = imlfs_subs_latest(w->s, w->uid, IMLFS_PRED_VALIDATION, &sl);
 		json_t *o = sc ? json_loads(sc, 0, NULL) : NULL;
 
 		ok &= json_integer_value(json_object_get(o, "predicted")) == (n + 1) / 2;
@@ -411,6 +487,8 @@ int main(void)
 	imlfs_subs_free(s);
 	test_pending(&m);
 	test_empty(&m);
+	test_files(&m);
+	test_submit(&m);
 	test_eviction(&m);
 	test_threads(&m);
 	imlfs_model_free(&m);
