@@ -16,6 +16,7 @@
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
+#include "mountpoint.h"
 
 struct options {
 	char *tarball, *mountpoint;
@@ -87,18 +88,6 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
-static int check_mountpoint(const char *mp, struct imlfs_error *err)
-{
-	struct stat st;
-
-	if (stat(mp, &st) < 0)
-		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
-				  mp, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point is not a directory", mp);
-	return 0;
-}
-
 /* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts. */
 static int add_mount_names(struct fuse_args *args, const char *tarball)
 {
@@ -138,8 +127,11 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			fuse_daemonize(copts->foreground);
+			/* SIGTERM, SIGINT and SIGHUP end the loop through libfuse's
+			 * handlers, which return the signal's number: a clean
+			 * stop.  Only a negative errno is a failure. */
 			r = copts->singlethread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &lc);
-			r = r ? IMLFS_E_INTERNAL : 0;
+			r = r < 0 ? IMLFS_E_INTERNAL : 0;
 			fuse_session_unmount(se);
 		} else {
 			fprintf(stderr, "imlfs: %s: cannot mount (see the message above); is it "
@@ -185,17 +177,13 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_usage;
 	}
-	/* Absolute, since the daemon moves to / and unmounts by this name. */
-	copts.mountpoint = realpath(o.mountpoint, NULL);
-	if (!copts.mountpoint) {
-		imlfs_fail(&err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
-			   o.mountpoint, strerror(errno));
+	/* Absolute, since the daemon moves to / and unmounts by this name;
+	 * a dead imlfs mount left there by a killed daemon is detached. */
+	if (imlfs_mountpoint_prepare(o.mountpoint, &copts.mountpoint, &err))
 		goto out_err;
-	}
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
-	if (check_mountpoint(copts.mountpoint, &err) ||
-	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
+	if (imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	if (add_mount_names(&args, in.tarball)) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
