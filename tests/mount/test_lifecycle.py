@@ -313,13 +313,18 @@ def readme(m):
     return open(m.path("README")).read()
 
 
+@pytest.mark.parametrize("how", ["partial", "before-rename"])
 @pytest.mark.parametrize("before", ["cold", "stale"])
-def test_kill_during_cache_write(sample, lc, tmp_path, before):
-    """The daemon dies half-way through writing the cache file: the limit on
-    file size (RLIMIT_FSIZE) stops it there with SIGXFSZ, which kills it
-    like SIGKILL (no handler, no clean-up), at the same byte every time.
-    The partial temporary file is never used; the next mount is correct
-    and removes it; the mount after that loads the new cache warm."""
+def test_kill_during_cache_write(sample, lc, tmp_path, before, how):
+    """The daemon dies while it writes the cache file, at a fixed point so
+    that no run depends on timing:
+      partial        half-way through the bytes: a limit on file size
+                     (RLIMIT_FSIZE) stops it there with SIGXFSZ, which
+                     kills like SIGKILL (no handler, no clean-up);
+      before-rename  the whole temporary file written, then SIGKILL at the
+                     rename (a gdb breakpoint).
+    The temporary file is never used; the next mount is correct and removes
+    it; the mount after that loads the new cache warm."""
     inputs = tmp_path / "in"
     shutil.copytree(sample.dir, inputs)
     tar = inputs / "ILSVRC2012_img_val.tar"
@@ -342,12 +347,22 @@ def test_kill_during_cache_write(sample, lc, tmp_path, before):
     mnt = tmp_path / "killed"
     mnt.mkdir()
     lc.watch(mnt)
-    r = run([tool("imlfs"), "-f", "--cache-dir", str(cache), str(tar), str(mnt)],
-            preexec_fn=limit, timeout=60)
-    assert r.returncode == -signal.SIGXFSZ, r.stderr
+    cmd = [tool("imlfs"), "-f", "--cache-dir", str(cache), str(tar), str(mnt)]
+    if how == "partial":
+        r = run(cmd, preexec_fn=limit, timeout=60)
+        assert r.returncode == -signal.SIGXFSZ, r.stderr
+        size = full // 2
+    else:
+        if not shutil.which("gdb"):
+            pytest.skip("gdb is not installed")
+        r = run(["gdb", "-batch", "-nx", "-ex", "set breakpoint pending on", "-ex", "break rename",
+                 "-ex", "run", "-ex", "kill", "--args", *cmd], timeout=120)
+        hit = re.search(r"Breakpoint 1(\.\d+)?, .*rename .*\.idx\.", r.stdout)
+        assert hit and "killed]" in r.stdout, r.stdout + r.stderr
+        size = full
     assert mounts_at(mnt) == []
     idxs, temps = cache_files(cache)
-    assert len(temps) == 1 and os.path.getsize(cache / temps[0]) == full // 2, temps
+    assert len(temps) == 1 and os.path.getsize(cache / temps[0]) == size, temps
     if before == "cold":
         assert idxs == []
     else:
