@@ -176,6 +176,63 @@ def test_dead_mount_daemon_mode_relative_path(sample, lc, tmp_path):
     assert open(m.path("all", "images", n), "rb").read() == sample.read_member(n)
 
 
+@pytest.fixture
+def as_nobody(sample, tmp_path):
+    """A folder user nobody can use: the sample and a mount point it owns.
+    /dev/fuse is made 0666 if it is not (restored in teardown)."""
+    import stat
+    import tempfile
+    if os.geteuid() != 0 or not shutil.which("setpriv") or not fuse_available():
+        pytest.skip("needs root, setpriv and FUSE")
+    d = tempfile.mkdtemp(prefix="imlfs-lifecycle-")
+    os.chmod(d, 0o755)
+    shutil.copytree(sample.dir, os.path.join(d, "s"))
+    for f in os.listdir(os.path.join(d, "s")):
+        os.chmod(os.path.join(d, "s", f), 0o644)
+    os.chmod(os.path.join(d, "s"), 0o755)
+    mnt = os.path.join(d, "m")
+    os.mkdir(mnt)
+    os.chown(mnt, 65534, 65534)
+    mode = stat.S_IMODE(os.stat("/dev/fuse").st_mode)
+    if mode & 0o006 != 0o006:
+        os.chmod("/dev/fuse", 0o666)
+    try:
+        yield d
+    finally:
+        clear(mnt)
+        if mode & 0o006 != 0o006:
+            os.chmod("/dev/fuse", mode)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_dead_mount_detached_as_user(as_nobody):
+    """An ordinary user's dead mount is detached through fusermount3 -u -z."""
+    import time
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    tar, mnt = os.path.join(as_nobody, "s", "ILSVRC2012_img_val.tar"), os.path.join(as_nobody, "m")
+    p = subprocess.Popen([*nobody, tool("imlfs"), "-f", "--nocache", tar, mnt],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not mounts_at(mnt):
+            assert p.poll() is None, p.stderr.read()
+            assert time.monotonic() < deadline, "imlfs did not mount as nobody"
+            time.sleep(0.02)
+        ls = run([*nobody, "ls", mnt], timeout=30)
+        assert ls.returncode == 0 and "README" in ls.stdout, ls.stderr
+    finally:
+        p.kill()
+        p.wait(timeout=30)
+    ls = run([*nobody, "ls", mnt], timeout=30)
+    assert ls.returncode != 0 and "not connected" in ls.stderr, "a dead mount is left"
+    r = run([*nobody, tool("imlfs"), "--nocache", tar, mnt], timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "dead" in one_line(r.stderr)
+    assert mounts_at(mnt) == ["fuse.imlfs"]
+    ls = run([*nobody, "ls", mnt], timeout=30)
+    assert ls.returncode == 0 and "README" in ls.stdout, ls.stderr
+
+
 # ---- someone else's mount ---------------------------------------------------
 
 def test_live_imlfs_mount_left_alone(sample, lc, tmp_path):
