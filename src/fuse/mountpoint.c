@@ -25,6 +25,7 @@
 
 #define FUSERMOUNT "fusermount3"
 #define DETACH_WAIT_MS 10000
+#define PROBE_WAIT_MS 5000
 #define MAX_DETACH 8   /* dead imlfs mounts stacked on one another */
 
 extern char **environ;
@@ -136,12 +137,55 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* Wait for child pid at most ms milliseconds: 1 when it ended (*st set),
+ * 0 when it was killed for taking too long, -1 on error. */
+static int wait_bounded(pid_t pid, int *st, long ms)
+{
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rc = waitpid(pid, st, WNOHANG)) == 0 || (rc < 0 && errno == EINTR)) {
+		if (ms_since(&t0) > ms) {
+			kill(pid, SIGKILL);   /* a FUSE request waits killably */
+			waitpid(pid, st, 0);
+			return 0;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	return rc < 0 ? -1 : 1;
+}
+
+enum state { LIVE, DEAD, HUNG };
+
+/* Whether the daemon behind a mount answers.  The root's attributes may
+ * still be cached after the daemon died, so stat() can succeed on a dead
+ * mount; statfs() always asks the daemon.  A stopped or stuck daemon would
+ * block us for ever, so the asking is done by a child, bounded. */
+static enum state probe(const char *path)
+{
+	struct stat st;
+	struct statfs sf;
+	pid_t pid = fork();
+	int ws;
+
+	if (pid == 0) {
+		if (stat(path, &st) < 0 || statfs(path, &sf) < 0)
+			_exit(errno == ENOTCONN ? 1 : 0);
+		_exit(0);
+	}
+	if (pid < 0)
+		return LIVE;   /* cannot tell: treat as someone's, touch nothing */
+	if (wait_bounded(pid, &ws, PROBE_WAIT_MS) == 0)
+		return HUNG;
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == 1 ? DEAD : LIVE;
+}
+
 /* fusermount3 -u -z PATH, no shell, bounded.  0 or -1 with why[] set. */
 static int run_fusermount(const char *path, char *why, size_t whylen)
 {
 	char *argv[] = { FUSERMOUNT, "-u", "-z", (char *)path, NULL };
 	posix_spawn_file_actions_t fa;
-	struct timespec t0;
 	pid_t pid;
 	int st, rc;
 
@@ -153,16 +197,11 @@ static int run_fusermount(const char *path, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot run %s: %s", FUSERMOUNT, strerror(rc));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((rc = waitpid(pid, &st, WNOHANG)) == 0 || (rc < 0 && errno == EINTR)) {
-		if (ms_since(&t0) > DETACH_WAIT_MS) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			snprintf(why, whylen, "%s -u -z did not finish in %d s", FUSERMOUNT,
-				 DETACH_WAIT_MS / 1000);
-			return -1;
-		}
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	rc = wait_bounded(pid, &st, DETACH_WAIT_MS);
+	if (rc == 0) {
+		snprintf(why, whylen, "%s -u -z did not finish in %d s", FUSERMOUNT,
+			 DETACH_WAIT_MS / 1000);
+		return -1;
 	}
 	if (rc < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		snprintf(why, whylen, "%s -u -z failed (see its message above)", FUSERMOUNT);
@@ -208,19 +247,15 @@ int imlfs_mountpoint_prepare(const char *arg, char **out, struct imlfs_error *er
 	}
 	for (int round = 0; ; round++) {
 		struct stat st;
-		struct statfs sf;
 		char *type = mounted_type(path);
-		int r = stat(path, &st), dead;
+		enum state state = type ? probe(path) : LIVE;
+		int r = type ? 0 : stat(path, &st), dead = state == DEAD;
 
 		e = errno;
-		/* The root's attributes may still be cached after the daemon
-		 * died, so stat() can succeed on a dead mount; statfs() always
-		 * asks the daemon. */
-		dead = (r < 0 && e == ENOTCONN) || (r == 0 && statfs(path, &sf) < 0 && errno == ENOTCONN);
 		if (dead && type && !strcmp(type, "fuse.imlfs")) {
 			if (round < MAX_DETACH && detach(path, why, sizeof why) == 0) {
 				fprintf(stderr, "imlfs: %s: detached the dead imlfs mount left there "
-					"by a daemon that was killed; mounting again\n", path);
+					"by a daemon that died; mounting again\n", path);
 				free(type);
 				continue;
 			}
@@ -234,9 +269,10 @@ int imlfs_mountpoint_prepare(const char *arg, char **out, struct imlfs_error *er
 				   path, type ? type : "type unknown", strerror(ENOTCONN),
 				   unmount_cmd(type, 1), path);
 		} else if (type) {
-			imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point is in use (%s is mounted there); "
+			imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point is in use (%s is mounted there%s); "
 				   "imlfs leaves it alone: unmount it first (%s %s) or choose another folder",
-				   path, type, unmount_cmd(type, 0), path);
+				   path, type, state == HUNG ? ", its daemon not answering" : "",
+				   unmount_cmd(type, 0), path);
 		} else if (r < 0 && e == ENOENT) {
 			imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point does not exist; "
 				   "create it with mkdir", path);

@@ -245,6 +245,23 @@ def test_live_imlfs_mount_left_alone(sample, lc, tmp_path):
     check_serves(m, sample)
 
 
+def test_stopped_imlfs_mount_left_alone(sample, lc):
+    """A live mount whose daemon does not answer (SIGSTOP) is not mistaken
+    for a dead one, and imlfs does not hang on it: exit 11 after a bounded
+    probe."""
+    m = lc.mount(sample.tar)
+    m.proc.send_signal(signal.SIGSTOP)
+    try:
+        r = imlfs("--nocache", sample.tar, m.mnt)
+        assert r.returncode == E_MOUNT
+        line = one_line(r.stderr)
+        assert m.mnt in line and "not answering" in line
+    finally:
+        m.proc.send_signal(signal.SIGCONT)
+    assert mounts_at(m.mnt) == ["fuse.imlfs"]
+    check_serves(m, sample)
+
+
 def test_other_live_mount_left_alone(sample, lc, tmp_path):
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
