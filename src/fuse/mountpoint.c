@@ -30,23 +30,17 @@
 
 extern char **environ;
 
-/* realpath(), except that a dead mount point (whose own stat fails with
- * ENOTCONN) is resolved through its parent: the kernel still knows the
- * parent, and mountinfo names the mount by that path. */
-static char *resolve(const char *arg, int *e)
+static char *mounted_type(const char *path);
+
+/* arg's parent resolved, then its last name as given, without touching arg
+ * itself; NULL for ".", ".." or when the parent cannot be resolved. */
+static char *via_parent(const char *arg)
 {
-	char *abs = realpath(arg, NULL), *copy, *slash, *base, *dir, *out = NULL;
+	char *copy = strdup(arg), *slash, *base, *dir, *out = NULL;
 	size_t n;
 
-	if (abs || errno != ENOTCONN) {
-		*e = errno;
-		return abs;
-	}
-	copy = strdup(arg);
-	if (!copy) {
-		*e = ENOMEM;
+	if (!copy)
 		return NULL;
-	}
 	n = strlen(copy);
 	while (n > 1 && copy[n - 1] == '/')
 		copy[--n] = '\0';
@@ -59,17 +53,33 @@ static char *resolve(const char *arg, int *e)
 		dir = realpath(copy, NULL);
 	} else
 		dir = realpath(".", NULL);
-	*e = errno;
-	if (!dir || !strcmp(base, ".") || !strcmp(base, "..")) {
-		if (dir)
-			*e = ENOTCONN;
-	} else if (asprintf(&out, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) < 0) {
+	if (dir && *base && strcmp(base, ".") && strcmp(base, "..") &&
+	    asprintf(&out, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) < 0)
 		out = NULL;
-		*e = ENOMEM;
-	}
 	free(dir);
 	free(copy);
 	return out;
+}
+
+/* The absolute path of arg.  A mount point is named through its parent and
+ * never touched here: its daemon may be dead (realpath fails with ENOTCONN)
+ * or stopped (a stat would block for ever).  mountinfo names mounts by their
+ * resolved path, so a mount reached through a symlink is found by
+ * realpath() on the second try. */
+static char *resolve(const char *arg, int *e)
+{
+	char *p = via_parent(arg), *abs, *type = p ? mounted_type(p) : NULL;
+
+	if (type) {
+		free(type);
+		return p;
+	}
+	abs = realpath(arg, NULL);
+	*e = errno;
+	if (!abs && *e == ENOTCONN && p)
+		return p;
+	free(p);
+	return abs;
 }
 
 /* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline,
@@ -147,8 +157,12 @@ static int wait_bounded(pid_t pid, int *st, long ms)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((rc = waitpid(pid, st, WNOHANG)) == 0 || (rc < 0 && errno == EINTR)) {
 		if (ms_since(&t0) > ms) {
-			kill(pid, SIGKILL);   /* a FUSE request waits killably */
-			waitpid(pid, st, 0);
+			/* A FUSE request the daemon has already read waits
+			 * even through SIGKILL: after a second the child is
+			 * left to finish (or be reaped by init) on its own. */
+			kill(pid, SIGKILL);
+			for (int i = 0; i < 100 && waitpid(pid, st, WNOHANG) == 0; i++)
+				nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 			return 0;
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
@@ -170,6 +184,11 @@ static enum state probe(const char *path)
 	int ws;
 
 	if (pid == 0) {
+		/* A child left blocked must not hold our caller's pipes open. */
+		int null = open("/dev/null", O_RDWR);
+
+		for (int fd = 0; fd <= 2 && null >= 0; fd++)
+			dup2(null, fd);
 		if (stat(path, &st) < 0 || statfs(path, &sf) < 0)
 			_exit(errno == ENOTCONN ? 1 : 0);
 		_exit(0);
