@@ -7,6 +7,7 @@
  *                       mtime, inode, device) and a checksum of the contents
  *                       all match; otherwise say why and leave the model empty
  *   imlfs_cache_save()  write it atomically (temporary file + rename)
+ *   imlfs_cache_sweep() remove the temporary files of writers that died
  * The cache holds every array of struct imlfs_model except the derived
  * lookup tables; the caller runs imlfs_model_finish() after loading.
  */
@@ -41,5 +42,11 @@ int imlfs_cache_load(struct imlfs_model *m, const char *file,
  * fatal to the caller: the mount goes on without a cache. */
 int imlfs_cache_save(const struct imlfs_model *m, const char *file,
 		     const struct imlfs_inputs *in, struct imlfs_error *err);
+
+/* Remove the temporary files (NAME.idx.XXXXXX) in file's directory that
+ * writers killed mid-write left behind.  A writer holds an flock on its
+ * temporary file until it is renamed, so a live writer's file is never
+ * touched.  Returns how many were removed. */
+int imlfs_cache_sweep(const char *file);
 
 #endif

@@ -16,12 +16,15 @@
  * from a buggy or hostile writer, so every offset and count the daemon will
  * later follow is checked against the arrays it points into.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -321,6 +324,30 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* A temporary file, locked (flock) for as long as its writer lives: the
+ * lock is how imlfs_cache_sweep() tells a live writer's temp from one left
+ * by a writer that was killed.  A sweeper may lock and unlink a new temp
+ * between mkstemp() and flock(); the link count shows that, and we retry. */
+static int make_temp(char *tmp)
+{
+	size_t n = strlen(tmp);
+
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat st;
+		int fd;
+
+		memcpy(tmp + n - 6, "XXXXXX", 6);
+		fd = mkstemp(tmp);
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0)
+			return fd;
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
 static int write_file(const char *file, const struct writer *w, struct imlfs_error *err)
 {
 	char *tmp;
@@ -328,7 +355,7 @@ static int write_file(const char *file, const struct writer *w, struct imlfs_err
 
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory", file);
-	fd = mkstemp(tmp);
+	fd = make_temp(tmp);
 	if (fd < 0) {
 		e = errno;
 		free(tmp);
@@ -341,12 +368,16 @@ static int write_file(const char *file, const struct writer *w, struct imlfs_err
 		close(fd);
 		goto fail;
 	}
-	if (close(fd) < 0) {
-		e = errno;
-		goto fail;
-	}
+	/* Renamed while still locked: no sweeper can take it for a dead
+	 * writer's temp in between. */
 	if (rename(tmp, file) < 0) {
 		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		e = errno;
+		unlink(file);
 		goto fail;
 	}
 	free(tmp);
@@ -357,6 +388,54 @@ fail:
 	return imlfs_fail(err, IMLFS_E_INTERNAL,
 			  "%s: cannot write the cache file: %s; going on without a cache "
 			  "(check free space in the cache directory)", file, strerror(e));
+}
+
+/* NAME.idx.XXXXXX, as write_file() makes them. */
+static bool is_temp_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 11 && !memcmp(name + n - 11, ".idx.", 5);
+}
+
+int imlfs_cache_sweep(const char *file)
+{
+	char *dir = strdup(file), *slash;
+	DIR *d;
+	struct dirent *de;
+	int removed = 0;
+
+	if (!dir)
+		return 0;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	d = opendir(slash ? dir : ".");
+	if (!d) {
+		free(dir);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st, now;
+		int fd;
+
+		if (!is_temp_name(de->d_name))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		/* Locked means a live writer.  Once we hold the lock, the name
+		 * must still be this file (not renamed away and reused). */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    fstatat(dirfd(d), de->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_ino == st.st_ino && now.st_dev == st.st_dev &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+		close(fd);
+	}
+	closedir(d);
+	free(dir);
+	return removed;
 }
 
 int imlfs_cache_save(const struct imlfs_model *m, const char *file,

@@ -91,6 +91,9 @@ static int load_cache(struct imlfs_model *m, const struct imlfs_inputs *in,
 		return 0;
 	snprintf(info->cache_file, sizeof info->cache_file, "%s", file);
 	free(file);
+	/* A daemon killed while writing the cache leaves its temporary file:
+	 * never read (only the final name is), and removed here. */
+	imlfs_cache_sweep(info->cache_file);
 	r = imlfs_cache_load(m, info->cache_file, in, why, sizeof why);
 	if (r < 0 && opts->log)
 		fprintf(opts->log, "imlfs: cache %s: %s; rebuilding it\n", info->cache_file, why);

@@ -17,6 +17,7 @@
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
+#include "mountpoint.h"
 
 struct options {
 	char *tarball, *mountpoint;
@@ -93,18 +94,6 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
-static int check_mountpoint(const char *mp, struct imlfs_error *err)
-{
-	struct stat st;
-
-	if (stat(mp, &st) < 0)
-		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
-				  mp, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point is not a directory", mp);
-	return 0;
-}
-
 /* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts.
  * default_permissions: the kernel checks the modes (0444 files, 0555
  * folders, 0666 predictions files), so on a shared (allow_other) mount a
@@ -149,8 +138,11 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			fuse_daemonize(copts->foreground);
+			/* SIGTERM, SIGINT and SIGHUP end the loop through libfuse's
+			 * handlers, which return the signal's number: a clean
+			 * stop.  Only a negative errno is a failure. */
 			r = copts->singlethread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &lc);
-			r = r ? IMLFS_E_INTERNAL : 0;
+			r = r < 0 ? IMLFS_E_INTERNAL : 0;
 			fuse_session_unmount(se);
 		} else {
 			fprintf(stderr, "imlfs: %s: cannot mount (see the message above); is it "
@@ -196,17 +188,13 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_usage;
 	}
-	/* Absolute, since the daemon moves to / and unmounts by this name. */
-	copts.mountpoint = realpath(o.mountpoint, NULL);
-	if (!copts.mountpoint) {
-		imlfs_fail(&err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
-			   o.mountpoint, strerror(errno));
+	/* Absolute, since the daemon moves to / and unmounts by this name;
+	 * a dead imlfs mount left there by a killed daemon is detached. */
+	if (imlfs_mountpoint_prepare(o.mountpoint, &copts.mountpoint, &err))
 		goto out_err;
-	}
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
-	if (check_mountpoint(copts.mountpoint, &err) ||
-	    imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err) ||
+	if (imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	if (add_mount_opts(&args, in.tarball)) {

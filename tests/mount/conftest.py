@@ -51,6 +51,15 @@ def fuse_available():
     return os.path.exists("/dev/fuse") and shutil.which("fusermount3") is not None
 
 
+def live_mount(path):
+    """A mount point with a daemon behind it: a dead FUSE mount (daemon
+    killed) still looks like a mount to ismount(), but statvfs() fails."""
+    try:
+        return os.path.ismount(path) and os.statvfs(path) is not None
+    except OSError:
+        return False
+
+
 def make_sample(outdir, *extra):
     r = run([tool("imlfs-mksample"), str(outdir), *extra])
     assert r.returncode == 0, r.stderr
@@ -95,7 +104,7 @@ class Sample:
 
 
 class Mount:
-    def __init__(self, tarball, mnt, *opts, cache_dir=None):
+    def __init__(self, tarball, mnt, *opts, cache_dir=None, wait=True):
         self.mnt = str(mnt)
         os.makedirs(self.mnt, exist_ok=True)
         args = [tool("imlfs"), "-f", str(tarball), self.mnt, *opts]
@@ -104,8 +113,13 @@ class Mount:
         self.errlog = open(os.path.join(os.path.dirname(self.mnt) or ".",
                                         os.path.basename(self.mnt) + ".stderr"), "w+")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errlog)
+        if wait:
+            self.wait_mounted()
+
+    def wait_mounted(self):
+        """Poll for the mount (started with wait=False) with a deadline."""
         deadline = time.monotonic() + MOUNT_DEADLINE
-        while not os.path.ismount(self.mnt):
+        while not live_mount(self.mnt):
             if self.proc.poll() is not None:
                 self.errlog.seek(0)
                 err = self.errlog.read()

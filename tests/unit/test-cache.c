@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -509,6 +510,48 @@ static void test_save_errors(const struct imlfs_inputs *in)
 	imlfs_model_free(&m);
 }
 
+/* Temporary files of dead writers go; a live writer's (locked) file, the
+ * cache itself and unrelated files stay; a save leaves no temporary file. */
+static void test_sweep(const struct imlfs_inputs *in)
+{
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	char *file = strdup(tu_path("sw/c.idx"));
+	int live;
+
+	CHECK_EQ(mkdir(tu_path("sw"), 0700), 0);
+	build_model(&m);
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	tu_write("sw/c.idx.a1B2c3", "partial");            /* a killed writer's */
+	tu_write("sw/0123456789abcdef.idx.Zz9Yy8", "xx");  /* another tarball's, also dead */
+	tu_write("sw/c.idx.live01", "being written");
+	tu_write("sw/notes.txt", "keep");
+	tu_write("sw/c.idx.short", "keep: not a mkstemp name");
+	live = open(tu_path("sw/c.idx.live01"), O_RDONLY);
+	CHECK(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0);
+	CHECK_EQ(imlfs_cache_sweep(file), 2);
+	CHECK(access(tu_path("sw/c.idx.a1B2c3"), F_OK) < 0);
+	CHECK(access(tu_path("sw/0123456789abcdef.idx.Zz9Yy8"), F_OK) < 0);
+	CHECK(access(tu_path("sw/c.idx.live01"), F_OK) == 0);
+	CHECK(access(tu_path("sw/notes.txt"), F_OK) == 0);
+	CHECK(access(tu_path("sw/c.idx.short"), F_OK) == 0);
+	CHECK(access(file, F_OK) == 0);
+	close(live);   /* the writer died: its file goes next time */
+	CHECK_EQ(imlfs_cache_sweep(file), 1);
+	CHECK(access(tu_path("sw/c.idx.live01"), F_OK) < 0);
+	/* A save while another writer's temp is locked leaves that one be. */
+	tu_write("sw/c.idx.other1", "x");
+	live = open(tu_path("sw/c.idx.other1"), O_RDONLY);
+	CHECK(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0);
+	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(imlfs_cache_sweep(file), 0);
+	close(live);
+	CHECK_EQ(imlfs_cache_sweep(file), 1);
+	CHECK_EQ(imlfs_cache_sweep(file), 0);
+	free(file);
+	imlfs_model_free(&m);
+}
+
 /* ~50,000 members, the full set's size, round trip (the warm-mount time is
  * measured by the bench, not here). */
 static void test_full_size(const struct imlfs_inputs *in)
@@ -573,6 +616,7 @@ int main(void)
 	test_fuzz(&in, file);
 	test_stale(&in, file);
 	test_save_errors(&in);
+	test_sweep(&in);
 	test_full_size(&in);
 
 	free(file);
