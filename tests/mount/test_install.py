@@ -252,6 +252,7 @@ def installed_version(pkg):
     return r.stdout.split()[-1] if r.returncode == 0 and "ok installed" in r.stdout else None
 
 
+@pytest.mark.timeout(1500)   # a whole package build, beyond contrib/test.sh's --timeout=300
 def test_deb_builds_installs_mounts_and_removes(world):
     """contrib/make-deb.sh builds imlfs_VERSION_ARCH.deb (lintian-clean, or
     the script fails); apt-get installs it; the installed programs, man
