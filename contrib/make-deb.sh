@@ -2,8 +2,8 @@
 # contrib/make-deb.sh [OUTDIR] — build the Debian package imlfs_VERSION_ARCH.deb
 # into OUTDIR (default: the current folder) and print its path.
 #
-# The source tree is copied to a temporary folder (without .git and build
-# folders), contrib/deb/ becomes its debian/, and dpkg-buildpackage builds the
+# The source tree is copied to a temporary folder (without .git, build
+# folders and mounts), contrib/deb/ becomes its debian/, and dpkg-buildpackage builds the
 # binary package with debhelper's meson support.  VERSION is meson.build's
 # project version: if debian/changelog does not start with it, an entry for
 # it is added to the copy.  The package's own tests are skipped
@@ -35,7 +35,7 @@ else
 fi
 SRC=$WORK/imlfs-$VERSION
 mkdir "$SRC"
-tar -C "$ROOT" --exclude=./.git --exclude='./build*' --exclude=./mnt --exclude='./sample*' \
+tar -C "$ROOT" --one-file-system --exclude=./.git --exclude='./build*' --exclude=./mnt --exclude='./sample*' \
 	--exclude=__pycache__ --exclude=.pytest_cache -cf - . | tar -C "$SRC" -xf -
 rm -rf "$SRC/debian"
 cp -r "$ROOT/contrib/deb" "$SRC/debian"
