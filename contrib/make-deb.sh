@@ -2,9 +2,9 @@
 # contrib/make-deb.sh [OUTDIR] — build the Debian package imlfs_VERSION_ARCH.deb
 # into OUTDIR (default: the current folder) and print its path.
 #
-# The source tree is copied to a temporary folder (without .git, build
-# folders and mounts), contrib/deb/ becomes its debian/, and dpkg-buildpackage builds the
-# binary package with debhelper's meson support.  VERSION is meson.build's
+# The source tree is copied to a temporary folder (without .git, build folders
+# and mounts), contrib/deb/ becomes its debian/, and dpkg-buildpackage builds
+# the binary package with debhelper's meson support.  VERSION is meson.build's
 # project version: if debian/changelog does not start with it, an entry for
 # it is added to the copy.  The package's own tests are skipped
 # (DEB_BUILD_OPTIONS=nocheck; contrib/test.sh runs them); lintian then checks
@@ -13,8 +13,13 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${1:-.}
 die() { printf 'make-deb.sh: %s\n' "$*" >&2; exit 1; }
+case ${1:-} in
+-h|--help) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; exit 0;;
+-*) die "unknown option '$1'; usage: contrib/make-deb.sh [OUTDIR]";;
+esac
+[ $# -le 1 ] || die "give at most one OUTDIR; usage: contrib/make-deb.sh [OUTDIR]"
+OUT=${1:-.}
 
 [ -d "$OUT" ] || die "$OUT: output folder does not exist; create it with mkdir"
 OUT=$(cd "$OUT" && pwd)
