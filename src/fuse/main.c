@@ -99,6 +99,23 @@ static int check_mountpoint(const char *mp, struct imlfs_error *err)
 	return 0;
 }
 
+/* mount.fuse3 -o drop_privileges mounts by itself and passes the open
+ * /dev/fuse descriptor as the mount point "/dev/fd/N", which libfuse serves
+ * as it is (umount then unmounts it).  Returns 1 for such a name, 0 for any
+ * other, -1 if N is not an open descriptor. */
+static int fuse_fd_mountpoint(const char *mp, struct imlfs_error *err)
+{
+	unsigned int fd;
+	int len = -1;
+
+	if (sscanf(mp, "/dev/fd/%u%n", &fd, &len) != 1 || len != (int)strlen(mp))
+		return 0;
+	if (fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point: not an open descriptor; "
+				  "/dev/fd/N is for mount.fuse3 -o drop_privileges", mp);
+	return 1;
+}
+
 /* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts. */
 static int add_mount_names(struct fuse_args *args, const char *tarball)
 {
@@ -164,7 +181,7 @@ int main(int argc, char *argv[])
 	struct fuse_session *se = NULL;
 	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
 	struct stat st;
-	int r = IMLFS_E_USAGE;
+	int r = IMLFS_E_USAGE, fd_mount;
 
 	ensure_std_fds();
 	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
@@ -186,7 +203,10 @@ int main(int argc, char *argv[])
 		goto out_usage;
 	}
 	/* Absolute, since the daemon moves to / and unmounts by this name. */
-	copts.mountpoint = realpath(o.mountpoint, NULL);
+	fd_mount = fuse_fd_mountpoint(o.mountpoint, &err);
+	if (fd_mount < 0)
+		goto out_err;
+	copts.mountpoint = fd_mount ? strdup(o.mountpoint) : realpath(o.mountpoint, NULL);
 	if (!copts.mountpoint) {
 		imlfs_fail(&err, IMLFS_E_MOUNT, "%s: mount point: %s; create it with mkdir",
 			   o.mountpoint, strerror(errno));
@@ -194,7 +214,7 @@ int main(int argc, char *argv[])
 	}
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
-	if (check_mountpoint(copts.mountpoint, &err) ||
+	if ((!fd_mount && check_mountpoint(copts.mountpoint, &err)) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	if (add_mount_names(&args, in.tarball)) {

@@ -43,10 +43,10 @@ def project_version():
         return re.search(r"version\s*:\s*'([^']+)'", f.read()).group(1)
 
 
-def kill_daemons_under(path):
-    """Kill (by pid) any imlfs whose command line names a file under path:
-    only this module's daemons do, and one left in a dead namespace would
-    keep that namespace and its mount alive."""
+def daemons_under(path):
+    """The pids of the imlfs daemons whose command line names a file under
+    path: only this module's daemons do."""
+    pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -55,12 +55,20 @@ def kill_daemons_under(path):
             continue
         if argv and os.path.basename(argv[0]) == b"imlfs" and \
                 any(a.startswith(path.encode() + b"/") for a in argv):
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.kill(int(pid), sig)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.5)
+            pids.append(pid)
+    return pids
+
+
+def kill_daemons_under(path):
+    """Kill (by pid) the daemons under path: one left in a dead namespace
+    would keep that namespace and its mount alive."""
+    for pid in daemons_under(path):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(int(pid), sig)
+            except ProcessLookupError:
+                break
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +197,42 @@ timeout 30 umount '{mnt}' || exit 14
 """)
     assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout}{r.stderr}"
     assert "noatime" in r.stdout and r.stdout.count("\nimlfs ") == 1, r.stdout
+
+
+def test_mount_t_fuse_imlfs_with_drop_privileges(installed, sample, world):
+    """`-o drop_privileges`: mount.fuse3 opens /dev/fuse, mounts, and runs
+    imlfs without capabilities with the mount point "/dev/fd/N"; imlfs
+    serves that descriptor, and ends once root unmounts it."""
+    needs_root("to mount through mount(8) in a private namespace")
+    need("mount.fuse3")
+    if not fuse_available():
+        pytest.skip("/dev/fuse or fusermount3 is missing")
+    mnt = os.path.join(world, "mnt-drop")
+    os.makedirs(mnt, exist_ok=True)
+    s = sample
+    r = in_namespace(ns_prologue(installed["bindir"], mnt) + f"""
+timeout 60 mount -t fuse.imlfs -o 'drop_privileges,nocache,annotations={s}/human_accuracy_v3.0.0.json' \\
+    '{s}/ILSVRC2012_img_val.tar' '{mnt}' || exit 10
+grep " {mnt} fuse.imlfs " /proc/self/mounts || exit 11
+timeout 30 head -1 '{mnt}/README' || exit 12
+timeout 30 ls '{mnt}/validation/images' >/dev/null || exit 13
+timeout 30 umount '{mnt}' || exit 14
+""")
+    assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout}{r.stderr}"
+    assert r.stdout.count("\nimlfs ") == 1, r.stdout
+    # Unmounted, the daemon has nothing left to serve and exits.
+    for _ in range(100):
+        if not daemons_under(world):
+            break
+        time.sleep(0.1)
+    assert not daemons_under(world), "imlfs kept running after umount"
+
+
+def test_dev_fd_mount_point_that_is_not_open_is_one_clear_line(sample):
+    r = run([tool("imlfs"), "--nocache", f"{sample}/ILSVRC2012_img_val.tar", "/dev/fd/77"])
+    assert r.returncode == 11, r.stderr           # E_MOUNT
+    assert r.stderr.count("\n") == 1 and "/dev/fd/77" in r.stderr and \
+        "drop_privileges" in r.stderr, r.stderr
 
 
 def test_fstab_noauto_user_line_mounted_and_unmounted_by_a_user(installed, sample, world):
