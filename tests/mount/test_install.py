@@ -126,7 +126,7 @@ def ns_prologue(bindir, mnt):
     if not os.path.isdir("/usr/local/sbin"):
         pytest.skip("/usr/local/sbin is missing (the namespace binds the bindir over it)")
     return f"""set -u
-mount -t tmpfs -o mode=755 imlfs-test /run/mount || exit 90
+mkdir -p /run/mount && mount -t tmpfs -o mode=755 imlfs-test /run/mount || exit 90
 mount --bind '{bindir}' /usr/local/sbin || exit 91
 trap 'grep -q " {mnt} " /proc/self/mounts && {{ timeout 30 umount "{mnt}" || umount -l "{mnt}"; }}' EXIT
 [ "$(command -v imlfs)" = /usr/local/sbin/imlfs ] || {{ echo "sh finds $(command -v imlfs)"; exit 92; }}
