@@ -4,13 +4,16 @@
 # mounts of generated samples), first in a -Dwerror=true build, then again in
 # an ASan+UBSan build.  The last line is the combined summary
 # "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
+# tests/mount/test_install.py builds, installs and removes the .deb in the gcc
+# pass only (the ASan pass skips it: same sources, a whole extra build).
 #   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
 #   PYTEST_ARGS=...   extra arguments for pytest (e.g. "-k cache")
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
-      libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision)
+      libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
+      debhelper dpkg-dev lintian man-db)   # the last four: tests/mount/test_install.py
 contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0

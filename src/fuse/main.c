@@ -94,6 +94,23 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+/* mount.fuse3 -o drop_privileges mounts by itself and passes the open
+ * /dev/fuse descriptor as the mount point "/dev/fd/N", which libfuse serves
+ * as it is (umount then unmounts it).  Returns 1 for such a name, 0 for any
+ * other, -1 if N is not an open descriptor. */
+static int fuse_fd_mountpoint(const char *mp, struct imlfs_error *err)
+{
+	unsigned int fd;
+	int len = -1;
+
+	if (sscanf(mp, "/dev/fd/%u%n", &fd, &len) != 1 || len != (int)strlen(mp))
+		return 0;
+	if (fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+		return imlfs_fail(err, IMLFS_E_MOUNT, "%s: mount point: not an open descriptor; "
+				  "/dev/fd/N is for mount.fuse3 -o drop_privileges", mp);
+	return 1;
+}
+
 /* Name the mount after the tarball, as type fuse.imlfs in /proc/mounts.
  * default_permissions: the kernel checks the modes (0444 files, 0555
  * folders, 0666 predictions files), so on a shared (allow_other) mount a
@@ -167,7 +184,7 @@ int main(int argc, char *argv[])
 	struct fuse_session *se = NULL;
 	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
 	struct stat st;
-	int r = IMLFS_E_USAGE;
+	int r = IMLFS_E_USAGE, fd_mount;
 
 	ensure_std_fds();
 	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
@@ -189,12 +206,22 @@ int main(int argc, char *argv[])
 		goto out_usage;
 	}
 	/* Absolute, since the daemon moves to / and unmounts by this name;
-	 * a dead imlfs mount left there by a killed daemon is detached. */
-	if (imlfs_mountpoint_prepare(o.mountpoint, &copts.mountpoint, &err))
+	 * a dead imlfs mount left there by a killed daemon is detached.  A
+	 * /dev/fd/N mount point (mount.fuse3 -o drop_privileges) is already
+	 * mounted and goes to libfuse as it is. */
+	fd_mount = fuse_fd_mountpoint(o.mountpoint, &err);
+	if (fd_mount < 0 ||
+	    (fd_mount ? !(copts.mountpoint = strdup(o.mountpoint)) :
+	     imlfs_mountpoint_prepare(o.mountpoint, &copts.mountpoint, &err))) {
+		if (fd_mount > 0)
+			imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
 		goto out_err;
+	}
 	if (copts.max_idle_threads == 0 || copts.max_idle_threads == UINT_MAX)
 		copts.max_idle_threads = 10;
-	if (imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err) ||
+	/* With drop_privileges the checks would look at /dev/fd/N and a
+	 * /dev/fuse that mount.fuse3 has already opened. */
+	if ((!fd_mount && imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err)) ||
 	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
 		goto out_err;
 	if (add_mount_opts(&args, in.tarball)) {
