@@ -200,7 +200,9 @@ def build_model(a):
             warnings.simplefilter("ignore")     # e.g. googlenet's init_weights notice
             model = models.get_model(a.model, weights=weights)
     except RuntimeError as e:   # load_state_dict: missing, unexpected or misshapen keys
-        raise Fail(f"{a.weights or note}: do not fit {a.model} ({first_line(e)})")
+        why = [l.strip() for l in str(e).splitlines()[1:2]] or [first_line(e)]
+        why = why[0] if len(why[0]) <= 160 else why[0][:157] + "..."
+        raise Fail(f"{a.weights or note}: does not fit {a.model}: {why}")
     finally:
         WeightsEnum.get_state_dict = orig
     # The default weights' evaluation transform fits the architecture (its
