@@ -250,17 +250,24 @@ def evaluate(a):
     classes = read_classes(tsv)
     if a.weights and not os.path.isfile(a.weights):
         raise Fail(f"{a.weights}: no such file (--weights takes a state_dict or checkpoint file)")
-    if a.logits and not os.path.isdir(os.path.dirname(os.path.abspath(a.logits))):
-        raise Fail(f"{a.logits}: its folder does not exist")
+    if a.logits:    # before the run, not after it
+        folder = os.path.dirname(os.path.abspath(a.logits))
+        if not os.path.isdir(folder):
+            raise Fail(f"{a.logits}: its folder does not exist")
+        if not os.access(folder, os.W_OK):
+            raise Fail(f"{a.logits}: its folder is not writable")
 
     import numpy as np
     import torch
     from torchvision.datasets import ImageFolder
 
     model, transform, note = build_model(a)
-    ds = ImageFolder(root, transform=transform) if os.listdir(root) else None
-    if ds is None or len(ds) == 0:
+    try:
+        ds = ImageFolder(root, transform=transform)
+    except FileNotFoundError:   # ImageFolder's word for "no class folder, or no image"
         raise Fail(f"{root}: holds no images, nothing to evaluate")
+    except OSError as e:
+        raise Fail(f"{root}: {first_line(e)}")
 
     # Folder index -> global index (classes.tsv), as in the README: only
     # used to check the mount's top-1 against our own count.
@@ -273,8 +280,9 @@ def evaluate(a):
     # The model has 1,000 outputs, output i being global class i.  On a sample,
     # classes.tsv lists fewer classes (its indices are still global ones), so
     # keep only the outputs of the classes this mount has: otherwise most
-    # predictions would name classes that do not exist here and count as
-    # wrong labels.  With the real data this keeps all 1,000, in order.
+    # predictions would name classes that do not exist here, and the mount
+    # would reject their lines as invalid.  With the real data this keeps all
+    # 1,000, in order.
     columns = torch.tensor([i for i, _, _ in classes])
 
     print(f"{PROG}: {a.model} ({note}) over {len(ds)} images of {root} "
