@@ -210,6 +210,34 @@ int main(void)
 		     "validation/, imagenet_m/: absent (no annotation file)\n" REAL_ABSENT
 		     FILES SKIPPED);
 
+	/* With the ReaL labels: a real/ folder after the others, no "absent". */
+	{
+		static const uint32_t off[7] = { 0, 2, 2, 3, 3, 4, 4 };
+		static const uint16_t real[4] = { 0, 1, 2, 1 };
+		struct imlfs_inputs with = in;
+		char *text;
+
+		m.real_off = malloc(sizeof off);
+		m.real = malloc(sizeof real);
+		memcpy(m.real_off, off, sizeof off);
+		memcpy(m.real, real, sizeof real);
+		m.nreal = 4;
+		m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
+			 IMLFS_HAVE_CLASSES | IMLFS_HAVE_REAL;
+		with.real = "/data/real.json";
+		with.real_auto = true;
+		text = readme_of(&m, &(struct imlfs_readme_src){ .inputs = &with, .load = &built });
+		CHECK(text && strstr(text, "  real         /data/real.json (found beside the "
+				     "tarball)\n"));
+		CHECK(text && strstr(text, IMAGENET_M
+			"real/           the images with at least one ReaL label: 3 (3 have none)\n"
+			IMAGES
+			"  by-class/     by original label: 3 entries in 1 class folders\n"
+			"  labels/       under every class of its ReaL labels: 4 entries in 3 class "
+			"folders\n" PREDS FILES));
+		CHECK(text && !strstr(text, "absent"));
+		free(text);
+	}
 	imlfs_model_free(&m);
 	return tu_done();
 }
