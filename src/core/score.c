@@ -460,11 +460,6 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 	put(o, "errors", errors_json(p), &ok);
 	put(o, "top1_accuracy", ratio(t.top1, t.labelled), &ok);
 	put(o, "top5_accuracy", t.all5 ? ratio(t.top5, t.labelled) : json_null(), &ok);
-	if (real) {
-		put(o, "real_accuracy", ratio(t.real_top1, t.real_images), &ok);
-		put(o, "real_top5_accuracy",
-		    t.all5 ? ratio(t.real_top5, t.real_images) : json_null(), &ok);
-	}
 	put(o, "multilabel_accuracy", multi ? real_or_null(t.ml_acc) : json_null(), &ok);
 	put(o, "multilabel_accuracy_strict",
 	    multi ? real_or_null(t.ml_acc_strict) : json_null(), &ok);
@@ -472,6 +467,12 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 	    multi ? json_integer((json_int_t)t.ml_correct) : json_null(), &ok);
 	put(o, "multilabel_images",
 	    multi ? json_integer((json_int_t)t.ml_images) : json_null(), &ok);
+	/* last, so that the keys before keep their places */
+	if (real) {
+		put(o, "real_accuracy", ratio(t.real_top1, t.real_images), &ok);
+		put(o, "real_top5_accuracy",
+		    t.all5 ? ratio(t.real_top5, t.real_images) : json_null(), &ok);
+	}
 	if (!ok) {
 		json_decref(o);
 		return NULL;
