@@ -23,6 +23,8 @@ enum imlfs_exit {
 	IMLFS_E_WNID = 10,      /* a wnid or class index that no class has */
 	IMLFS_E_MOUNT = 11,     /* mount point or FUSE set-up failed */
 	IMLFS_E_NOMEM = 12,     /* out of memory */
+	IMLFS_E_REAL = 13,      /* ReaL labels file (real.json): malformed, a class
+				 * index out of range, or count mismatch */
 };
 
 struct imlfs_error {

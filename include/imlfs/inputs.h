@@ -5,6 +5,7 @@
  *   annotations: human_accuracy_v3.0.0.json, human_accuracy_fixed.json
  *   labels:      validation_labels.txt, val.txt
  *   classes:     LOC_synset_mapping.txt, class_info.json, synset_words.txt
+ *   real:        real.json (the ReaL labels, real.h)
  */
 #ifndef IMLFS_INPUTS_H
 #define IMLFS_INPUTS_H
@@ -19,6 +20,8 @@ struct imlfs_inputs {
 	char *labels;
 	char *classes;
 	bool annotations_auto, labels_auto, classes_auto;  /* found beside the tar */
+	char *real;           /* the ReaL labels (imlfs_inputs_resolve_real) */
+	bool real_auto;
 };
 
 /* Resolve the given paths (any may be NULL except tarball) to absolute
@@ -28,6 +31,11 @@ struct imlfs_inputs {
 int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *tarball,
 			 const char *annotations, const char *labels,
 			 const char *classes, struct imlfs_error *err);
+/* The same for the ReaL labels file, after imlfs_inputs_resolve: `real`
+ * (may be NULL) or real.json beside the tarball.  On failure `in` is
+ * freed, as imlfs_inputs_resolve leaves it. */
+int imlfs_inputs_resolve_real(struct imlfs_inputs *in, const char *tarball, const char *real,
+			      struct imlfs_error *err);
 void imlfs_inputs_free(struct imlfs_inputs *in);
 
 #endif

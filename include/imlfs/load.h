@@ -1,5 +1,5 @@
 /* load.h — from input files to a finished model: the cache when valid,
- * else the parsers in order (classes, tar, labels, annotations), then the
+ * else the parsers in order (classes, tar, labels, annotations, ReaL), then the
  * cache is written.  Shared by the daemon and imlfs-score. */
 #ifndef IMLFS_LOAD_H
 #define IMLFS_LOAD_H

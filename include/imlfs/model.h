@@ -12,6 +12,7 @@
  *   classes.c      classes[], ctext (pool of wnids and names), nclasses
  *   labels.c       members[].label (and the classes, when no classes file)
  *   annotations.c  members[].flags, ml/n_correct/n_unclear/n_wrong, ml[]
+ *   real.c         real_off[], real[], nreal (the ReaL labels)
  *   model.c        the derived lookup tables (never cached)
  */
 #ifndef IMLFS_MODEL_H
@@ -42,6 +43,7 @@ enum {
 	IMLFS_HAVE_ANNOTATIONS = 1u << 1,
 	IMLFS_HAVE_IMAGENET_M = 1u << 2,  /* the annotation file has "imagenet_m" */
 	IMLFS_HAVE_CLASSES = 1u << 3,     /* a classes file was given */
+	IMLFS_HAVE_REAL = 1u << 4,        /* a ReaL file (real.json) was given */
 };
 
 struct imlfs_member {
@@ -91,6 +93,14 @@ struct imlfs_model {
 	uint16_t *ml;                  /* multi-label class indices */
 	uint32_t nml;
 
+	/* The ReaL labels (real.h), when IMLFS_HAVE_REAL: member i's are
+	 * real[real_off[i] .. real_off[i + 1]), ascending, maybe none.
+	 * Kept apart from members[] so that a mount without them pays
+	 * nothing, and the member layout (and its cache section) stays. */
+	uint32_t *real_off;            /* [nmembers + 1], or NULL */
+	uint16_t *real;
+	uint32_t nreal;
+
 	uint32_t have;                 /* IMLFS_HAVE_* */
 	struct imlfs_stats stats;
 
@@ -111,7 +121,8 @@ enum imlfs_split {
 	IMLFS_SPLIT_ALL = 0,
 	IMLFS_SPLIT_VALIDATION = 1,   /* annotated images (TFDS 'validation') */
 	IMLFS_SPLIT_IMAGENET_M = 2,   /* the ImageNet-M images */
-	IMLFS_NSPLITS = 3,
+	IMLFS_SPLIT_REAL = 3,         /* the images with at least one ReaL label */
+	IMLFS_NSPLITS = 4,
 };
 
 /* The predictions files: the root's (the scores of every split present)
@@ -137,6 +148,7 @@ enum imlfs_pred_file {
 	IMLFS_PRED_ALL = 1 + IMLFS_SPLIT_ALL,
 	IMLFS_PRED_VALIDATION = 1 + IMLFS_SPLIT_VALIDATION,
 	IMLFS_PRED_IMAGENET_M = 1 + IMLFS_SPLIT_IMAGENET_M,
+	IMLFS_PRED_REAL = 1 + IMLFS_SPLIT_REAL,
 	IMLFS_NPRED = 1 + IMLFS_NSPLITS,
 };
 
@@ -155,12 +167,25 @@ static inline const char *imlfs_class_name(const struct imlfs_model *m, uint32_t
 	return m->ctext + m->classes[c].name;
 }
 
+/* Member i's ReaL labels (ascending): their number, and the first in *v.
+ * 0 for an empty list and when there is no ReaL file. */
+static inline uint32_t imlfs_real_labels(const struct imlfs_model *m, uint32_t i,
+					 const uint16_t **v)
+{
+	uint32_t n = m->real_off ? m->real_off[i + 1] - m->real_off[i] : 0;
+
+	/* (never NULL + 0: real is NULL when no image has a label) */
+	*v = n ? m->real + m->real_off[i] : NULL;
+	return n;
+}
+
 /* Is member i an image of split s? */
 static inline bool imlfs_in_split(const struct imlfs_model *m, uint32_t i, enum imlfs_split s)
 {
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION: return m->members[i].flags & IMLFS_M_ANNOTATED;
 	case IMLFS_SPLIT_IMAGENET_M: return m->members[i].flags & IMLFS_M_IMAGENET_M;
+	case IMLFS_SPLIT_REAL: return m->real_off && m->real_off[i + 1] > m->real_off[i];
 	default: return true;
 	}
 }
@@ -185,9 +210,11 @@ static inline enum imlfs_split imlfs_pred_split(enum imlfs_pred_file f)
 	return (enum imlfs_split)(IMLFS_SPLIT_ALL + (f - IMLFS_PRED_ALL));
 }
 
-/* Split name as used in the tree and in scores: "all", "validation", "imagenet_m". */
+/* Split name as used in the tree and in scores: "all", "validation",
+ * "imagenet_m", "real". */
 const char *imlfs_split_name(enum imlfs_split s);
-/* Does the model have this split at all (annotations given, imagenet_m key)? */
+/* Does the model have this split at all (annotations given, imagenet_m
+ * key, ReaL file given)? */
 bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s);
 
 /* Length of the name without its last extension ("X.JPEG" -> "X"). */

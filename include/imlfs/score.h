@@ -18,6 +18,10 @@
  *     per-class accuracy over original classes present, then averaged;
  *     missing predictions are wrong.
  *   imagenet_m: over all its images, no filter, no per-class averaging.
+ *   real (and all, when a ReaL file is mounted): also real_accuracy (over
+ *     the images with a non-empty ReaL list, the share whose first label
+ *     is in it; missing predictions are wrong) and real_top5_accuracy (any
+ *     of the first five; null under the rule of top5_accuracy).
  */
 #ifndef IMLFS_SCORE_H
 #define IMLFS_SCORE_H
@@ -42,7 +46,7 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 			  enum imlfs_split s);
 /* The scores predictions file f shows: a split's file, that split's
  * object; IMLFS_PRED_ROOT, {"all": {...}, "validation": {...},
- * "imagenet_m": {...}} over the splits present.  NULL when out of memory
+ * "imagenet_m": {...}, "real": {...}} over the splits present.  NULL when out of memory
  * or f is not a predictions file. */
 json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
 		    enum imlfs_pred_file f);

@@ -3,7 +3,8 @@
  * Keys (TFDS imagenet2012_multilabel feature names, plus a few facts):
  * file_name, original_label, original_wnid, original_name,
  * correct_multi_labels, unclear_multi_labels, wrong_multi_labels (class
- * indices, ascending), is_problematic, in_imagenet_m, annotated, width,
+ * indices, ascending), real_labels (ascending; [] for an image whose ReaL
+ * list is empty, null without a ReaL file), is_problematic, in_imagenet_m, annotated, width,
  * height, components.  Deterministic: the same model gives the same bytes,
  * so st_size can be computed once and cached.
  */

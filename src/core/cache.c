@@ -7,11 +7,12 @@
  *            mark, u64 total length, u64 checksum of the bytes after it
  *   sections each: struct section_header (u32 tag, u32 record size, u64 byte
  *            length), data, padding
- *     KEY      per input (tarball, annotations, labels, classes): u32 present,
+ *     KEY      per input (tarball, annotations, labels, classes, real): u32 present,
  *              u32 path length, u64 size, i64 mtime ns, u64 inode, u64 device,
  *              path bytes (padded)
  *     COUNTS   struct cache_counts
  *     MEMBERS, NAMES, CLASSES, CTEXT, ML  the model's arrays, raw
+ *     REALOFF, REAL  the ReaL labels (real_off[] empty without a ReaL file)
  * The loader trusts nothing: a file that passes the checksum may still come
  * from a buggy or hostile writer, so every offset and count the daemon will
  * later follow is checked against the arrays it points into.
@@ -43,6 +44,8 @@ enum {
 	TAG_CLASSES = 0x434c5353,
 	TAG_CTEXT = 0x43545854,
 	TAG_ML = 0x4d4c4142,
+	TAG_REALOFF = 0x52454f46,  /* "REOF" */
+	TAG_REAL = 0x5245414c,     /* "REAL" */
 };
 
 /* The raw arrays are the file format: a layout change needs a new version. */
@@ -67,6 +70,7 @@ _Static_assert(sizeof(struct section_header) == 16, "section layout changed: bum
 struct cache_counts {
 	uint32_t nmembers, names_len, nclasses, ctext_len, nml, have;
 	struct imlfs_stats stats;
+	uint32_t nreal, pad;
 };
 
 struct key_rec {
@@ -76,8 +80,9 @@ struct key_rec {
 	uint64_t ino, dev;
 };
 
-#define NINPUTS 4
-static const char *const input_names[NINPUTS] = { "tarball", "annotations", "labels", "classes" };
+#define NINPUTS 5
+static const char *const input_names[NINPUTS] = { "tarball", "annotations", "labels", "classes",
+						   "real" };
 
 static const char *input_path(const struct imlfs_inputs *in, int i)
 {
@@ -85,7 +90,8 @@ static const char *input_path(const struct imlfs_inputs *in, int i)
 	case 0: return in->tarball;
 	case 1: return in->annotations;
 	case 2: return in->labels;
-	default: return in->classes;
+	case 3: return in->classes;
+	default: return in->real;
 	}
 }
 
@@ -259,7 +265,7 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 	struct cache_counts c = {
 		.nmembers = m->nmembers, .names_len = m->names_len,
 		.nclasses = m->nclasses, .ctext_len = m->ctext_len,
-		.nml = m->nml, .have = m->have, .stats = m->stats,
+		.nml = m->nml, .have = m->have, .stats = m->stats, .nreal = m->nreal,
 	};
 	struct cache_header h = { .version = IMLFS_CACHE_VERSION, .bom = BOM };
 	size_t key;
@@ -281,6 +287,9 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 		    (size_t)m->nclasses * sizeof(struct imlfs_class));
 	put_section(w, TAG_CTEXT, 1, m->ctext, m->ctext_len);
 	put_section(w, TAG_ML, sizeof(uint16_t), m->ml, (size_t)m->nml * sizeof(uint16_t));
+	put_section(w, TAG_REALOFF, sizeof(uint32_t), m->real_off,
+		    m->real_off ? ((size_t)m->nmembers + 1) * sizeof(uint32_t) : 0);
+	put_section(w, TAG_REAL, sizeof(uint16_t), m->real, (size_t)m->nreal * sizeof(uint16_t));
 	if (w->p) {
 		h.total = w->len;
 		h.checksum = imlfs_cache_checksum(w->p + sizeof h, w->len - sizeof h);
@@ -639,6 +648,24 @@ static int check_pools(struct reader *r, const struct imlfs_model *m)
 	return 0;
 }
 
+/* The ReaL runs: ascending offsets from 0 to nreal, known classes. */
+static int check_real(struct reader *r, const struct imlfs_model *m)
+{
+	if (!m->real_off)
+		return m->nreal || (m->have & IMLFS_HAVE_REAL)
+			? bad(r, "corrupt: ReaL labels without their offsets") : 0;
+	if (!(m->have & IMLFS_HAVE_REAL) || m->real_off[0] || m->real_off[m->nmembers] != m->nreal)
+		return bad(r, "corrupt: ReaL offsets do not span the %u labels", m->nreal);
+	for (uint32_t i = 0; i < m->nmembers; i++)
+		if (m->real_off[i + 1] < m->real_off[i])
+			return bad(r, "corrupt: member %u: ReaL offsets go backwards", i);
+	for (uint32_t j = 0; j < m->nreal; j++)
+		if (m->real[j] >= m->nclasses)
+			return bad(r, "corrupt: ReaL label %u: class %u of %u", j, m->real[j],
+				   m->nclasses);
+	return 0;
+}
+
 static int parse_model(struct reader *r, struct imlfs_model *m)
 {
 	struct cache_counts c;
@@ -664,11 +691,17 @@ static int parse_model(struct reader *r, struct imlfs_model *m)
 		 (uint64_t)c.nclasses * sizeof(struct imlfs_class), (void **)&m->classes) ||
 	    take(r, TAG_CTEXT, 1, "class text", c.ctext_len, (void **)&m->ctext) ||
 	    take(r, TAG_ML, sizeof(uint16_t), "multi-labels",
-		 (uint64_t)c.nml * sizeof(uint16_t), (void **)&m->ml))
+		 (uint64_t)c.nml * sizeof(uint16_t), (void **)&m->ml) ||
+	    take(r, TAG_REALOFF, sizeof(uint32_t), "ReaL offsets",
+		 c.have & IMLFS_HAVE_REAL ? ((uint64_t)c.nmembers + 1) * sizeof(uint32_t) : 0,
+		 (void **)&m->real_off) ||
+	    take(r, TAG_REAL, sizeof(uint16_t), "ReaL labels",
+		 (uint64_t)c.nreal * sizeof(uint16_t), (void **)&m->real))
 		return -1;
+	m->nreal = c.nreal;
 	if (r->pos != r->len)
 		return bad(r, "corrupt: %zu unexpected bytes at byte %zu", r->len - r->pos, r->pos);
-	return check_pools(r, m) || check_members(r, m) ? -1 : 0;
+	return check_pools(r, m) || check_members(r, m) || check_real(r, m) ? -1 : 0;
 }
 
 /* Read the whole file; 0 with *data NULL when it does not exist. */

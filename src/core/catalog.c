@@ -168,7 +168,7 @@ static uint32_t image_dir(struct imlfs_catalog *c, uint32_t parent, const char *
 }
 
 /* Which classes a member is filed under in a by-class style view. */
-enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG };
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, REAL_LABELS };
 
 static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view v,
 			     const uint16_t **cls, uint16_t *one)
@@ -189,6 +189,8 @@ static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view 
 	case UNCLEAR:
 		*cls = ml ? ml + mem->n_correct : NULL;
 		return mem->n_unclear;
+	case REAL_LABELS:
+		return imlfs_real_labels(m, i, cls);
 	default:
 		*cls = ml ? ml + mem->n_correct + mem->n_unclear : NULL;
 		return mem->n_wrong;
@@ -286,7 +288,9 @@ static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 	add_subdir(c, &k, flat_dir(c, d, "images", s, 0));
 	if (c->m->have & IMLFS_HAVE_LABELS)
 		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
-	if (s != IMLFS_SPLIT_ALL) {
+	if (s == IMLFS_SPLIT_REAL) {
+		add_subdir(c, &k, class_dirs(c, d, "labels", s, REAL_LABELS));
+	} else if (s != IMLFS_SPLIT_ALL) {
 		add_subdir(c, &k, class_dirs(c, d, "correct", s, CORRECT));
 		add_subdir(c, &k, class_dirs(c, d, "unclear", s, UNCLEAR));
 		add_subdir(c, &k, class_dirs(c, d, "wrong", s, WRONG));

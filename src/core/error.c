@@ -33,6 +33,7 @@ const char *imlfs_exit_name(int code)
 	case IMLFS_E_WNID: return "unknown class";
 	case IMLFS_E_MOUNT: return "mount failed";
 	case IMLFS_E_NOMEM: return "out of memory";
+	case IMLFS_E_REAL: return "bad ReaL labels file";
 	}
 	return "unknown";
 }

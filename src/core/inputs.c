@@ -16,6 +16,7 @@ static const char *const label_names[] = {
 	"validation_labels.txt", "val.txt", NULL };
 static const char *const class_names[] = {
 	"LOC_synset_mapping.txt", "class_info.json", "synset_words.txt", NULL };
+static const char *const real_names[] = { "real.json", NULL };
 
 /* Check that path is a readable regular file; returns a malloc'd absolute
  * path, or NULL with err set (what = "annotations", "labels", ...). */
@@ -97,11 +98,23 @@ int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *tarball,
 	return 0;
 }
 
+int imlfs_inputs_resolve_real(struct imlfs_inputs *in, const char *tarball, const char *real,
+			      struct imlfs_error *err)
+{
+	if (resolve_one(&in->real, &in->real_auto, real, tarball, real_names, "ReaL labels",
+			err)) {
+		imlfs_inputs_free(in);
+		return -1;
+	}
+	return 0;
+}
+
 void imlfs_inputs_free(struct imlfs_inputs *in)
 {
 	free(in->tarball);
 	free(in->annotations);
 	free(in->labels);
 	free(in->classes);
+	free(in->real);
 	memset(in, 0, sizeof *in);
 }

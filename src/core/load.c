@@ -1,5 +1,5 @@
 /* load.c — inputs to a finished model: the cache when it is valid, else
- * the parsers in dependency order (classes, tar, labels, annotations), and
+ * the parsers in dependency order (classes, tar, labels, annotations, ReaL), and
  * then a new cache.  A bad cache is never fatal: it is reported in one line
  * and rebuilt. */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "imlfs/classes.h"
 #include "imlfs/labels.h"
 #include "imlfs/load.h"
+#include "imlfs/real.h"
 #include "imlfs/tarindex.h"
 #include "imlfs/util.h"
 
@@ -55,6 +56,8 @@ static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 	if (in->labels && (imlfs_labels_load(m, in->labels, err) || imlfs_model_finish(m)))
 		return err->code ? -1 : imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
 	if (in->annotations && imlfs_annotations_load(m, in->annotations, err))
+		return -1;
+	if (in->real && imlfs_real_load(m, in->real, err))
 		return -1;
 	if (imlfs_model_finish(m))
 		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");

@@ -16,6 +16,7 @@ const char *imlfs_split_name(enum imlfs_split s)
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION: return "validation";
 	case IMLFS_SPLIT_IMAGENET_M: return "imagenet_m";
+	case IMLFS_SPLIT_REAL: return "real";
 	default: return "all";
 	}
 }
@@ -25,6 +26,7 @@ bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s)
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION: return m->have & IMLFS_HAVE_ANNOTATIONS;
 	case IMLFS_SPLIT_IMAGENET_M: return m->have & IMLFS_HAVE_IMAGENET_M;
+	case IMLFS_SPLIT_REAL: return m->have & IMLFS_HAVE_REAL;
 	default: return true;
 	}
 }
@@ -89,6 +91,8 @@ void imlfs_model_free(struct imlfs_model *m)
 	free(m->classes);
 	free(m->ctext);
 	free(m->ml);
+	free(m->real_off);
+	free(m->real);
 	free(m->name_tab);
 	free(m->stem_tab);
 	free(m->wnid_tab);

@@ -60,6 +60,9 @@ static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 	imlfs_buf_printf(b, "  classes      %s (%s)\n", in && in->classes ? in->classes : "-",
 			 origin(in ? in->classes : NULL, in && in->classes_auto,
 				"none: classes are the sorted wnids, named by their wnid"));
+	imlfs_buf_printf(b, "  real         %s (%s)\n", in && in->real ? in->real : "-",
+			 origin(in ? in->real : NULL, in && in->real_auto,
+				"none: no real/ folder; give --real FILE"));
 	if (li && li->from_cache)
 		imlfs_buf_printf(b, "  index        loaded from the cache %s in %.3f s\n",
 				 li->cache_file, li->seconds);
@@ -68,30 +71,42 @@ static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 				 li->cache_file[0] ? ", cached in " : " (not cached)", li->cache_file);
 }
 
-enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG };
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, REAL_LABELS };
 
 static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
 {
 	const struct imlfs_model *m = imlfs_catalog_model(c);
-	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong" };
+	static const char *const vnames[] = { "by-class", "correct", "unclear", "wrong", "labels" };
 	uint32_t n = (uint32_t)images(c, split_subdir(c, s, "images"));
 	static const char *const vhelp[] = {
 		"by original label",
 		"under every class the experts marked correct",
 		"under every class the experts marked unclear",
-		"under every class the experts marked wrong" };
+		"under every class the experts marked wrong",
+		"under every class of its ReaL labels" };
+	int first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
+	int last = s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG;
 
 	if (s == IMLFS_SPLIT_ALL)
 		imlfs_buf_printf(b, "all/            every image in the tarball: %u\n", n);
 	else if (s == IMLFS_SPLIT_VALIDATION)
 		imlfs_buf_printf(b, "validation/     the annotated images (TFDS split 'validation'): %u\n",
 				 n);
-	else
+	else if (s == IMLFS_SPLIT_IMAGENET_M)
 		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", n);
+	else
+		imlfs_buf_printf(b, "real/           the images with at least one ReaL label: %u "
+				 "(%u have none)\n", n, m->nmembers - n);
 	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
-	for (int v = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
-	     v <= (s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG); v++) {
+	if (s == IMLFS_SPLIT_REAL) {
+		first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : REAL_LABELS;
+		last = REAL_LABELS;
+	}
+	for (int v = first; v <= last; v++) {
 		uint32_t nfolders;
+
+		if (s == IMLFS_SPLIT_REAL && v > BY_LABEL && v < REAL_LABELS)
+			continue;
 		uint64_t entries = view_entries(c, split_subdir(c, s, vnames[v]), &nfolders);
 		char folder[16];
 
@@ -99,7 +114,7 @@ static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enu
 		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", folder,
 				 vhelp[v], (unsigned long long)entries, nfolders);
 	}
-	if (s != IMLFS_SPLIT_ALL)
+	if (s == IMLFS_SPLIT_VALIDATION || s == IMLFS_SPLIT_IMAGENET_M)
 		imlfs_buf_printf(b, "  problematic/  marked problematic (left out of multi-label "
 				 "accuracy): %llu\n",
 				 (unsigned long long)images(c, split_subdir(c, s, "problematic")));
@@ -124,12 +139,15 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 	else if (!(m->have & IMLFS_HAVE_IMAGENET_M))
 		imlfs_buf_printf(b, "imagenet_m/: absent (the annotation file has no \"imagenet_m\" key;"
 				 " use human_accuracy_v3.0.0.json)\n");
+	if (!(m->have & IMLFS_HAVE_REAL))
+		imlfs_buf_printf(b, "real/: absent (no ReaL labels file; give --real real.json)\n");
 	imlfs_buf_printf(b, "\nFiles\n"
 		"  classes.tsv   index<TAB>wnid<TAB>name, one line per class: %u classes\n"
 		"  X.json        beside every image: file_name, original_label, original_wnid,\n"
 		"                original_name, correct_multi_labels, unclear_multi_labels,\n"
-		"                wrong_multi_labels (class indices), is_problematic,\n"
-		"                in_imagenet_m, annotated, width, height, components\n"
+		"                wrong_multi_labels, real_labels (class indices; null\n"
+		"                without a ReaL file), is_problematic, in_imagenet_m,\n"
+		"                annotated, width, height, components\n"
 		"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n"
 		"                (class index or wnid; the first is top-1, five give top-5),\n"
 		"                then read the file for the scores of your latest submission\n",

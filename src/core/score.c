@@ -267,6 +267,7 @@ struct tally {
 	uint64_t labelled, top1, top5;
 	bool all5;                     /* every prediction has >= 5 labels */
 	uint64_t ml_images, ml_correct, ml_strict;
+	uint64_t real_images, real_top1, real_top5;   /* ReaL: non-empty lists */
 	double ml_acc, ml_acc_strict;  /* < 0: no denominator */
 };
 
@@ -308,6 +309,31 @@ static void tally_top(const struct imlfs_model *m, const struct imlfs_preds *p,
 			t->top5++;
 			break;
 		}
+}
+
+/* ReaL accuracy (Beyer et al. 2020; the reassessed-imagenet NumPy example,
+ * timm's RealLabelsImagenet): over the images whose ReaL list is not
+ * empty, the share whose top-1 (top-5: any of the first five) is in the
+ * list.  A missing prediction is wrong. */
+static void tally_real(const struct imlfs_model *m, const struct imlfs_preds *p,
+		       uint32_t i, struct tally *t)
+{
+	const struct slot *s = &p->slot[i];
+	const uint16_t *real;
+	uint32_t n = imlfs_real_labels(m, i, &real);
+	bool top1 = false, top5 = false;
+
+	if (!n)
+		return;
+	t->real_images++;
+	for (unsigned k = 0; s->count && k < s->nlab; k++)
+		for (uint32_t j = 0; j < n; j++)
+			if (s->lab[k] == real[j]) {
+				top1 |= k == 0;
+				top5 = true;
+			}
+	t->real_top1 += top1;
+	t->real_top5 += top5;
 }
 
 /* The TFDS validation metric: per-class accuracies, then their mean. */
@@ -406,12 +432,14 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 {
 	struct tally t = { .all5 = true, .ml_acc = -1, .ml_acc_strict = -1 };
 	bool ok = true, multi = s == IMLFS_SPLIT_VALIDATION || s == IMLFS_SPLIT_IMAGENET_M;
+	bool real = s == IMLFS_SPLIT_REAL || (s == IMLFS_SPLIT_ALL && (m->have & IMLFS_HAVE_REAL));
 	json_t *o;
 
 	for (uint32_t i = 0; i < m->nmembers && i < p->nmembers; i++) {
-		if (imlfs_in_split(m, i, s))
+		if (imlfs_in_split(m, i, s)) {
 			tally_top(m, p, i, &t);
-		else
+			tally_real(m, p, i, &t);
+		} else
 			t.unknown += p->slot[i].count;
 	}
 	t.unknown += p->not_in_tar;
@@ -439,6 +467,12 @@ json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds 
 	    multi ? json_integer((json_int_t)t.ml_correct) : json_null(), &ok);
 	put(o, "multilabel_images",
 	    multi ? json_integer((json_int_t)t.ml_images) : json_null(), &ok);
+	/* last, so that the keys before keep their places */
+	if (real) {
+		put(o, "real_accuracy", ratio(t.real_top1, t.real_images), &ok);
+		put(o, "real_top5_accuracy",
+		    t.all5 ? ratio(t.real_top5, t.real_images) : json_null(), &ok);
+	}
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -76,6 +76,14 @@ int imlfs_sidecar_render(const struct imlfs_model *m, uint32_t i, struct imlfs_b
 	add_list(b, "unclear_multi_labels", ml ? ml + mem->n_correct : NULL, mem->n_unclear);
 	add_list(b, "wrong_multi_labels", ml ? ml + mem->n_correct + mem->n_unclear : NULL,
 		 mem->n_wrong);
+	if (m->have & IMLFS_HAVE_REAL) {
+		const uint16_t *real;
+		uint32_t n = imlfs_real_labels(m, i, &real);
+
+		add_list(b, "real_labels", real, n);
+	} else {
+		add_text(b, "  \"real_labels\": null,\n");
+	}
 	imlfs_buf_printf(b, "  \"is_problematic\": %s,\n  \"in_imagenet_m\": %s,\n"
 			 "  \"annotated\": %s,\n",
 			 mem->flags & IMLFS_M_PROBLEMATIC ? "true" : "false",

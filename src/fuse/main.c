@@ -21,7 +21,7 @@
 
 struct options {
 	char *tarball, *mountpoint;
-	char *annotations, *labels, *classes, *cache_dir;
+	char *annotations, *labels, *classes, *real, *cache_dir;
 	int nocache;
 	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
 };
@@ -34,6 +34,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("annotations=%s", annotations),
 	OPT("--labels %s", labels), OPT("--labels=%s", labels), OPT("labels=%s", labels),
 	OPT("--classes %s", classes), OPT("--classes=%s", classes), OPT("classes=%s", classes),
+	OPT("--real %s", real), OPT("--real=%s", real), OPT("real=%s", real),
 	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("--nocache", nocache), OPT("nocache", nocache),
@@ -50,13 +51,16 @@ static void usage(const char *prog)
 	       "    --annotations FILE     human_accuracy_v3.0.0.json (or human_accuracy_fixed.json)\n"
 	       "    --labels FILE          validation_labels.txt (TFDS) or val.txt (FILE LABEL lines)\n"
 	       "    --classes FILE         class_info.json, LOC_synset_mapping.txt or one wnid per line\n"
+	       "    --real FILE            real.json, the ReaL labels (google-research/reassessed-imagenet):\n"
+	       "                           adds real/, real_labels in the sidecars and ReaL accuracy\n"
 	       "    --cache-dir DIR        where the index cache lives (default $XDG_CACHE_HOME/imlfs\n"
 	       "                           or ~/.cache/imlfs)\n"
 	       "    --nocache, -o nocache  neither read nor write the index cache\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
 	       "Exit status: 0 ok, 2 usage, 3 missing input, 4 not an uncompressed tar,\n"
 	       "5 truncated tar, 6 JSON syntax, 7 annotation schema, 8 labels, 9 classes,\n"
-	       "10 unknown class, 11 mount failed, 12 out of memory (see imlfs(1)).\n\n", prog);
+	       "10 unknown class, 11 mount failed, 12 out of memory, 13 ReaL labels file\n"
+	       "(see imlfs(1)).\n\n", prog);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -222,7 +226,8 @@ int main(int argc, char *argv[])
 	/* With drop_privileges the checks would look at /dev/fd/N and a
 	 * /dev/fuse that mount.fuse3 has already opened. */
 	if ((!fd_mount && imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err)) ||
-	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err))
+	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err) ||
+	    imlfs_inputs_resolve_real(&in, o.tarball, o.real, &err))
 		goto out_err;
 	if (add_mount_opts(&args, in.tarball)) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
@@ -275,6 +280,7 @@ out_usage:
 	free(o.annotations);
 	free(o.labels);
 	free(o.classes);
+	free(o.real);
 	free(o.cache_dir);
 	fuse_opt_free_args(&args);
 	return r;

@@ -1,5 +1,5 @@
 /* mkoutput.c — where imlfs-mksample writes: OUTDIR (made like mkdir -p),
- * each file under a hidden ".NAME.part" name renamed only once all four are
+ * each file under a hidden ".NAME.part" name renamed only once all five are
  * complete, the parts removed on SIGINT/SIGTERM/SIGHUP, and the two small
  * text files (LOC_synset_mapping.txt, validation_labels.txt).
  *
@@ -18,7 +18,7 @@
 #include "mksample.h"
 
 /* Temporary files to remove when interrupted (SIGINT, SIGTERM, SIGHUP). */
-static const char *volatile cleanup[4];
+static const char *volatile cleanup[5];
 static volatile sig_atomic_t ncleanup;
 
 static void on_signal(int sig)
@@ -50,7 +50,7 @@ int open_part(const struct plan *p, const char *name, struct pending *pd,
 
 	snprintf(pd->final, sizeof pd->final, "%s/%s", p->o.outdir, name);
 	snprintf(pd->tmp, sizeof pd->tmp, "%s/.%s.part", p->o.outdir, name);
-	if (ncleanup < 4) {
+	if (ncleanup < 5) {
 		cleanup[ncleanup] = pd->tmp;
 		ncleanup = ncleanup + 1;
 	}
@@ -115,6 +115,34 @@ int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *e
 		return -1;
 	for (uint32_t i = 0; i < p->n; i++)
 		fprintf(f, "%s\n", p->cls[p->label[i]].wnid);
+	return close_part_file(f, pd, err);
+}
+
+/* real.json as google-research/reassessed-imagenet writes it: one line,
+ * "[[], [970, 795], ...]", list i for image i+1; counts what it wrote. */
+int write_real(struct plan *p, struct pending *pd, struct imlfs_error *err)
+{
+	FILE *f = open_part_file(p, REAL_NAME, pd, err);
+	uint32_t cls[MAX_REAL];
+
+	if (!f)
+		return -1;
+	p->nreal_empty = p->nreal_multi = p->nreal_other = 0;
+	fputc('[', f);
+	for (uint32_t i = 0; i < p->n; i++) {
+		int n = make_real(p, i, cls), orig = 0;
+
+		fputs(i ? ", [" : "[", f);
+		for (int k = 0; k < n; k++) {
+			fprintf(f, k ? ", %u" : "%u", cls[k]);
+			orig |= cls[k] == p->label[i];
+		}
+		fputc(']', f);
+		p->nreal_empty += n == 0;
+		p->nreal_multi += n > 1;
+		p->nreal_other += n > 0 && !orig;
+	}
+	fputs("]\n", f);
 	return close_part_file(f, pd, err);
 }
 

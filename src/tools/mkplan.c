@@ -1,6 +1,7 @@
 /* mkplan.c — the plan of an imlfs-mksample sample: which class each image
  * has, which images are annotated, problematic or in ImageNet-M, what the
- * experts said about each annotated image, and how each JPEG looks.
+ * experts said about each annotated image, its ReaL labels, and how each
+ * JPEG looks.
  *
  * Every choice here is a pure function of (seed, purpose, item) through
  * mk_rng_for(), so the writers (mkjson.c, mktar.c, in any thread) can ask
@@ -232,4 +233,72 @@ void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 		s->detail = u < 95 ? mk_range(&r, 40, 80) : mk_range(&r, 150, 220);
 	s->hue = (int)(p->label[i] * 137u % 360u);
 	s->seed = mk_next(&r);
+}
+
+static int real_has(const uint32_t *cls, int n, uint32_t c)
+{
+	for (int k = 0; k < n; k++)
+		if (cls[k] == c)
+			return 1;
+	return 0;
+}
+
+/* A class near the label (off by 1..8 either way), as ReaL's re-labellers
+ * most often added or preferred a similar class. */
+static uint32_t real_near(const struct plan *p, uint32_t label, struct mk_rng *r)
+{
+	int64_t n = p->nclasses, off = mk_range(r, 1, 8) * (mk_chance(r, 500) ? -1 : 1);
+
+	return (uint32_t)((((int64_t)label + off) % n + n) % n);
+}
+
+/* Like the real file: ~6% of the lists empty, ~15% with several labels,
+ * ~8% without the original label; in file order, which is not sorted.
+ * With 5 images or more, images n/5, 2n/5 and 3n/5 are one of each kind
+ * (empty, several, original left out), so small samples have all three. */
+int make_real(const struct plan *p, uint32_t i, uint32_t *cls)
+{
+	struct mk_rng r = mk_rng_for(p->o.seed, S_REAL, i);
+	uint32_t label = p->label[i], u = mk_below(&r, 1000);
+	int n = 0, kind = u < 60 ? 0 : u < 210 ? 1 : u < 290 ? 2 : 3, extra;
+
+	if (p->n >= 5 && (i == p->n / 5 || i == 2 * p->n / 5 || i == 3 * p->n / 5))
+		kind = i == p->n / 5 ? 0 : i == 2 * p->n / 5 ? 1 : 2;
+	if (p->nclasses < 2 && kind != 0)
+		kind = 3;
+	switch (kind) {
+	case 0:
+		return 0;
+	case 1:
+		cls[n++] = label;
+		extra = mk_range(&r, 1, MAX_REAL - 1);
+		for (int k = 0, tries = 0; k < extra && tries < 20; tries++) {
+			uint32_t c = real_near(p, label, &r);
+
+			if (!real_has(cls, n, c)) {
+				cls[n++] = c;
+				k++;
+			}
+		}
+		/* the original label is not always first */
+		if (n > 1 && mk_chance(&r, 500)) {
+			uint32_t t = cls[0];
+
+			cls[0] = cls[n - 1];
+			cls[n - 1] = t;
+		}
+		return n;
+	case 2:
+		cls[n++] = real_near(p, label, &r);
+		if (mk_chance(&r, 250)) {
+			uint32_t c = real_near(p, label, &r);
+
+			if (c != label && !real_has(cls, n, c))
+				cls[n++] = c;
+		}
+		return n;
+	default:
+		cls[n++] = label;
+		return n;
+	}
 }

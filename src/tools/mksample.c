@@ -5,11 +5,12 @@
  *   human_accuracy_v3.0.0.json   expert multi-labels in the TFDS schema
  *   validation_labels.txt        TFDS form: line i = the label of image i+1
  *   LOC_synset_mapping.txt       "wnid name, name" in class-index order
+ *   real.json                    ReaL labels: one list of class indices per image
  *
  * Every random choice comes from a generator keyed by (seed, purpose, item),
  * so the same arguments give byte-identical files, however many threads
  * encode.  Files are written under hidden ".NAME.part" names and renamed
- * only once all four are complete, so an interrupted run never leaves a set
+ * only once all five are complete, so an interrupted run never leaves a set
  * that looks finished.
  *
  * This file has the options and the run; mksample.h lists the others. */
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 		"usage: " PROG " OUTDIR [options]\n"
 		"Write a deterministic stand-in for the ImageNet validation inputs into OUTDIR:\n"
 		"  " TAR_NAME ", " JSON_NAME ",\n"
-		"  " LABELS_NAME ", " MAPPING_NAME ".\n\n"
+		"  " LABELS_NAME ", " MAPPING_NAME ", " REAL_NAME ".\n\n"
 		"  --classes N              number of classes (default 10, or all of --class-file)\n"
 		"  --per-class N            images per class (default 10)\n"
 		"  --annotated-per-class N  images per class with expert labels (default 4)\n"
@@ -175,11 +176,14 @@ static void summary(const struct plan *p, const struct tarstats *ts, off_t json_
 	printf("  %-28s %" PRIu32 " labels\n", LABELS_NAME, p->n);
 	printf("  %-28s %" PRIu32 " classes%s\n", MAPPING_NAME, p->nclasses,
 	       p->o.class_file ? " (from the class file)" : "");
+	printf("  %-28s %" PRIu32 " lists: %" PRIu32 " empty, %" PRIu32 " with several labels, %"
+	       PRIu32 " without the original label\n", REAL_NAME, p->n, p->nreal_empty,
+	       p->nreal_multi, p->nreal_other);
 }
 
 static int run(struct plan *p, struct imlfs_error *err)
 {
-	struct pending pd[4];
+	struct pending pd[5];
 	struct tarstats ts = { 0 };
 	off_t json_size = 0;
 	double t0 = imlfs_now();
@@ -199,6 +203,8 @@ static int run(struct plan *p, struct imlfs_error *err)
 		rc = write_labels(p, &pd[done], err);
 	if (!rc && ++done)
 		rc = write_json(p, &pd[done], &json_size, err);
+	if (!rc && ++done)
+		rc = write_real(p, &pd[done], err);
 	if (!rc && ++done)
 		rc = write_tar(p, &pd[done], &ts, err);
 	/* The tar is renamed last: its presence means the set is complete. */

@@ -8,7 +8,7 @@
  *   mkclasses.c  the class list: made up, or read from class_info.json
  *   mkplan.c     the plan: labels, annotated/problematic/ImageNet-M images,
  *                each image's expert labels and JPEG parameters
- *   mkoutput.c   OUTDIR, ".NAME.part" files, the mapping and labels files
+ *   mkoutput.c   OUTDIR, ".NAME.part" files, the mapping, labels and ReaL files
  *   mkjson.c     the annotation JSON, streamed
  *   mktar.c      the tarball: images encoded in threads, written in order
  *   mkjpeg.c     the JPEG painter and the seeded random generator */
@@ -28,13 +28,14 @@
 #define JSON_NAME "human_accuracy_v3.0.0.json"
 #define LABELS_NAME "validation_labels.txt"
 #define MAPPING_NAME "LOC_synset_mapping.txt"
+#define REAL_NAME "real.json"
 #define MAX_CLASSES 65535u          /* the model stores labels as uint16_t */
 #define MAX_IMAGES 99999999u        /* the names have 8 digits */
 
 /* Random streams: one per purpose, so adding draws to one leaves the others.
  * The numbers key the output: never renumber them. */
 enum { S_WNID = 1, S_LABELS, S_IMAGE, S_PICK, S_ANNOT, S_PROB, S_OUTSIDE,
-       S_IMNETM, S_OTHER, S_PAD };
+       S_IMNETM, S_OTHER, S_PAD, S_REAL };
 
 /* Per-image flags of the plan. */
 enum { F_ANNOT = 1, F_PROB = 2, F_BAD = 4, F_IMNETM = 8 };
@@ -61,6 +62,7 @@ struct plan {
 	uint32_t *label;
 	uint8_t *flags;
 	uint32_t nannot, nprob, nprob_outside, nimnetm, nother;
+	uint32_t nreal_empty, nreal_multi, nreal_other;   /* counted by write_real */
 };
 
 /* What the experts said about one annotated image. */
@@ -97,6 +99,10 @@ int make_plan(struct plan *p, struct imlfs_error *err);
  * whether the original label is not correct. */
 int make_annot(const struct plan *p, uint32_t i, uint32_t label, struct annot *a);
 void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s);
+/* Image i's ReaL labels (real.json) into cls[0 .. return), in file order
+ * (not sorted); at most MAX_REAL. */
+#define MAX_REAL 4
+int make_real(const struct plan *p, uint32_t i, uint32_t *cls);
 
 /* mkoutput.c */
 int make_dirs(const char *dir, struct imlfs_error *err);
@@ -109,6 +115,7 @@ FILE *open_part_file(const struct plan *p, const char *name, struct pending *pd,
 int close_part_file(FILE *f, const struct pending *pd, struct imlfs_error *err);
 int write_mapping(const struct plan *p, struct pending *pd, struct imlfs_error *err);
 int write_labels(const struct plan *p, struct pending *pd, struct imlfs_error *err);
+int write_real(struct plan *p, struct pending *pd, struct imlfs_error *err);
 int rename_all(struct pending *pd, int n, struct imlfs_error *err);
 
 /* mkjson.c */

@@ -23,13 +23,15 @@
 static const char usage[] =
 	"usage: imlfs-score [OPTIONS] TARBALL PREDICTIONS\n"
 	"Score predictions (one line per image: IMAGE LABEL [LABEL ...], each LABEL\n"
-	"a class index or a wnid) against ILSVRC2012_img_val.tar and its labels and\n"
-	"expert multi-labels; print the scores as JSON.  PREDICTIONS '-' reads stdin.\n"
+	"a class index or a wnid) against ILSVRC2012_img_val.tar and its labels,\n"
+	"expert multi-labels and ReaL labels; print the scores as JSON.  PREDICTIONS '-' reads stdin.\n"
 	"\n"
 	"  --annotations F   human_accuracy_v3.0.0.json (default: beside TARBALL)\n"
 	"  --labels F        validation_labels.txt or val.txt (default: beside TARBALL)\n"
 	"  --classes F       LOC_synset_mapping.txt, class_info.json or synset_words.txt\n"
-	"  --split NAME      print one split: all, validation or imagenet_m\n"
+	"  --real F          real.json, the ReaL labels (default: beside TARBALL); adds\n"
+	"                    the split real and real_accuracy, real_top5_accuracy\n"
+	"  --split NAME      print one split: all, validation, imagenet_m or real\n"
 	"                    (default: every split present)\n"
 	"  --cache-dir DIR   where the index cache lives\n"
 	"  --nocache         neither read nor write the index cache\n"
@@ -37,7 +39,7 @@ static const char usage[] =
 	"  -V, --version     the version\n";
 
 struct args {
-	const char *annotations, *labels, *classes, *cache_dir;
+	const char *annotations, *labels, *classes, *real, *cache_dir;
 	const char *tarball, *preds;
 	enum imlfs_pred_file file;   /* the predictions file whose scores to print */
 	bool nocache;
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "annotations", required_argument, NULL, 'a' },
 		{ "labels", required_argument, NULL, 'l' },
 		{ "classes", required_argument, NULL, 'c' },
+		{ "real", required_argument, NULL, 'r' },
 		{ "split", required_argument, NULL, 's' },
 		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "nocache", no_argument, NULL, 'n' },
@@ -84,12 +87,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'a': a->annotations = optarg; break;
 		case 'l': a->labels = optarg; break;
 		case 'c': a->classes = optarg; break;
+		case 'r': a->real = optarg; break;
 		case 'C': a->cache_dir = optarg; break;
 		case 'n': a->nocache = true; break;
 		case 's':
 			if (!parse_split(optarg, &s)) {
 				snprintf(msg, sizeof msg, "--split %s: no such split; "
-					 "use all, validation or imagenet_m", optarg);
+					 "use all, validation, imagenet_m or real", optarg);
 				return fail(IMLFS_E_USAGE, msg);
 			}
 			a->file = imlfs_pred_of_split(s);
@@ -157,17 +161,22 @@ static int run(const struct args *a)
 	int tar_fd = -1, rc = IMLFS_OK;
 
 	if (imlfs_inputs_resolve(&in, a->tarball, a->annotations, a->labels, a->classes, &err) ||
+	    imlfs_inputs_resolve_real(&in, a->tarball, a->real, &err) ||
 	    imlfs_load(&m, &in, &lo, &tar_fd, &info, &err) ||
 	    read_preds(a->preds, &preds, &plen, &err)) {
 		rc = fail(err.code ? err.code : IMLFS_E_INTERNAL, err.msg);
 		goto out;
 	}
 	if (a->file != IMLFS_PRED_ROOT && !imlfs_split_present(&m, imlfs_pred_split(a->file))) {
+		bool real = a->file == IMLFS_PRED_REAL;
+
 		snprintf(msg, sizeof msg, "--split %s: this tarball has no such split (%s); "
-			 "give --annotations, or leave out --split",
+			 "give %s, or leave out --split",
 			 imlfs_split_name(imlfs_pred_split(a->file)),
 			 a->file == IMLFS_PRED_VALIDATION ? "no annotation file"
-			 : "the annotation file has no \"imagenet_m\"");
+			 : real ? "no ReaL labels file"
+			 : "the annotation file has no \"imagenet_m\"",
+			 real ? "--real real.json" : "--annotations");
 		rc = fail(IMLFS_E_USAGE, msg);
 		goto out;
 	}

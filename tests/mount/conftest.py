@@ -93,6 +93,12 @@ class Sample:
                        if k.startswith("ILSVRC2012_val_") and k in self.members}
         self.problematic = set(j["problematic_images"]) & set(self.members)
         self.imagenet_m = [n for n in j.get("imagenet_m", []) if n in self.members]
+        # The ReaL labels (real.json, list i for the i-th name), as sorted sets.
+        self.real_file = os.path.join(self.dir, "real.json")
+        self.real = None
+        if os.path.exists(self.real_file):
+            with open(self.real_file) as f:
+                self.real = {n: sorted(set(v)) for n, v in zip(self.names, json.load(f))}
 
     def multi(self, name, status):
         return sorted({self.index[w] for w in self.annots.get(name, {}).get(status, [])})

@@ -5,9 +5,13 @@ NumPy recipe of the TFDS imagenet2012_multilabel README (skip problematic
 images; a prediction is right when it is among correct_multi_labels or
 unclear_multi_labels; accuracy per original class, then the mean), plus
 top-1/top-5 and the submission counters of the predictions-file contract.
+ReaL accuracy follows the NumPy example of google-research/reassessed-imagenet
+(and timm's RealLabelsImagenet): over the images whose ReaL list is not
+empty, the mean of "is the top-1 (any of the top-5) in the list".
 It reads the sample's inputs itself (tarfile, json): the tarball,
 human_accuracy_v3.0.0.json, validation_labels.txt (one wnid per line, in
-sorted member order) and LOC_synset_mapping.txt ("wnid names" per line).
+sorted member order), LOC_synset_mapping.txt ("wnid names" per line) and
+real.json (list i for the i-th member in sorted order), when present.
 
 Use as a module (Dataset.load(dir).score(data)) or from the command line:
     reference_score.py SAMPLE_DIR PREDICTIONS [--split NAME]
@@ -21,7 +25,7 @@ import tarfile
 
 MAX_ERRORS = 20
 TOPK = 5
-SPLITS = ("all", "validation", "imagenet_m")
+SPLITS = ("all", "validation", "imagenet_m", "real")
 # Field separators of the predictions format; NUL included (zero-filled gaps).
 SEPARATORS = re.compile(rb"[ \t\r\v\f,\x00]+")
 VAL_PREFIX = "ILSVRC2012_val_"
@@ -45,9 +49,11 @@ class Dataset:
         self.imagenet_m = set()
         self.have_annotations = False
         self.have_imagenet_m = False
+        self.real = None           # member -> list of ReaL labels, or None
 
     @classmethod
-    def load(cls, sample_dir, tarball=None, annotations=None, labels=None, classes=None):
+    def load(cls, sample_dir, tarball=None, annotations=None, labels=None, classes=None,
+             real=None):
         ds = cls()
         d = sample_dir
         ds.read_tar(tarball or os.path.join(d, "ILSVRC2012_img_val.tar"))
@@ -56,7 +62,16 @@ class Dataset:
         ann = annotations or os.path.join(d, "human_accuracy_v3.0.0.json")
         if os.path.exists(ann):
             ds.read_annotations(ann)
+        real = real or os.path.join(d, "real.json")
+        if os.path.exists(real):
+            ds.read_real(real)
         return ds
+
+    def read_real(self, path):
+        with open(path) as f:
+            lists = json.load(f)
+        assert len(lists) == len(self.members), "one ReaL list per member"
+        self.real = {m: list(v) for m, v in zip(self.members, lists)}
 
     def read_tar(self, path):
         with tarfile.open(path, "r:") as tf:
@@ -98,6 +113,8 @@ class Dataset:
             return [m for m in self.members if m in self.annotated]
         if split == "imagenet_m":
             return [m for m in self.members if m in self.imagenet_m]
+        if split == "real":
+            return [m for m in self.members if self.real[m]]
         return list(self.members)
 
     def splits_present(self):
@@ -106,6 +123,8 @@ class Dataset:
             out.append("validation")
         if self.have_imagenet_m:
             out.append("imagenet_m")
+        if self.real is not None:
+            out.append("real")
         return out
 
     # -- predictions -------------------------------------------------------
@@ -203,7 +222,27 @@ class Dataset:
             res.update(self._tfds_metric(images, preds))
         elif split == "imagenet_m":
             res.update(self._imagenet_m_metric(images, preds))
+        if split == "real" or (split == "all" and self.real is not None):
+            res.update(self._real_metric(images, preds, all5))
         return res
+
+    def _real_metric(self, images, preds, all5):
+        """The reassessed-imagenet recipe: images with an empty ReaL list
+        are left out; is_correct = pred in real_labels; a missing
+        prediction is wrong."""
+        is_correct = {1: [], TOPK: []}
+        for m in images:
+            real = self.real[m]
+            if not real:
+                continue
+            pred = preds.get(m, [])
+            for k in is_correct:
+                is_correct[k].append(any(p in real for p in pred[:k]))
+        n = len(is_correct[1])
+        return {
+            "real_accuracy": sum(is_correct[1]) / n if n else None,
+            "real_top5_accuracy": sum(is_correct[TOPK]) / n if n and all5 else None,
+        }
 
     def _is_correct(self, member, preds, strict):
         if member not in preds:

@@ -5,6 +5,7 @@ returns, the --logits array, and one line plus the exit status for each
 error.  Accuracy is not checked: the weights are random."""
 import json
 import os
+import shutil
 
 import pytest
 
@@ -70,7 +71,8 @@ def check_logits(path, m, split, scores):
     return a
 
 
-@pytest.mark.parametrize("split,workers,tqdm", [("validation", 0, True), ("all", 2, False)])
+@pytest.mark.parametrize("split,workers,tqdm", [("validation", 0, True), ("all", 2, False),
+                                                ("real", 0, True)])
 def test_random_weights(mnt, tmp_path, split, workers, tqdm):
     env = {}
     if not tqdm:    # hide tqdm: the one-line counter instead
@@ -130,6 +132,14 @@ def test_not_a_mount(tmp_path, where, words):
     one_error(evaluate(path, "--random-weights"), 1, words)
 
 
+def test_split_real_without_real_json(sample, mount_factory, tmp_path):
+    d = tmp_path / "in"
+    shutil.copytree(sample.dir, d)
+    os.unlink(d / "real.json")
+    m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
+    one_error(evaluate(m.mnt, "--split", "real", "--random-weights"), 1, "no 'real' split")
+
+
 def test_errors(mnt, tmp_path):
     junk = tmp_path / "junk.pth"
     junk.write_text("not a checkpoint\n")
@@ -145,7 +155,6 @@ def test_errors(mnt, tmp_path):
         ((m, "--weights", junk, "--random-weights"), 2, "not allowed with"),
         ((m, "--model", "resnet19", "--random-weights"), 2, "unknown model 'resnet19'"),
         # everything else: exit 1
-        ((m, "--split", "real", "--random-weights"), 1, "no 'real' split"),
         ((m, "--model", MODEL, "--weights", tmp_path / "none.pth"), 1, "no such file"),
         ((m, "--model", MODEL, "--weights", junk), 1, "not a torch.load file"),
         ((m, "--model", MODEL, "--weights", wrong), 1, "does not fit mobilenet_v3_small"),

@@ -26,7 +26,7 @@ def test_deterministic(tmp_path):
     b = digest(mk(tmp_path / "b", *args))
     assert a == b
     assert sorted(a) == ["ILSVRC2012_img_val.tar", "LOC_synset_mapping.txt",
-                         "human_accuracy_v3.0.0.json", "validation_labels.txt"]
+                         "human_accuracy_v3.0.0.json", "real.json", "validation_labels.txt"]
     c = digest(mk(tmp_path / "c", *args[:-1], "10"))
     assert c["ILSVRC2012_img_val.tar"] != a["ILSVRC2012_img_val.tar"]
 

@@ -13,7 +13,7 @@ import reference_score
 from conftest import needs_root
 from test_score_offline import assert_same, make_submission
 
-SPLIT_DIRS = {"all", "validation", "imagenet_m"}
+SPLIT_DIRS = {"all", "validation", "imagenet_m", "real"}
 
 
 def read_json(path):
@@ -33,7 +33,7 @@ def test_root_file_before_any_submission(sample, mount_factory, tmp_path, annota
     if annotations != "v3":
         os.unlink(ann)
     want = {"v3": ["all", "validation", "imagenet_m"], "fixed": ["all", "validation"],
-            "none": ["all"]}[annotations]
+            "none": ["all"]}[annotations] + ["real"]   # real.json is beside the tar
     m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
     j = read_json(m.path("predictions"))
     assert j["submitted"] is False

@@ -23,11 +23,14 @@ def images_in(path):
 
 def test_root(mnt, sample):
     assert listdir(mnt.mnt) == ["README", "all", "classes.tsv", "imagenet_m",
-                                "predictions", "validation"]
+                                "predictions", "real", "validation"]
     readme = open(mnt.path("README")).read()
     assert f"every image in the tarball: {len(sample.names)}" in readme
     assert f"(TFDS split 'validation'): {len(sample.annots)}" in readme
     assert f"the ImageNet-M images: {len(sample.imagenet_m)}" in readme
+    n_real = sum(1 for v in sample.real.values() if v)
+    assert (f"the images with at least one ReaL label: {n_real} "
+            f"({len(sample.names) - n_real} have none)") in readme
     assert sample.tar in readme
 
 
@@ -226,6 +229,8 @@ def test_nlink_counts_the_folders(mnt, sample):
         split = 2 + sum(len(sample.multi(n, s)) for s in ("correct", "unclear", "wrong"))
         split += n in sample.problematic      # images/, by-class/, status and problematic/
         want = 2 + split * (1 + (n in sample.imagenet_m))
+        if sample.real[n]:                    # real/images, by-class, labels/
+            want += 2 + len(sample.real[n])
         assert holders[n] == want, n
 
 

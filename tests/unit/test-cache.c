@@ -239,6 +239,7 @@ static void test_roundtrip(struct imlfs_inputs *in, const char *file)
 
 static void test_corrupt(const struct imlfs_inputs *in, const char *file)
 {
+	char want[64];
 	size_t len, cuts[] = { 0, 5, 8, 31, 32, 40, 0, 0 };
 	unsigned char *orig = slurp(file, &len), *d = dup_mem(orig, len);
 	const char *bad = tu_path("bad.idx");
@@ -269,7 +270,8 @@ static void test_corrupt(const struct imlfs_inputs *in, const char *file)
 	v = 0;
 	memcpy(d + OFF_VERSION, &v, 4);
 	spew(bad, d, len);
-	REJECT(bad, in, "version 0, expected 1");
+	snprintf(want, sizeof want, "version 0, expected %d", IMLFS_CACHE_VERSION);
+	REJECT(bad, in, want);
 	/* Other byte order, bad magic. */
 	memcpy(d, orig, len);
 	d[12] ^= 0xff;
@@ -414,6 +416,61 @@ static void test_fuzz(const struct imlfs_inputs *in, const char *file)
 	CHECK(rejected > 0);
 	free(orig);
 	free(d);
+}
+
+/* The ReaL labels: their arrays round-trip, the real.json is part of the
+ * key, and offsets or classes that do not fit are refused. */
+static void test_real(const struct imlfs_inputs *base)
+{
+	static const uint32_t off[6] = { 0, 2, 2, 3, 3, 4 };
+	static const uint16_t real[4] = { 0, 2, 1, 2 };
+	struct imlfs_inputs in = *base, none = *base;
+	const char *file = tu_path("real.idx");
+	struct imlfs_error err = { 0 };
+	struct imlfs_model m, l;
+	const uint16_t *v;
+
+	in.real = (char *)tu_write("real.json", "[[0, 2], [], [1], [], [2]]");
+	build_model(&m);
+	m.real_off = dup_mem(off, sizeof off);
+	m.real = dup_mem(real, sizeof real);
+	m.nreal = 4;
+	m.have |= IMLFS_HAVE_REAL;
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK(load_ok(file, &in, &l));
+	check_same(&m, &l);
+	CHECK_EQ(l.nreal, 4);
+	CHECK(l.real_off && !memcmp(l.real_off, off, sizeof off));
+	CHECK(l.real && !memcmp(l.real, real, sizeof real));
+	CHECK_EQ(imlfs_real_labels(&l, 0, &v), 2);
+	CHECK_EQ(imlfs_real_labels(&l, 1, &v), 0);
+	imlfs_model_free(&l);
+	/* Without the real.json now, or with another one. */
+	REJECT(file, &none, "input changed: real given before, not now");
+	none.real = (char *)tu_write("real2.json", "[]");
+	REJECT(file, &none, "input changed: real is");
+	/* Offsets that go backwards, overrun, or a class no class has. */
+	m.real_off[2] = 1;
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	REJECT(file, &in, "ReaL offsets go backwards");
+	m.real_off[2] = 2;
+	m.real_off[5] = 3;
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	REJECT(file, &in, "ReaL offsets do not span");
+	m.real_off[5] = 4;
+	m.real[3] = 3;
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	REJECT(file, &in, "ReaL label 3: class 3 of 3");
+	/* Every list empty: no label array at all. */
+	m.nreal = 0;
+	memset(m.real_off, 0, sizeof off);
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK(load_ok(file, &in, &l));
+	CHECK(l.real_off && !l.real && l.nreal == 0);
+	CHECK_EQ(imlfs_real_labels(&l, 4, &v), 0);
+	CHECK(v == NULL);
+	imlfs_model_free(&l);
+	imlfs_model_free(&m);
 }
 
 static void test_stale(struct imlfs_inputs *in, const char *file)
@@ -615,6 +672,7 @@ int main(void)
 	test_long_names(&in);
 	test_fuzz(&in, file);
 	test_stale(&in, file);
+	test_real(&in);
 	test_save_errors(&in);
 	test_sweep(&in);
 	test_full_size(&in);

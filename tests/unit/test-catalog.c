@@ -154,6 +154,63 @@ int main(void)
 	CHECK_EQ(len, 0);
 	imlfs_catalog_free(c);
 
+	/* With the ReaL labels: real/ holds the images with a non-empty list,
+	 * labels/ files each under every ReaL label, and every node that
+	 * existed before keeps its inode number. */
+	{
+		static const char *const paths[] = { "all", "all/by-class/n00000002",
+			"validation/wrong/n00000002", "imagenet_m/problematic", "imagenet_m" };
+		static const uint32_t off[7] = { 0, 2, 2, 3, 3, 4, 4 };
+		static const uint16_t real[4] = { 0, 1, 2, 1 };
+		uint64_t before[5];
+		uint32_t ndirs;
+		struct imlfs_catalog *r;
+
+		c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
+		for (int k = 0; k < 5; k++)
+			before[k] = walk(c, paths[k]);
+		ndirs = imlfs_catalog_ndirs(c);
+		m.real_off = malloc(sizeof off);
+		m.real = malloc(sizeof real);
+		memcpy(m.real_off, off, sizeof off);
+		memcpy(m.real, real, sizeof real);
+		m.nreal = 4;
+		m.have |= IMLFS_HAVE_REAL;
+		r = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
+		CHECK(r != NULL);
+		for (int k = 0; k < 5; k++)
+			CHECK_EQ(walk(r, paths[k]), before[k]);
+		CHECK(walk(r, "real") > IMLFS_INO_ROOT + ndirs - 1);
+		CHECK_STR(listing(r, ""), "README all classes.tsv imagenet_m predictions real "
+			  "validation");
+		CHECK_STR(listing(r, "real"), "by-class images labels predictions");
+		CHECK_STR(listing(r, "real/images"), V(1) " " V(3) " " V(5));
+		CHECK_STR(listing(r, "real/by-class"), "n00000001");
+		CHECK_STR(listing(r, "real/labels"), "n00000001 n00000002 n00000003");
+		CHECK_STR(listing(r, "real/labels/n00000002"), V(1) " " V(5));
+		CHECK_STR(listing(r, "real/labels/n00000003"), V(3));
+		CHECK_EQ(imlfs_catalog_lookup(r, walk(r, "real/images"), "ILSVRC2012_val_00000002.JPEG",
+					      &n), -ENOENT);
+		CHECK_EQ(imlfs_catalog_lookup(r, walk(r, "real"), "predictions", &n), 0);
+		CHECK_EQ(n.ino, IMLFS_INO_PREDICTIONS + IMLFS_PRED_REAL);
+		CHECK_EQ(n.pred, IMLFS_PRED_REAL);
+		/* member 1 (index 0) is in all/images, all/by-class, validation/
+		 * images, by-class, correct x2, unclear, real/images, by-class,
+		 * labels x2: its link count says so */
+		CHECK_EQ(imlfs_catalog_lookup(r, walk(r, "real/images"), "ILSVRC2012_val_00000001.JPEG",
+					      &n), 0);
+		imlfs_catalog_stat(r, &n, &st);
+		CHECK_EQ(st.st_nlink, 11);
+		imlfs_catalog_free(r);
+		imlfs_catalog_free(c);
+		free(m.real_off);
+		free(m.real);
+		m.real_off = NULL;
+		m.real = NULL;
+		m.nreal = 0;
+		m.have &= ~IMLFS_HAVE_REAL;
+	}
+
 	/* Without annotations: only all/; without labels: no by-class/. */
 	m.have = IMLFS_HAVE_CLASSES;
 	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });

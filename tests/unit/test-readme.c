@@ -27,7 +27,10 @@ void *__wrap_realloc(void *p, size_t n)
 #define NO_INPUTS \
 	"  annotations  - (none: only all/ is served; give --annotations FILE)\n" \
 	"  labels       - (none: no by-class/ folders; give --labels FILE)\n" \
-	"  classes      - (none: classes are the sorted wnids, named by their wnid)\n"
+	"  classes      - (none: classes are the sorted wnids, named by their wnid)\n" \
+	NO_REAL
+#define NO_REAL "  real         - (none: no real/ folder; give --real FILE)\n"
+#define REAL_ABSENT "real/: absent (no ReaL labels file; give --real real.json)\n"
 #define FOLDERS "\nFolders (a WNID folder exists only where it holds an image)\n"
 #define IMAGES  "  images/       flat: each image X.JPEG and its sidecar X.json\n"
 #define PREDS   "  predictions   write one line per image, read back the scores\n"
@@ -53,8 +56,9 @@ void *__wrap_realloc(void *p, size_t n)
 	"  classes.tsv   index<TAB>wnid<TAB>name, one line per class: 3 classes\n" \
 	"  X.json        beside every image: file_name, original_label, original_wnid,\n" \
 	"                original_name, correct_multi_labels, unclear_multi_labels,\n" \
-	"                wrong_multi_labels (class indices), is_problematic,\n" \
-	"                in_imagenet_m, annotated, width, height, components\n" \
+	"                wrong_multi_labels, real_labels (class indices; null\n" \
+	"                without a ReaL file), is_problematic, in_imagenet_m,\n" \
+	"                annotated, width, height, components\n" \
 	"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n" \
 	"                (class index or wnid; the first is top-1, five give top-5),\n" \
 	"                then read the file for the scores of your latest submission\n"
@@ -168,20 +172,21 @@ int main(void)
 		"  tarball      /data/ILSVRC2012_img_val.tar\n"
 		"  annotations  /data/human_accuracy_v3.0.0.json (found beside the tarball)\n"
 		"  labels       /elsewhere/val.txt (given)\n"
-		"  classes      - (none: classes are the sorted wnids, named by their wnid)\n";
+		"  classes      - (none: classes are the sorted wnids, named by their wnid)\n"
+		NO_REAL;
 	char expect[8192];
 
 	check_buf();
 	tu_tree_model(&m);
 	check_readme(&m, NULL, HEAD "  tarball      ?\n" NO_INPUTS FOLDERS ALL VALIDATION
-		     IMAGENET_M FILES ANNOTATIONS("0", "0", "0", "0", "0", "0", "0"));
+		     IMAGENET_M REAL_ABSENT FILES ANNOTATIONS("0", "0", "0", "0", "0", "0", "0"));
 
 	m.stats = (struct imlfs_stats){ .annots_total = 20, .annots_other = 3,
 		.annots_not_in_tar = 2, .problematic_total = 5, .problematic_not_in_tar = 1,
 		.imagenet_m_total = 7, .imagenet_m_not_in_tar = 4, .tar_skipped = 2 };
 	snprintf(expect, sizeof expect, "%s%s%s", HEAD, given,
 		 "  index        built in 1.250 s, cached in /root/.cache/imlfs/0123456789abcdef.idx\n"
-		 FOLDERS ALL VALIDATION IMAGENET_M FILES
+		 FOLDERS ALL VALIDATION IMAGENET_M REAL_ABSENT FILES
 		 ANNOTATIONS("20", "3", "2", "5", "1", "7", "4") SKIPPED);
 	check_readme(&m, &(struct imlfs_readme_src){ .inputs = &in, .load = &built }, expect);
 	check_failures(&m, &(struct imlfs_readme_src){ .inputs = &in, .load = &built });
@@ -190,7 +195,7 @@ int main(void)
 	snprintf(expect, sizeof expect, "%s%s%s", HEAD, given,
 		 "  index        built in 0.500 s (not cached)\n" FOLDERS ALL VALIDATION
 		 "imagenet_m/: absent (the annotation file has no \"imagenet_m\" key; use "
-		 "human_accuracy_v3.0.0.json)\n" FILES
+		 "human_accuracy_v3.0.0.json)\n" REAL_ABSENT FILES
 		 ANNOTATIONS("20", "3", "2", "5", "1", "7", "4") SKIPPED);
 	check_readme(&m, &(struct imlfs_readme_src){ .inputs = &in, .load = &nocache }, expect);
 
@@ -199,11 +204,40 @@ int main(void)
 		     HEAD "  tarball      /t.tar\n"
 		     "  annotations  - (none: only all/ is served; give --annotations FILE)\n"
 		     "  labels       - (none: no by-class/ folders; give --labels FILE)\n"
-		     "  classes      /c.txt (found beside the tarball)\n"
+		     "  classes      /c.txt (found beside the tarball)\n" NO_REAL
 		     "  index        loaded from the cache /c/x.idx in 0.062 s\n"
 		     FOLDERS "all/            every image in the tarball: 6\n" IMAGES PREDS
-		     "validation/, imagenet_m/: absent (no annotation file)\n" FILES SKIPPED);
+		     "validation/, imagenet_m/: absent (no annotation file)\n" REAL_ABSENT
+		     FILES SKIPPED);
 
+	/* With the ReaL labels: a real/ folder after the others, no "absent". */
+	{
+		static const uint32_t off[7] = { 0, 2, 2, 3, 3, 4, 4 };
+		static const uint16_t real[4] = { 0, 1, 2, 1 };
+		struct imlfs_inputs with = in;
+		char *text;
+
+		m.real_off = malloc(sizeof off);
+		m.real = malloc(sizeof real);
+		memcpy(m.real_off, off, sizeof off);
+		memcpy(m.real, real, sizeof real);
+		m.nreal = 4;
+		m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
+			 IMLFS_HAVE_CLASSES | IMLFS_HAVE_REAL;
+		with.real = "/data/real.json";
+		with.real_auto = true;
+		text = readme_of(&m, &(struct imlfs_readme_src){ .inputs = &with, .load = &built });
+		CHECK(text && strstr(text, "  real         /data/real.json (found beside the "
+				     "tarball)\n"));
+		CHECK(text && strstr(text, IMAGENET_M
+			"real/           the images with at least one ReaL label: 3 (3 have none)\n"
+			IMAGES
+			"  by-class/     by original label: 3 entries in 1 class folders\n"
+			"  labels/       under every class of its ReaL labels: 4 entries in 3 class "
+			"folders\n" PREDS FILES));
+		CHECK(text && !strstr(text, "absent"));
+		free(text);
+	}
 	imlfs_model_free(&m);
 	return tu_done();
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/real.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
 #include "testutil.h"
@@ -590,6 +591,57 @@ static void test_full_size(void)
 	imlfs_model_free(&m);
 }
 
+/* ReaL accuracy: over the images with a non-empty list; top-1 in the
+ * list, or any of the first five; missing is wrong; in real/ and all/. */
+static void test_real(struct imlfs_model *m)
+{
+	struct imlfs_error err = { 0 };
+	json_t *o, *s;
+	const char *preds =
+		"ILSVRC2012_val_00000001 0 1 2 3 0\n"   /* [0]: top-1 */
+		"ILSVRC2012_val_00000002 0 1 2 3 0\n"   /* [] : not counted */
+		"ILSVRC2012_val_00000003 2 0 0 0 0\n"   /* [1 2]: top-1 */
+		"ILSVRC2012_val_00000004 1 2 3 1 0\n"   /* [0]: the 5th only */
+		"ILSVRC2012_val_00000005 0 0 0 0 1\n"   /* [2 3]: neither */
+		"ILSVRC2012_val_00000006 0 1 2 3 0\n"   /* [] */
+		"ILSVRC2012_val_00000008 1 1 1 1 1\n";  /* [1]: top-1; 7 missing */
+
+	o = score(m, preds, IMLFS_PRED_ALL);
+	CHECK(json_object_get(o, "real_accuracy") == NULL);   /* no ReaL file */
+	json_decref(o);
+	CHECK_EQ(imlfs_real_parse(m, "r", "[[0],[],[2,1],[0],[3,2],[],[3],[1]]", 35, &err), 0);
+	o = score(m, preds, IMLFS_PRED_REAL);
+	CHECK_STR(json_string_value(json_object_get(o, "split")), "real");
+	counts(o, 6, 5, 2, 0, 0);
+	CHECK_NEAR(getr(o, "real_accuracy"), 0.5);
+	CHECK_NEAR(getr(o, "real_top5_accuracy"), 4.0 / 6);
+	CHECK(json_is_null(json_object_get(o, "multilabel_accuracy")));
+	json_decref(o);
+	o = score(m, preds, IMLFS_PRED_ALL);
+	counts(o, 8, 7, 0, 0, 0);
+	CHECK_NEAR(getr(o, "real_accuracy"), 0.5);
+	CHECK_NEAR(getr(o, "real_top5_accuracy"), 4.0 / 6);
+	json_decref(o);
+	o = score(m, preds, IMLFS_PRED_VALIDATION);
+	CHECK(json_object_get(o, "real_accuracy") == NULL);
+	json_decref(o);
+	o = score(m, preds, IMLFS_PRED_ROOT);
+	s = json_object_get(o, "real");
+	CHECK(s != NULL);
+	CHECK_NEAR(getr(s, "real_accuracy"), 0.5);
+	json_decref(o);
+	/* a prediction with fewer than five labels: top-5 is null */
+	o = score(m, "ILSVRC2012_val_00000001 0 1\n", IMLFS_PRED_REAL);
+	CHECK_NEAR(getr(o, "real_accuracy"), 1.0 / 6);
+	CHECK(json_is_null(json_object_get(o, "real_top5_accuracy")));
+	json_decref(o);
+	/* every list empty: no denominator, null */
+	CHECK_EQ(imlfs_real_parse(m, "r", "[[],[],[],[],[],[],[],[]]", 25, &err), 0);
+	o = score(m, preds, IMLFS_PRED_ALL);
+	CHECK(json_is_null(json_object_get(o, "real_accuracy")));
+	json_decref(o);
+}
+
 int main(void)
 {
 	struct imlfs_model m;
@@ -606,6 +658,7 @@ int main(void)
 	test_top5(&m);
 	test_per_class(&m);
 	test_text(&m);
+	test_real(&m);
 	imlfs_model_free(&m);
 	test_imagenet_m_unfiltered();
 	test_bare();

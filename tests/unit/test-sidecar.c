@@ -35,6 +35,7 @@ int main(void)
 		"  \"correct_multi_labels\": [1],\n"
 		"  \"unclear_multi_labels\": [0],\n"
 		"  \"wrong_multi_labels\": [2, 0],\n"
+		"  \"real_labels\": null,\n"
 		"  \"is_problematic\": true,\n"
 		"  \"in_imagenet_m\": false,\n"
 		"  \"annotated\": true,\n"
@@ -54,6 +55,7 @@ int main(void)
 		"  \"correct_multi_labels\": [],\n"
 		"  \"unclear_multi_labels\": [],\n"
 		"  \"wrong_multi_labels\": [],\n"
+		"  \"real_labels\": null,\n"
 		"  \"is_problematic\": false,\n"
 		"  \"in_imagenet_m\": false,\n"
 		"  \"annotated\": false,\n"
@@ -61,6 +63,19 @@ int main(void)
 		"  \"height\": null,\n"
 		"  \"components\": null\n"
 		"}\n");
+
+	/* With a ReaL file: the list, ascending, and [] for an empty one. */
+	m.real_off = calloc(3, sizeof *m.real_off);
+	m.real = calloc(3, sizeof *m.real);
+	m.real_off[1] = 3, m.real_off[2] = 3;
+	m.real[0] = 0, m.real[1] = 1, m.real[2] = 2;
+	m.nreal = 3;
+	m.have |= IMLFS_HAVE_REAL;
+	CHECK_EQ(imlfs_sidecar_render(&m, 0, &b), 0);
+	CHECK(strstr(b.p, "  \"wrong_multi_labels\": [2, 0],\n"
+		     "  \"real_labels\": [0, 1, 2],\n  \"is_problematic\": true,\n") != NULL);
+	CHECK_EQ(imlfs_sidecar_render(&m, 1, &b), 0);
+	CHECK(strstr(b.p, "  \"real_labels\": [],\n") != NULL);
 
 	b.len = 0;
 	imlfs_buf_json_string(&b, imlfs_class_name(&m, 2));
