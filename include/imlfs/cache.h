@@ -19,7 +19,7 @@
 #include "imlfs/inputs.h"
 #include "imlfs/model.h"
 
-#define IMLFS_CACHE_VERSION 1
+#define IMLFS_CACHE_VERSION 2   /* 2: the small inputs' MD5 */
 
 /* Default directory: $XDG_CACHE_HOME/imlfs, else $HOME/.cache/imlfs.
  * Returns a malloc'd string, or NULL when neither variable is set. */

@@ -268,7 +268,7 @@ static void test_corrupt(const struct imlfs_inputs *in, const char *file)
 	v = 0;
 	memcpy(d + OFF_VERSION, &v, 4);
 	spew(bad, d, len);
-	REJECT(bad, in, "version 0, expected 1");
+	REJECT(bad, in, "version 0, expected 2");
 	/* Other byte order, bad magic. */
 	memcpy(d, orig, len);
 	d[12] ^= 0xff;
