@@ -46,10 +46,11 @@ int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[16]);
 /* A parser's note of the bytes it parsed: m->md5 of role. */
 void imlfs_verify_note(struct imlfs_model *m, int role, const void *data, size_t len);
 
-/* Progress and cancellation of imlfs_md5_fd (both may be NULL). */
+/* Progress and cancellation of imlfs_md5_fd (p may be NULL). */
 struct imlfs_md5_progress {
 	_Atomic uint64_t done;         /* bytes hashed so far */
 	atomic_bool stop;              /* set to make it return -ECANCELED */
+	bool buffered;                 /* for tests: never try O_DIRECT */
 };
 
 /* MD5 of the whole file open at fd, read with pread in large chunks from

@@ -167,7 +167,7 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 	struct md5_ctx c;
 	uint64_t off = 0;
 	unsigned char *buf;
-	int dfd, rc = 0;
+	int dfd, bfd = -1, rc = 0;
 
 	buf = aligned_alloc(ALIGN, CHUNK);
 	if (!buf)
@@ -175,11 +175,12 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 	/* The same open file, without the page cache: reading 6.4 GB through
 	 * it would push out the images and indexes readers have cached. */
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	dfd = open(proc, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	dfd = p && p->buffered ? -1 : open(proc, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	md5_init(&c);
 	for (;;) {
 		ssize_t n;
 		bool cached = false;
+		int rfd;
 
 		if (p && atomic_load(&p->stop)) {
 			rc = -ECANCELED;
@@ -194,10 +195,20 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 				continue;
 			}
 		} else {
-			cached = any_cached(fd, off, CHUNK);
-			n = pread(fd, buf, CHUNK, (off_t)off);
+			if (bfd < 0) {
+				/* A description of our own, without readahead:
+				 * pages read ahead would look cached by a reader
+				 * at the next chunk, and the mount's readers keep
+				 * theirs on fd. */
+				bfd = open(proc, O_RDONLY | O_CLOEXEC);
+				if (bfd >= 0)
+					posix_fadvise(bfd, 0, 0, POSIX_FADV_RANDOM);
+			}
+			rfd = bfd >= 0 ? bfd : fd;
+			cached = any_cached(rfd, off, CHUNK);
+			n = pread(rfd, buf, CHUNK, (off_t)off);
 			if (n > 0 && !cached)
-				posix_fadvise(fd, (off_t)off, n, POSIX_FADV_DONTNEED);
+				posix_fadvise(rfd, (off_t)off, n, POSIX_FADV_DONTNEED);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -218,6 +229,8 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 	}
 	if (dfd >= 0)
 		close(dfd);
+	if (bfd >= 0)
+		close(bfd);
 	free(buf);
 	md5_digest(&c, 16, md5);
 	*len = off;

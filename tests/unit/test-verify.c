@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,23 +47,33 @@ static void test_md5(void)
 	CHECK(imlfs_md5_parse("900150983cd24fb0d6963f7d28e17f7g", 32, d) < 0);
 }
 
-/* A file larger than one read chunk, hashed through imlfs_md5_fd. */
-static void test_md5_fd(void)
+/* A file larger than one read chunk, hashed through imlfs_md5_fd: in dir
+ * (NULL: the test directory).  tmpfs (/dev/shm) refuses O_DIRECT, so the
+ * buffered reads are tried there. */
+static void test_md5_fd(const char *dir)
 {
 	size_t n = (9u << 20) + 123;
-	char *data = malloc(n);
+	char *data = malloc(n), path[600];
 	uint8_t want[16], got[16];
 	struct imlfs_md5_progress p;
 	uint64_t len = 0;
 	FILE *f;
 	int fd;
 
+	if (dir)
+		snprintf(path, sizeof path, "%s/imlfs-test-verify-%d", dir, (int)getpid());
+	else
+		snprintf(path, sizeof path, "%s", tu_path("big"));
 	for (size_t i = 0; i < n; i++)
 		data[i] = (char)(i * 7 + i / 4096);
-	f = fopen(tu_path("big"), "w");
+	f = fopen(path, "w");
+	if (!f && dir) {
+		free(data);
+		return;   /* no such place here */
+	}
 	CHECK(f && fwrite(data, 1, n, f) == n && fclose(f) == 0);
 	imlfs_md5_buf(data, n, want);
-	fd = open(tu_path("big"), O_RDONLY);
+	fd = open(path, O_RDONLY);
 	atomic_init(&p.done, 0);
 	atomic_init(&p.stop, false);
 	CHECK_EQ(imlfs_md5_fd(fd, got, &len, &p), 0);
@@ -71,6 +82,68 @@ static void test_md5_fd(void)
 	CHECK(memcmp(want, got, 16) == 0);
 	atomic_store(&p.stop, true);
 	CHECK_EQ(imlfs_md5_fd(fd, got, &len, &p), -ECANCELED);
+	close(fd);
+	if (dir)
+		unlink(path);
+	free(data);
+}
+
+/* Resident pages of a file (mincore on a mapping). */
+static size_t resident(const char *path, size_t n)
+{
+	size_t pages = (n + 4095) / 4096, count = 0;
+	unsigned char *vec = malloc(pages);
+	int fd = open(path, O_RDONLY);
+	void *map = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+
+	CHECK(map != MAP_FAILED && mincore(map, n, vec) == 0);
+	for (size_t i = 0; i < pages; i++)
+		count += vec[i] & 1;
+	munmap(map, n);
+	close(fd);
+	free(vec);
+	return count;
+}
+
+/* Buffered reads (where O_DIRECT is refused) drop the chunks they brought
+ * into the page cache, and leave chunks that readers had cached alone. */
+static void test_md5_fd_page_cache(void)
+{
+	size_t n = 20u << 20;
+	char *data = calloc(1, n);
+	const char *path = tu_path("cached");
+	struct imlfs_md5_progress p = { .buffered = true };
+	uint8_t want[16], got[16];
+	uint64_t len;
+	FILE *f = fopen(path, "w");
+	int fd, rd;
+
+	memset(data, 'x', n);
+	CHECK(f && fwrite(data, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0 &&
+	      fclose(f) == 0);
+	imlfs_md5_buf(data, n, want);
+	fd = open(path, O_RDONLY);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (resident(path, n) != 0) {
+		fprintf(stderr, "page cache test skipped: the file stays resident here\n");
+		close(fd);
+		free(data);
+		return;
+	}
+	atomic_init(&p.done, 0);
+	atomic_init(&p.stop, false);
+	CHECK_EQ(imlfs_md5_fd(fd, got, &len, &p), 0);
+	CHECK(memcmp(want, got, 16) == 0);
+	CHECK_EQ(resident(path, n), 0);
+	/* Now a reader caches 1 MiB (no readahead): its 8 MiB chunk stays. */
+	rd = open(path, O_RDONLY);
+	posix_fadvise(rd, 0, 0, POSIX_FADV_RANDOM);
+	CHECK_EQ(pread(rd, data, 1u << 20, 0), 1u << 20);
+	close(rd);
+	CHECK_EQ(resident(path, n), 256);
+	CHECK_EQ(imlfs_md5_fd(fd, got, &len, &p), 0);
+	CHECK(memcmp(want, got, 16) == 0);
+	CHECK_EQ(resident(path, n), 2048);
 	close(fd);
 	free(data);
 }
@@ -235,7 +308,9 @@ static void test_tarhash(void)
 int main(void)
 {
 	test_md5();
-	test_md5_fd();
+	test_md5_fd(NULL);
+	test_md5_fd("/dev/shm");
+	test_md5_fd_page_cache();
 	test_table();
 	test_words();
 	test_tardigest();
