@@ -140,9 +140,16 @@ def test_tarball_hashed_in_background(sample, mount_factory, env, tmp_path):
     # The README's size follows what it says.
     before = os.stat(m.path("README")).st_size
     assert before == len(readme(m).encode())
+    # A reader gets the text as it was when it opened the file.
+    early = open(m.path("README"), "rb", buffering=0)
+    head = early.read(100)
     gate.write_text("")
     assert wait_for(m, "tarball") == "the published file"
     assert os.stat(m.path("README")).st_size == len(readme(m).encode()) != before
+    rest = early.readall()
+    early.close()
+    assert len(head + rest) == before
+    assert b"  tarball      not checked yet (hashing: 0 %)\n" in head + rest
     m.umount()
     remembered = glob.glob(str(cache / "*.md5"))
     assert len(remembered) == 1
