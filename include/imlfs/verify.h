@@ -51,6 +51,8 @@ struct imlfs_md5_progress {
 	_Atomic uint64_t done;         /* bytes hashed so far */
 	atomic_bool stop;              /* set to make it return -ECANCELED */
 	bool buffered;                 /* for tests: never try O_DIRECT */
+	void (*tick)(void *ctx, uint64_t done);   /* after each chunk, if set */
+	void *ctx;
 };
 
 /* MD5 of the whole file open at fd, read with pread in large chunks from

@@ -222,6 +222,8 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 		off += (uint64_t)n;
 		if (p)
 			atomic_store(&p->done, off);
+		if (p && p->tick)
+			p->tick(p->ctx, off);
 		/* A direct read ends short only at the end of the file, and
 		 * one more from an unaligned offset would fail. */
 		if (dfd >= 0 && n % ALIGN)
@@ -371,6 +373,29 @@ int imlfs_tardigest_save(const char *file, const char *path, const struct stat *
 
 /* ---- imlfs --verify ------------------------------------------------------ */
 
+/* Progress on err while a file takes more than a second to hash. */
+struct ticker {
+	FILE *err;
+	const char *path;
+	uint64_t total;
+	double start, last;
+	bool shown;
+};
+
+static void tick(void *ctx, uint64_t done)
+{
+	struct ticker *t = ctx;
+	double now = imlfs_now(), secs = now - t->start;
+
+	if (secs < 1.0 || now - t->last < 0.5)
+		return;
+	t->last = now;
+	t->shown = true;
+	fprintf(t->err, "\rimlfs: hashing %s: %.0f of %.0f MB (%.0f MB/s)   ", t->path, done / 1e6,
+		t->total / 1e6, done / 1e6 / secs);
+	fflush(t->err);
+}
+
 /* Hash one input and print its line; returns its status, or -1 when it
  * could not be read (a line on err). */
 static int verify_one(int role, const char *path, const char *tdfile, FILE *out, FILE *err)
@@ -380,6 +405,8 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 	uint8_t md5[16];
 	uint64_t len = 0;
 	enum imlfs_vstatus vs;
+	struct ticker t = { .err = err, .path = path, .start = imlfs_now() };
+	struct imlfs_md5_progress p = { .tick = tick, .ctx = &t };
 	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -393,7 +420,12 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 	if (role == IMLFS_ROLE_TARBALL && imlfs_tardigest_load(tdfile, path, &st, md5)) {
 		r = 0;
 	} else {
-		r = imlfs_md5_fd(fd, md5, &len, NULL);
+		t.total = (uint64_t)st.st_size;
+		atomic_init(&p.done, 0);
+		atomic_init(&p.stop, false);
+		r = imlfs_md5_fd(fd, md5, &len, &p);
+		if (t.shown)
+			fputc('\n', err);
 		if (!r && len != (uint64_t)st.st_size)
 			r = -EAGAIN;   /* it changed while it was read */
 		if (!r && role == IMLFS_ROLE_TARBALL && tdfile)
