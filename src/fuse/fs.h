@@ -46,6 +46,8 @@ void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_inf
 void imlfs_readme_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
 void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi);
 off_t imlfs_readme_size(struct imlfs_fs *fs);
+/* At exit: the snapshots whose release never came. */
+void imlfs_readme_free_all(void);
 
 /* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
  * ask for (a writable mount point, /dev/fuse, user_allow_other). */

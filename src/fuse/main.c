@@ -311,6 +311,7 @@ out:
 	imlfs_tarhash_stop(&th);   /* it reads tar_fd */
 	if (se)
 		fuse_session_destroy(se);
+	imlfs_readme_free_all();
 	imlfs_subs_free(fs.subs);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

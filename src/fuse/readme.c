@@ -3,9 +3,12 @@
  * anew at each open because the tarball's digest is taken in the
  * background (tarhash.h).  A reader gets one snapshot however it chunks
  * its reads; direct_io and an attribute timeout of 0 keep the kernel from
- * serving an older text or size. */
+ * serving an older text or size.  Snapshots are also kept on a list: the
+ * kernel may drop the RELEASE of a file closed just before an unmount, and
+ * imlfs_readme_free_all() then frees what is left. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +19,34 @@
 struct snapshot {
 	char *text;
 	size_t len;
+	struct snapshot *prev, *next;   /* on `open_snapshots` */
 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *open_snapshots;
+
+static void unlink_snapshot(struct snapshot *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		open_snapshots = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+}
+
+void imlfs_readme_free_all(void)
+{
+	pthread_mutex_lock(&lock);
+	while (open_snapshots) {
+		struct snapshot *s = open_snapshots;
+
+		unlink_snapshot(s);
+		free(s->text);
+		free(s);
+	}
+	pthread_mutex_unlock(&lock);
+}
 
 bool imlfs_is_readme(const struct imlfs_node *node)
 {
@@ -57,6 +87,12 @@ void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_inf
 	}
 	s->text = b.p;
 	s->len = b.len;
+	pthread_mutex_lock(&lock);
+	s->next = open_snapshots;
+	if (s->next)
+		s->next->prev = s;
+	open_snapshots = s;
+	pthread_mutex_unlock(&lock);
 	fi->fh = (uintptr_t)s;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
@@ -86,8 +122,12 @@ void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
 
-	if (s)
+	if (s) {
+		pthread_mutex_lock(&lock);
+		unlink_snapshot(s);
+		pthread_mutex_unlock(&lock);
 		free(s->text);
+	}
 	free(s);
 	if (req)
 		fuse_reply_err(req, 0);
