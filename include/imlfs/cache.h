@@ -20,7 +20,7 @@
 #include "imlfs/inputs.h"
 #include "imlfs/model.h"
 
-#define IMLFS_CACHE_VERSION 2   /* 2: the ReaL labels and their file */
+#define IMLFS_CACHE_VERSION 2   /* 2: the ReaL labels and their file; the small inputs' MD5 */
 
 /* Default directory: $XDG_CACHE_HOME/imlfs, else $HOME/.cache/imlfs.
  * Returns a malloc'd string, or NULL when neither variable is set. */

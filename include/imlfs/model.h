@@ -79,6 +79,24 @@ struct imlfs_stats {
 	uint32_t tar_skipped;         /* non-regular tar entries (dirs, links) */
 };
 
+/* The roles of the input files, for their digests (verify.h). */
+enum imlfs_role {
+	IMLFS_ROLE_TARBALL,
+	IMLFS_ROLE_ANNOTATIONS,
+	IMLFS_ROLE_LABELS,
+	IMLFS_ROLE_CLASSES,
+	IMLFS_NROLES,
+};
+
+/* MD5 of each small input, taken by its parser from the bytes it parsed
+ * (the tarball's is taken in the background: tarhash.h).  Cached with the
+ * model, which is keyed on every input's identity. */
+struct imlfs_input_md5 {
+	uint32_t have;                 /* bit r: md5[r] is set (r an imlfs_role) */
+	uint32_t pad;
+	uint8_t md5[IMLFS_NROLES][16];
+};
+
 struct imlfs_model {
 	uint32_t nmembers;
 	struct imlfs_member *members;  /* sorted by name (strcmp) */
@@ -103,6 +121,7 @@ struct imlfs_model {
 
 	uint32_t have;                 /* IMLFS_HAVE_* */
 	struct imlfs_stats stats;
+	struct imlfs_input_md5 md5;
 
 	/* Derived by imlfs_model_finish(); never cached. */
 	uint32_t *name_tab;            /* open addressing: member index + 1 */

@@ -29,4 +29,12 @@ struct imlfs_readme_src {
  * incomplete and must not be served). */
 int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct imlfs_buf *b);
 
+/* The README's last part, which changes while the mount runs (the
+ * tarball's digest is taken in the background): whether each input is the
+ * published file.  The daemon appends it to the catalogue's README at each
+ * open.  th may be NULL (the tarball: not checked).  0 or -ENOMEM. */
+struct imlfs_tarhash;
+int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
+			const struct imlfs_model *m, struct imlfs_tarhash *th);
+
 #endif

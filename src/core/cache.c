@@ -13,6 +13,7 @@
  *     COUNTS   struct cache_counts
  *     MEMBERS, NAMES, CLASSES, CTEXT, ML  the model's arrays, raw
  *     REALOFF, REAL  the ReaL labels (real_off[] empty without a ReaL file)
+ *     MD5      struct imlfs_input_md5: the small inputs' digests (version 2)
  * The loader trusts nothing: a file that passes the checksum may still come
  * from a buggy or hostile writer, so every offset and count the daemon will
  * later follow is checked against the arrays it points into.
@@ -46,12 +47,14 @@ enum {
 	TAG_ML = 0x4d4c4142,
 	TAG_REALOFF = 0x52454f46,  /* "REOF" */
 	TAG_REAL = 0x5245414c,     /* "REAL" */
+	TAG_MD5 = 0x4d443531,     /* "MD51" */
 };
 
 /* The raw arrays are the file format: a layout change needs a new version. */
 _Static_assert(sizeof(struct imlfs_member) == 48, "member layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_class) == 8, "class layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_stats) == 32, "stats layout changed: bump IMLFS_CACHE_VERSION");
+_Static_assert(sizeof(struct imlfs_input_md5) == 72, "digests changed: bump IMLFS_CACHE_VERSION");
 
 struct cache_header {
 	char magic[8];
@@ -290,6 +293,7 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 	put_section(w, TAG_REALOFF, sizeof(uint32_t), m->real_off,
 		    m->real_off ? ((size_t)m->nmembers + 1) * sizeof(uint32_t) : 0);
 	put_section(w, TAG_REAL, sizeof(uint16_t), m->real, (size_t)m->nreal * sizeof(uint16_t));
+	put_section(w, TAG_MD5, sizeof m->md5, &m->md5, sizeof m->md5);
 	if (w->p) {
 		h.total = w->len;
 		h.checksum = imlfs_cache_checksum(w->p + sizeof h, w->len - sizeof h);
@@ -699,6 +703,12 @@ static int parse_model(struct reader *r, struct imlfs_model *m)
 		 (uint64_t)c.nreal * sizeof(uint16_t), (void **)&m->real))
 		return -1;
 	m->nreal = c.nreal;
+	d = section(r, TAG_MD5, sizeof m->md5, "digests", &len);
+	if (!d)
+		return -1;
+	if (len != sizeof m->md5)
+		return bad(r, "corrupt: digests section has %llu bytes", (unsigned long long)len);
+	memcpy(&m->md5, d, sizeof m->md5);
 	if (r->pos != r->len)
 		return bad(r, "corrupt: %zu unexpected bytes at byte %zu", r->len - r->pos, r->pos);
 	return check_pools(r, m) || check_members(r, m) || check_real(r, m) ? -1 : 0;

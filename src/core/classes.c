@@ -7,6 +7,7 @@
 
 #include "imlfs/classes.h"
 #include "imlfs/util.h"
+#include "imlfs/verify.h"
 
 int imlfs_is_wnid(const char *s, size_t len)
 {
@@ -201,6 +202,9 @@ int imlfs_classes_load(struct imlfs_model *m, const char *path, struct imlfs_err
 		return imlfs_fail(err, rc == -ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
 				  "%s: cannot read the classes file: %s; check the --classes path",
 				  path, strerror(-rc));
+	/* Hashed from the bytes parsed: the README says whether they are
+	 * the published file (verify.h). */
+	imlfs_verify_note(m, IMLFS_ROLE_CLASSES, text, len);
 	while (i < len && (imlfs_is_blank(text[i]) || text[i] == '\n'))
 		i++;
 	if (i == len)

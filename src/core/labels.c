@@ -11,6 +11,7 @@
 #include "imlfs/classes.h"
 #include "imlfs/labels.h"
 #include "imlfs/util.h"
+#include "imlfs/verify.h"
 
 struct line {
 	const char *a, *b;     /* first and second token */
@@ -266,6 +267,7 @@ int imlfs_labels_load(struct imlfs_model *m, const char *path, struct imlfs_erro
 		return imlfs_fail(err, rc == -ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
 				  "%s: cannot read the labels file: %s; check the --labels path",
 				  path, strerror(-rc));
+	imlfs_verify_note(m, IMLFS_ROLE_LABELS, text, len);
 	rc = split_lines(&ps, text, len, err);
 	if (!rc)
 		rc = check_labels(&ps, err);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "imlfs/readme.h"
+#include "imlfs/tarhash.h"
+#include "imlfs/verify.h"
 
 /* Directory `name` (e.g. "images", "correct") of split s's folder: its
  * inode, or 0 when absent. */
@@ -162,5 +164,29 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 	if (st->tar_skipped)
 		imlfs_buf_printf(b, "Tarball: %u entries that are not regular files were skipped\n",
 				 st->tar_skipped);
+	return imlfs_buf_check(b);
+}
+
+int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
+			const struct imlfs_model *m, struct imlfs_tarhash *th)
+{
+	const char *paths[IMLFS_NROLES] = { in->tarball, in->annotations, in->labels, in->classes };
+
+	imlfs_buf_printf(b, "\nInputs checked against the published files (MD5; `imlfs --verify` "
+			 "checks them from a shell)\n");
+	for (int r = 0; r < IMLFS_NROLES; r++) {
+		if (!paths[r])
+			continue;
+		imlfs_buf_printf(b, "  %-12s ", imlfs_role_name(r));
+		if (r == IMLFS_ROLE_TARBALL && th)
+			imlfs_tarhash_words(th, b);
+		else if (r == IMLFS_ROLE_TARBALL || !(m->md5.have & (1u << r)))
+			imlfs_buf_printf(b, "not checked yet");
+		else
+			imlfs_verify_words(b, r, paths[r],
+					   imlfs_verify_compare(r, paths[r], m->md5.md5[r]),
+					   m->md5.md5[r]);
+		imlfs_buf_printf(b, "\n");
+	}
 	return imlfs_buf_check(b);
 }

@@ -8,6 +8,7 @@
 #include <fuse_lowlevel.h>
 
 #include "imlfs/catalog.h"
+#include "imlfs/inputs.h"
 #include "imlfs/submissions.h"
 #include "imlfs/tarcheck.h"
 
@@ -18,6 +19,8 @@ struct imlfs_fs {
 	int tar_fd;               /* the tarball, read with pread/splice only */
 	struct imlfs_tarcheck tar; /* is it still as indexed? (each image read) */
 	double timeout;           /* entry/attr timeout of immutable nodes */
+	const struct imlfs_inputs *inputs;
+	struct imlfs_tarhash *tarhash;  /* the tarball's check, for the README */
 };
 
 extern const struct fuse_lowlevel_ops imlfs_ops;
@@ -37,6 +40,16 @@ off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_no
  * truncate(2) by path (fi NULL); 0 or -errno. */
 int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 			struct fuse_file_info *fi, off_t size);
+
+/* readme.c: README, whose last part (the inputs' check against the
+ * published files) changes while mounted: a snapshot at each open. */
+bool imlfs_is_readme(const struct imlfs_node *node);
+void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_info *fi);
+void imlfs_readme_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
+void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi);
+off_t imlfs_readme_size(struct imlfs_fs *fs);
+/* At exit: the snapshots whose release never came. */
+void imlfs_readme_free_all(void);
 
 /* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
  * ask for (a writable mount point, /dev/fuse, user_allow_other). */

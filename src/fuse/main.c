@@ -13,16 +13,20 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "imlfs/cache.h"
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
 #include "mountpoint.h"
+#include "imlfs/tarhash.h"
+#include "imlfs/verify.h"
 
 struct options {
 	char *tarball, *mountpoint;
 	char *annotations, *labels, *classes, *real, *cache_dir;
 	int nocache;
+	int verify, noverify;     /* --verify: check the inputs, mount nothing */
 	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
 };
 
@@ -38,6 +42,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("--nocache", nocache), OPT("nocache", nocache),
+	OPT("--verify", verify), OPT("--noverify", noverify), OPT("noverify", noverify),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER), FUSE_OPT_KEY("allow_root", KEY_ALLOW_OTHER),
 	FUSE_OPT_END
 };
@@ -56,11 +61,21 @@ static void usage(const char *prog)
 	       "    --cache-dir DIR        where the index cache lives (default $XDG_CACHE_HOME/imlfs\n"
 	       "                           or ~/.cache/imlfs)\n"
 	       "    --nocache, -o nocache  neither read nor write the index cache\n"
+	       "    --noverify, -o noverify\n"
+	       "                           do not hash the tarball in the background to\n"
+	       "                           check it against the published file\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
+	       "The README says whether each input is the published file (MD5).\n\n"
+	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] TARBALL\n"
+	       "Check every input against the published files (MD5) and mount nothing:\n"
+	       "one line per file, \"FILE: the published file\", \"FILE: differs from the\n"
+	       "published file (md5 X, published Y)\" or \"FILE: no published digest known\n"
+	       "(md5 X)\"; exit status 14 when a file differs.\n\n"
 	       "Exit status: 0 ok, 2 usage, 3 missing input, 4 not an uncompressed tar,\n"
 	       "5 truncated tar, 6 JSON syntax, 7 annotation schema, 8 labels, 9 classes,\n"
-	       "10 unknown class, 11 mount failed, 12 out of memory, 13 ReaL labels file\n"
-	       "(see imlfs(1)).\n\n", prog);
+	       "10 unknown class, 11 mount failed, 12 out of memory, 13 ReaL labels file,\n"
+	       "14 an input differs from the published file (--verify) (see imlfs(1)).\n\n",
+	       prog, prog);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -150,7 +165,8 @@ static int add_mount_opts(struct fuse_args *args, const char *tarball)
 	return r;
 }
 
-static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
+static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
+		 struct imlfs_tarhash *th)
 {
 	struct fuse_loop_config lc = { .clone_fd = copts->clone_fd,
 				       .max_idle_threads = copts->max_idle_threads };
@@ -159,6 +175,8 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			fuse_daemonize(copts->foreground);
+			/* After the fork: threads do not survive it. */
+			imlfs_tarhash_start(th);
 			/* SIGTERM, SIGINT and SIGHUP end the loop through libfuse's
 			 * handlers, which return the signal's number: a clean
 			 * stop.  Only a negative errno is a failure. */
@@ -171,6 +189,38 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts)
 		}
 		fuse_remove_signal_handlers(se);
 	}
+	return r;
+}
+
+/* imlfs --verify TARBALL: the status of every input, nothing mounted. */
+static int verify_inputs(const struct options *o, struct imlfs_error *err)
+{
+	struct imlfs_inputs in;
+	char *dir = NULL, *cache = NULL, *digest = NULL;
+	int r;
+
+	if (!o->tarball || o->mountpoint) {
+		fprintf(stderr, "usage: imlfs --verify [--annotations F] [--labels F] [--classes F] "
+			"TARBALL (no mount point; see --help)\n");
+		return IMLFS_E_USAGE;
+	}
+	if (imlfs_inputs_resolve(&in, o->tarball, o->annotations, o->labels, o->classes, err))
+		return err->code;
+	if (!o->nocache) {
+		dir = o->cache_dir ? strdup(o->cache_dir) : imlfs_cache_default_dir();
+		cache = dir ? imlfs_cache_file(dir, &in) : NULL;
+		digest = imlfs_tardigest_file(cache);
+		/* Remembering the digest needs the cache directory. */
+		if (digest && imlfs_mkdirs(dir, 0700) < 0) {
+			free(digest);
+			digest = NULL;
+		}
+	}
+	r = imlfs_verify_command(&in, digest, stdout, stderr);
+	free(dir);
+	free(cache);
+	free(digest);
+	imlfs_inputs_free(&in);
 	return r;
 }
 
@@ -187,6 +237,7 @@ int main(int argc, char *argv[])
 	struct imlfs_catalog *cat = NULL;
 	struct fuse_session *se = NULL;
 	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
+	struct imlfs_tarhash th = { 0 };
 	struct stat st;
 	int r = IMLFS_E_USAGE, fd_mount;
 
@@ -203,6 +254,12 @@ int main(int argc, char *argv[])
 		printf("imlfs %s\n", IMLFS_VERSION);
 		fuse_lowlevel_version();
 		r = 0;
+		goto out_usage;
+	}
+	if (o.verify) {
+		r = verify_inputs(&o, &err);
+		if (r && err.code)
+			fprintf(stderr, "imlfs: %s\n", err.msg);
 		goto out_usage;
 	}
 	if (!o.tarball || !o.mountpoint) {
@@ -259,14 +316,22 @@ int main(int argc, char *argv[])
 	}
 	fs.cat = cat;
 	fs.model = &model;
-	r = serve(se, &copts);
+	fs.inputs = &in;
+	if (imlfs_tarhash_init(&th, in.tarball, fs.tar_fd, info.cache_file, o.noverify)) {
+		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
+		goto out_err;
+	}
+	fs.tarhash = &th;
+	r = serve(se, &copts, &th);
 	goto out;
 out_err:
 	fprintf(stderr, "imlfs: %s\n", err.msg);
 	r = err.code ? err.code : IMLFS_E_INTERNAL;
 out:
+	imlfs_tarhash_stop(&th);   /* it reads tar_fd */
 	if (se)
 		fuse_session_destroy(se);
+	imlfs_readme_free_all();
 	imlfs_subs_free(fs.subs);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

@@ -40,6 +40,10 @@ static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 		/* Its size is the caller's latest scores: ask every time. */
 		e->attr.st_size = imlfs_pred_size(req, fs, node);
 		e->attr_timeout = 0;
+	} else if (imlfs_is_readme(node)) {
+		/* Its last part changes while mounted (readme.c). */
+		e->attr.st_size = imlfs_readme_size(fs);
+		e->attr_timeout = 0;
 	}
 }
 
@@ -208,6 +212,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (imlfs_is_readme(&node)) {
+		imlfs_readme_open(req, fs, fi);
 		return;
 	}
 	/* Immutable: keep the kernel's cached pages across opens, and no
@@ -412,6 +420,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		read_sidecar(req, fs, (uint32_t)node.index, size, off);
 		break;
 	case IMLFS_NODE_TEXT:
+		if (imlfs_is_readme(&node)) {
+			imlfs_readme_read(req, size, off, fi);
+			break;
+		}
 		text = imlfs_catalog_text(fs->cat, (int)node.index, &len);
 		imlfs_reply_slice(req, text, len, size, off);
 		break;
@@ -451,8 +463,12 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct imlfs_node node;
+
 	if (is_predictions(req, ino))
 		imlfs_pred_release(req, fi);
+	else if (imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 && imlfs_is_readme(&node))
+		imlfs_readme_release(req, fi);
 	else
 		fuse_reply_err(req, 0);
 }

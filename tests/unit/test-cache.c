@@ -61,6 +61,10 @@ static void build_model(struct imlfs_model *m)
 	m->ml = dup_mem(ml, sizeof ml);
 	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M;
 	m->stats = (struct imlfs_stats){ 50000, 10000, 3, 700, 2, 100, 1, 4 };
+	/* The small inputs' digests (verify.h) travel with the model. */
+	m->md5.have = (1u << IMLFS_ROLE_ANNOTATIONS) | (1u << IMLFS_ROLE_CLASSES);
+	memset(m->md5.md5[IMLFS_ROLE_ANNOTATIONS], 0xa5, 16);
+	memset(m->md5.md5[IMLFS_ROLE_CLASSES], 0x3c, 16);
 }
 
 static void check_same(const struct imlfs_model *a, const struct imlfs_model *b)
@@ -72,6 +76,7 @@ static void check_same(const struct imlfs_model *a, const struct imlfs_model *b)
 	CHECK_EQ(b->nml, a->nml);
 	CHECK_EQ(b->have, a->have);
 	CHECK(!memcmp(&b->stats, &a->stats, sizeof a->stats));
+	CHECK(!memcmp(&b->md5, &a->md5, sizeof a->md5));
 	CHECK_EQ(b->stats.annots_total, 50000);
 	CHECK_EQ(b->stats.tar_skipped, 4);
 	if (b->nmembers != a->nmembers || b->nclasses != a->nclasses || b->nml != a->nml ||

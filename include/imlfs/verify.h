@@ -1,0 +1,106 @@
+/* verify.h — are the inputs the published files?  The table of published
+ * MD5 digests, matched by an input's role and file name, the MD5 of a
+ * buffer or a file (libnettle), the words the README and `imlfs --verify`
+ * use, and the small file that remembers a tarball's digest.
+ *
+ * Which digest applies: the input's role and its base name, e.g. the
+ * annotations role and "human_accuracy_v3.0.0.json".  A file under another
+ * name (human_accuracy_fixed.json, LOC_synset_mapping.txt, a renamed
+ * tarball) has no published digest known.
+ *
+ * Testing aid: IMLFS_TEST_DIGESTS="ROLE:NAME:MD5[,ROLE:NAME:MD5...]" adds
+ * entries that take precedence over the built-in table (ROLE: tarball,
+ * annotations, labels, classes, real).  It only changes what is reported,
+ * never what is served or scored, and only for the user who sets it.
+ */
+#ifndef IMLFS_VERIFY_H
+#define IMLFS_VERIFY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "imlfs/inputs.h"
+#include "imlfs/model.h"
+#include "imlfs/util.h"
+
+/* Beyond the mounted inputs: ReaL's real.json, for a future input. */
+#define IMLFS_ROLE_REAL IMLFS_NROLES
+
+/* "tarball", "annotations", "labels", "classes", "real". */
+const char *imlfs_role_name(int role);
+
+/* The published MD5 of a file of this role and path (its base name counts):
+ * 1 with *md5 filled, or 0 when none is known. */
+int imlfs_published_md5(int role, const char *path, uint8_t md5[16]);
+
+void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[16]);
+/* 32 lower-case hex digits and a NUL. */
+void imlfs_md5_hex(const uint8_t md5[16], char hex[33]);
+/* 0, or -1 when s is not 32 hex digits. */
+int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[16]);
+
+/* A parser's note of the bytes it parsed: m->md5 of role. */
+void imlfs_verify_note(struct imlfs_model *m, int role, const void *data, size_t len);
+
+/* Progress and cancellation of imlfs_md5_fd (p may be NULL). */
+struct imlfs_md5_progress {
+	_Atomic uint64_t done;         /* bytes hashed so far */
+	atomic_bool stop;              /* set to make it return -ECANCELED */
+	bool buffered;                 /* for tests: never try O_DIRECT */
+	void (*tick)(void *ctx, uint64_t done);   /* after each chunk, if set */
+	void *ctx;
+};
+
+/* MD5 of the whole file open at fd, read with pread in large chunks from
+ * offset 0 to the end; *len gets the bytes read.  So as not to disturb the
+ * page cache that readers of the mount rely on, it reads with O_DIRECT
+ * (through /proc/self/fd) where the file system allows it; otherwise it
+ * reads through the page cache and drops each chunk again
+ * (POSIX_FADV_DONTNEED) unless some of it was cached before.
+ * Returns 0, -ECANCELED, or -errno of a failed read. */
+int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progress *p);
+
+/* How an input compares with its published file. */
+enum imlfs_vstatus {
+	IMLFS_V_UNKNOWN,     /* no published digest known */
+	IMLFS_V_SAME,        /* the published file */
+	IMLFS_V_DIFFERS,     /* differs from the published file */
+	IMLFS_V_PENDING,     /* not checked yet (the tarball: hashing) */
+	IMLFS_V_SKIPPED,     /* not checked: -o noverify */
+	IMLFS_V_FAILED,      /* not checked: the file could not be hashed */
+};
+
+/* Compare md5 with the published digest of (role, path). */
+enum imlfs_vstatus imlfs_verify_compare(int role, const char *path, const uint8_t md5[16]);
+
+/* The words for a finished status: "the published file", "differs from the
+ * published file (md5 X, published Y)", "no published digest known (md5 X)". */
+void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
+			enum imlfs_vstatus st, const uint8_t md5[16]);
+
+/* The remembered tarball digest: a small text file beside the index cache
+ * (FILE.idx -> FILE.md5), keyed by the tarball's path, size, mtime, inode
+ * and device.  imlfs_tardigest_file returns a malloc'd name (NULL when the
+ * cache file is NULL or empty); load returns 1 when the file holds a digest
+ * for exactly this path and identity, else 0; save writes a temporary file
+ * and renames it over, returning 0 or -errno. */
+char *imlfs_tardigest_file(const char *cache_file);
+int imlfs_tardigest_load(const char *file, const char *path, const struct stat *st,
+			 uint8_t md5[16]);
+int imlfs_tardigest_save(const char *file, const char *path, const struct stat *st,
+			 const uint8_t md5[16]);
+
+/* `imlfs --verify`: hash every input of `in` (the tarball's digest from
+ * tardigest_file when it is valid, and written there after hashing; NULL:
+ * none), print "FILE: STATUS" lines on out, and return 0, or
+ * IMLFS_VERIFY_DIFFERS when a file with a published digest differs, or
+ * IMLFS_E_MISSING when one cannot be read (a line on err). */
+#define IMLFS_VERIFY_DIFFERS 14
+int imlfs_verify_command(const struct imlfs_inputs *in, const char *tardigest_file,
+			 FILE *out, FILE *err);
+
+#endif
