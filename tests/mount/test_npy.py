@@ -80,6 +80,14 @@ def logits(n, c, seed, dtype):
     return a.astype(dtype)
 
 
+def test_rows_follow_images_listing(pmnt, sample):
+    """The rows' order, as documented, is that of each split's images/."""
+    for split in ("all", "validation", "imagenet_m"):
+        listed = sorted(n for n in os.listdir(pmnt.path(split, "images"))
+                        if not n.endswith(".json"))
+        assert listed == rows_of(sample, split), split
+
+
 @pytest.mark.parametrize("dtype", ["<f2", "<f4", "<f8"])
 @pytest.mark.parametrize("rel", list(FILES))
 def test_scores_array_same_as_text(pmnt, sample, rel, dtype):
