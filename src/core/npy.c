@@ -372,10 +372,10 @@ static int row_indices(const struct imlfs_model *m, const unsigned char *row, ui
 static void expected(const struct imlfs_model *m, enum imlfs_split s, uint32_t rows,
 		     char *out, size_t outsz)
 {
-	snprintf(out, outsz, "expected %" PRIu32 " rows (one per image of %s/, in sorted "
-		 "name order) x %" PRIu32 " float16/32/64 scores, or x k <= %" PRIu32
-		 " int32/64 class indices (top-1 first)", rows, imlfs_split_name(s),
-		 m->nclasses, m->nclasses);
+	snprintf(out, outsz, "expected %" PRIu32 " rows x %" PRIu32 " float16/32/64 scores "
+		 "(a row per image of %s/, in sorted name order), or x k <= %" PRIu32
+		 " int32/64 class indices (top-1 first)", rows, m->nclasses, imlfs_split_name(s),
+		 m->nclasses);
 }
 
 /* Check what the header says against split s; 0 or -1 with why. */
@@ -429,8 +429,15 @@ struct imlfs_preds *imlfs_preds_parse_npy(const struct imlfs_model *m, const cha
 
 	if (!p)
 		return NULL;
-	if (imlfs_npy_header(buf, len, &h, why, sizeof why) ||
-	    check_array(m, s, len, &h, rows, why, sizeof why)) {
+	if (imlfs_npy_header(buf, len, &h, why, sizeof why)) {
+		/* the expectation too, as check_array's messages say it */
+		p->invalid = 1;
+		imlfs_preds_error(p, 0, "%s; %s/ takes %" PRIu32 " rows x %" PRIu32 " scores "
+				  "(or x k <= %" PRIu32 " class indices)", why, imlfs_split_name(s),
+				  rows, m->nclasses, m->nclasses);
+		return p;
+	}
+	if (check_array(m, s, len, &h, rows, why, sizeof why)) {
 		p->invalid = 1;
 		imlfs_preds_error(p, 0, "%s", why);
 		return p;

@@ -178,7 +178,8 @@ def bad_arrays(sample):
     good = np.zeros((n, c), "<f4")
     data = npy_bytes(good)
     hdr_len = len(data) - good.nbytes
-    expect = f"expected {n} rows (one per image of validation/, in sorted name order) x {c}"
+    expect = (f"expected {n} rows x {c} float16/32/64 scores (a row per image of validation/,"
+              " in sorted name order)")
     obj = io.BytesIO()
     np.save(obj, np.array([[1, "x"]] * n, dtype=object), allow_pickle=True)
     bad_header = data[:10] + data[10:hdr_len].replace(b"'shape'", b"'shope'") + data[hdr_len:]
@@ -210,6 +211,9 @@ def test_bad_arrays(pmnt, sample):
         assert got["invalid"] == 1, name
         assert len(got["errors"]) == 1 and got["errors"][0]["line"] == 0, name
         assert phrase in got["errors"][0]["error"], (name, got["errors"][0]["error"])
+        # what was expected: rows x classes (the data's faults: the bytes)
+        if name not in ("truncated", "trailing"):
+            assert f"{len(names)} rows x {len(sample.wnids)}" in got["errors"][0]["error"], name
         # the daemon keeps serving
         assert submit(pmnt, "validation/predictions",
                       text_of(names, np.zeros((len(names), 1), int)))["predicted"] == len(names)

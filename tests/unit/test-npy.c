@@ -438,8 +438,8 @@ static void test_bad(const struct imlfs_model *m)
 	ARR("{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u), }", NM, NC);
 	/* wrong rows, columns, dimensions; the expectation stated */
 	BAD(m, b, len - sizeof f / 2, IMLFS_SPLIT_VALIDATION,
-	    "shape (9, 8) scores: expected 5 rows (one per image of validation/, in sorted name "
-	    "order) x 8 float16/32/64 scores, or x k <= 8 int32/64 class indices");
+	    "shape (9, 8) scores: expected 5 rows x 8 float16/32/64 scores (a row per image of "
+	    "validation/, in sorted name order), or x k <= 8 int32/64 class indices (top-1 first)");
 	ARR("{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u), }", NM, NC - 1);
 	BAD(m, b, len - sizeof f / 2 - NM * 4, IMLFS_SPLIT_ALL, "shape (9, 7) scores: expected 9");
 	ARR("{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u), }", NM, 2 * NC);
@@ -459,6 +459,8 @@ static void test_bad(const struct imlfs_model *m)
 	/* dtypes, header */
 	ARR("{'descr': '>f4', 'fortran_order': False, 'shape': (%u, %u), }", NM, NC);
 	BAD(m, b, len - sizeof f / 2, IMLFS_SPLIT_ALL, "big-endian");
+	BAD(m, b, len - sizeof f / 2, IMLFS_SPLIT_IMAGENET_M,
+	    "; imagenet_m/ takes 3 rows x 8 scores (or x k <= 8 class indices)");
 	ARR("{'descr': '|O', 'fortran_order': False, 'shape': (%u, %u), }", NM, NC);
 	BAD(m, b, len, IMLFS_SPLIT_ALL, "object arrays");
 	ARR("{'descr': '<f4', 'fortran_order': False, 'shape': (%u, %u) %s", NM, NC, "");
