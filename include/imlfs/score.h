@@ -5,7 +5,9 @@
  * index or a wnid; the first label is the top-1 prediction, the first five
  * the top-5.  Fields are separated by white space or commas; blank lines and
  * lines whose first non-blank character is '#' are skipped.  A later line
- * for the same image replaces the earlier one (a duplicate).
+ * for the same image replaces the earlier one (a duplicate).  A submission
+ * starting with the NumPy .npy magic is an array instead (npy.h), parsed
+ * into the same struct imlfs_preds, so that scoring is shared.
  *
  * Scores per split (JSON keys): split, images, predicted, missing, unknown,
  * duplicates, invalid, errors (first 20: {"line": N, "error": "..."}),

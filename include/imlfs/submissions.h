@@ -6,12 +6,20 @@
  * Bounds (struct imlfs_sub_limits, defaults below), so that no user can
  * take what the others need:
  *   one submission's text            IMLFS_SUB_MAX_BYTES         -EFBIG
+ *   one .npy array submission        imlfs_npy_cap (npy.h)       -EFBIG
  *   buffers of one uid's open ones   IMLFS_SUB_UID_MAX_PENDING   -EDQUOT
  *   buffers of all open submissions  IMLFS_SUB_MAX_PENDING       -ENOSPC
  *   open submissions of one uid      IMLFS_SUB_UID_MAX_OPEN      -EMFILE
  *   open submissions in all          IMLFS_SUB_MAX_OPEN          -EMFILE
  * Pending bytes are the buffer capacity actually reserved (what costs
  * memory), given back when the submission is closed or truncated to 0.
+ * The first bytes decide which of the first two bounds applies, at every
+ * write: the .npy magic, an array's, else the text's.  An array's bound is
+ * what the mount's largest array needs (every member, nclasses float32
+ * scores, plus header room: 200 MB for ImageNet's 50,000 x 1,000), at
+ * least the text bound and at most IMLFS_NPY_MAX_BYTES and uid_pending,
+ * so that one uid can always hold one full array while the store's
+ * pending bytes stay at 1 GiB (five such arrays at once).
  * Results are kept for at most IMLFS_SUB_MAX_USERS users (least recently
  * submitting user dropped first).
  */
@@ -31,7 +39,7 @@
 #define IMLFS_SUB_MAX_USERS 1024
 
 struct imlfs_sub_limits {
-	size_t sub_bytes;         /* one submission's text */
+	size_t sub_bytes;         /* one submission's text (arrays: npy.h) */
 	size_t uid_pending;       /* reserved by one uid's open submissions */
 	size_t pending;           /* reserved by all open submissions */
 	unsigned uid_open;        /* open submissions of one uid */

@@ -26,36 +26,19 @@
 #include <string.h>
 
 #include "imlfs/score.h"
+#include "imlfs/npy.h"
 #include "imlfs/util.h"
+#include "preds-internal.h"
 
-#define TOPK 5
-#define ERRMSG_MAX 200
+#define TOPK IMLFS_TOPK
+#define ERRMSG_MAX IMLFS_ERRMSG_MAX
 #define QUOTE_MAX 48     /* bytes of a user's field quoted in a message */
-
-/* The last valid line for one member. */
-struct slot {
-	uint32_t count;          /* valid lines naming this member */
-	uint16_t lab[TOPK];
-	uint8_t nlab;            /* labels kept: min(given, 5); 5 means ">= 5" */
-};
-
-struct perr {
-	uint32_t line;
-	char msg[ERRMSG_MAX];
-};
-
-struct imlfs_preds {
-	uint32_t nmembers;
-	struct slot *slot;       /* [nmembers] */
-	uint32_t not_in_tar;     /* valid lines naming no member */
-	uint32_t invalid;
-	uint32_t nerrors;        /* entries used in errors[] */
-	struct perr errors[IMLFS_SCORE_MAX_ERRORS];
-};
 
 static const char usage_hint[] =
 	"write one line per image: IMAGE LABEL [LABEL ...] (class index or wnid), "
-	"e.g. cat preds.txt > predictions; then read this file";
+	"e.g. cat preds.txt > predictions, or a NumPy array with one row per image "
+	"in sorted name order, np.save(open(\"predictions\", \"wb\"), logits); "
+	"then read this file";
 
 /* NUL counts as a separator so that zero-filled gaps in a submission
  * written at sparse offsets are harmless, and fields never contain one. */
@@ -82,10 +65,7 @@ static void quote(char *out, size_t outsz, const char *s, size_t len)
 	out[o] = '\0';
 }
 
-static void add_error(struct imlfs_preds *p, uint32_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add_error(struct imlfs_preds *p, uint32_t line, const char *fmt, ...)
+void imlfs_preds_error(struct imlfs_preds *p, uint32_t line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -187,7 +167,7 @@ static void parse_line(struct imlfs_preds *p, const struct imlfs_model *m,
 
 		if (c < 0) {
 			p->invalid++;
-			add_error(p, lineno, "%s", why);
+			imlfs_preds_error(p, lineno, "%s", why);
 			return;
 		}
 		if (nlab < TOPK)
@@ -197,7 +177,7 @@ static void parse_line(struct imlfs_preds *p, const struct imlfs_model *m,
 	if (!nlab) {
 		quote(q, sizeof q, img, ilen);
 		p->invalid++;
-		add_error(p, lineno, "\"%s\" has no label; write IMAGE LABEL [LABEL ...]", q);
+		imlfs_preds_error(p, lineno, "\"%s\" has no label; write IMAGE LABEL [LABEL ...]", q);
 		return;
 	}
 	int64_t i = find_image(m, img, ilen);
@@ -209,22 +189,20 @@ static void parse_line(struct imlfs_preds *p, const struct imlfs_model *m,
 		quote(q, sizeof q, img, ilen);
 		quote(ex, sizeof ex, first, strlen(first));
 		p->not_in_tar++;
-		add_error(p, lineno, "image \"%s\" is not in the tarball; name a member "
+		imlfs_preds_error(p, lineno, "image \"%s\" is not in the tarball; name a member "
 			  "(e.g. %s) or its stem", q, ex);
 		return;
 	}
-	struct slot *s = &p->slot[i];
+	struct imlfs_slot *s = &p->slot[i];
 
 	s->count++;
 	s->nlab = (uint8_t)(nlab < TOPK ? nlab : TOPK);
 	memcpy(s->lab, lab, s->nlab * sizeof *lab);
 }
 
-struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len)
+struct imlfs_preds *imlfs_preds_alloc(const struct imlfs_model *m)
 {
 	struct imlfs_preds *p = calloc(1, sizeof *p);
-	const char *b = text, *end = text + len;
-	uint32_t lineno = 1;
 
 	if (!p)
 		return NULL;
@@ -234,6 +212,17 @@ struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *t
 		free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len)
+{
+	struct imlfs_preds *p = imlfs_preds_alloc(m);
+	const char *b = text, *end = text + len;
+	uint32_t lineno = 1;
+
+	if (!p)
+		return NULL;
 	while (text && b < end) {
 		const char *e = memchr(b, '\n', (size_t)(end - b));
 
@@ -276,7 +265,7 @@ static void ml_correct(const struct imlfs_model *m, const struct imlfs_preds *p,
 		       uint32_t i, bool *lenient, bool *strict)
 {
 	const struct imlfs_member *mb = &m->members[i];
-	const struct slot *s = &p->slot[i];
+	const struct imlfs_slot *s = &p->slot[i];
 
 	*lenient = *strict = false;
 	if (!s->count)
@@ -288,7 +277,7 @@ static void ml_correct(const struct imlfs_model *m, const struct imlfs_preds *p,
 static void tally_top(const struct imlfs_model *m, const struct imlfs_preds *p,
 		      uint32_t i, struct tally *t)
 {
-	const struct slot *s = &p->slot[i];
+	const struct imlfs_slot *s = &p->slot[i];
 	int32_t label = m->members[i].label;
 
 	t->images++;
@@ -318,7 +307,7 @@ static void tally_top(const struct imlfs_model *m, const struct imlfs_preds *p,
 static void tally_real(const struct imlfs_model *m, const struct imlfs_preds *p,
 		       uint32_t i, struct tally *t)
 {
-	const struct slot *s = &p->slot[i];
+	const struct imlfs_slot *s = &p->slot[i];
 	const uint16_t *real;
 	uint32_t n = imlfs_real_labels(m, i, &real);
 	bool top1 = false, top5 = false;
@@ -617,7 +606,11 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 	if (!imlfs_pred_valid(f))
 		return NULL;
 	if (text) {
-		struct imlfs_preds *p = imlfs_preds_parse(m, text, len);
+		/* The first bytes decide: a .npy array, else text lines.  The
+		 * root file's rows are those of "all" (every member). */
+		struct imlfs_preds *p = !imlfs_npy_is(text, len) ? imlfs_preds_parse(m, text, len) :
+			imlfs_preds_parse_npy(m, text, len, f == IMLFS_PRED_ROOT ?
+					      IMLFS_SPLIT_ALL : imlfs_pred_split(f));
 
 		if (!p)
 			return NULL;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/npy.h"
 #include "imlfs/score.h"
 #include "imlfs/submissions.h"
 
@@ -45,6 +46,7 @@ struct holder {
 struct imlfs_subs {
 	const struct imlfs_model *m;
 	struct imlfs_sub_limits lim;
+	size_t npy_bytes;         /* an array submission's bound (imlfs_npy_cap) */
 	pthread_mutex_t lock;
 	unsigned nopen;
 	size_t pending;           /* capacity of all open submissions' buffers */
@@ -83,6 +85,9 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 		return NULL;
 	s->m = m;
 	s->lim = l;
+	/* One full array must fit the uid's pending bytes. */
+	s->npy_bytes = imlfs_npy_cap(m, l.sub_bytes, l.uid_pending < IMLFS_NPY_MAX_BYTES ?
+				     l.uid_pending : IMLFS_NPY_MAX_BYTES);
 	s->users = calloc(IMLFS_SUB_MAX_USERS, sizeof *s->users);
 	s->holders = calloc(l.open, sizeof *s->holders);
 	if (!s->users || !s->holders || pthread_mutex_init(&s->lock, NULL)) {
@@ -199,13 +204,12 @@ static int set_cap(struct imlfs_sub *sub, size_t cap)
 	return 0;
 }
 
-/* Make room for `need` (<= lim.sub_bytes) bytes; lock held.  Capacity
- * doubles, as usual; when the double does not fit the budgets, the need
- * rounded to a page may still fit, so a user's last bytes are not refused
- * for the slack of doubling. */
-static int reserve(struct imlfs_sub *sub, size_t need)
+/* Make room for `need` (<= max, the submission's bound) bytes; lock held.
+ * Capacity doubles, as usual; when the double does not fit the budgets,
+ * the need rounded to a page may still fit, so a user's last bytes are not
+ * refused for the slack of doubling. */
+static int reserve(struct imlfs_sub *sub, size_t need, size_t max)
 {
-	size_t max = sub->s->lim.sub_bytes;
 	size_t cap = sub->cap ? sub->cap : 4096, exact = (need + 4095) & ~(size_t)4095;
 	int r;
 
@@ -223,10 +227,10 @@ static int reserve(struct imlfs_sub *sub, size_t need)
 	return r ? r : set_cap(sub, cap);
 }
 
-/* Set the length to `size`, zero-filling any gap; call with the lock held. */
-static int resize(struct imlfs_sub *sub, size_t size)
+/* Set the length to `size` (<= max), zero-filling any gap; lock held. */
+static int resize(struct imlfs_sub *sub, size_t size, size_t max)
 {
-	int r = reserve(sub, size);
+	int r = reserve(sub, size, max);
 
 	if (r)
 		return r;
@@ -236,20 +240,44 @@ static int resize(struct imlfs_sub *sub, size_t size)
 	return 0;
 }
 
+/* The bound on sub once len bytes of buf are written at off: an array's
+ * when its first bytes are then the .npy magic, else the text bound (the
+ * first bytes decide, at every write); lock held. */
+static size_t bound(const struct imlfs_sub *sub, const char *buf, size_t len, off_t off)
+{
+	char head[IMLFS_NPY_MAGIC_LEN] = { 0 };
+
+	if (sub->len)
+		memcpy(head, sub->buf, sub->len < sizeof head ? sub->len : sizeof head);
+	if (len && (uint64_t)off < sizeof head)
+		memcpy(head + off, buf, len < sizeof head - (size_t)off ? len : sizeof head - (size_t)off);
+	return imlfs_npy_is(head, sizeof head) ? sub->s->npy_bytes : sub->s->lim.sub_bytes;
+}
+
+/* The larger of the two bounds, checked before taking the lock. */
+static size_t any_bound(const struct imlfs_subs *s)
+{
+	return s->npy_bytes > s->lim.sub_bytes ? s->npy_bytes : s->lim.sub_bytes;
+}
+
 long imlfs_sub_write(struct imlfs_sub *sub, const char *buf, size_t len, off_t off)
 {
 	struct imlfs_subs *s = sub->s;
+	size_t max;
 	int r = 0;
 
 	if (off < 0)
 		return -EINVAL;
-	if ((uint64_t)off > s->lim.sub_bytes || len > s->lim.sub_bytes - (uint64_t)off)
+	if ((uint64_t)off > any_bound(s) || len > any_bound(s) - (uint64_t)off)
 		return -EFBIG;
 	if (!len)
 		return 0;
 	pthread_mutex_lock(&s->lock);
-	if ((size_t)off + len > sub->len)
-		r = resize(sub, (size_t)off + len);
+	max = bound(sub, buf, len, off);
+	if ((uint64_t)off > max || len > max - (uint64_t)off)
+		r = -EFBIG;
+	else if ((size_t)off + len > sub->len)
+		r = resize(sub, (size_t)off + len, max);
 	if (!r) {
 		memcpy(sub->buf + off, buf, len);
 		sub->version++;
@@ -261,15 +289,19 @@ long imlfs_sub_write(struct imlfs_sub *sub, const char *buf, size_t len, off_t o
 int imlfs_sub_truncate(struct imlfs_sub *sub, off_t size)
 {
 	struct imlfs_subs *s = sub->s;
+	size_t max;
 	int r = 0;
 
 	if (size < 0)
 		return -EINVAL;
-	if ((uint64_t)size > s->lim.sub_bytes)
+	if ((uint64_t)size > any_bound(s))
 		return -EFBIG;
 	pthread_mutex_lock(&s->lock);
-	if ((size_t)size != sub->len) {
-		r = resize(sub, (size_t)size);
+	max = bound(sub, NULL, 0, 0);
+	if ((uint64_t)size > max) {
+		r = -EFBIG;
+	} else if ((size_t)size != sub->len) {
+		r = resize(sub, (size_t)size, max);
 		if (!r)
 			sub->version++;
 	}
@@ -387,7 +419,7 @@ int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file
 		return -EINVAL;
 	if (!text)
 		len = 0;
-	if (len > s->lim.sub_bytes)
+	if (len > (imlfs_npy_is(text, len) ? s->npy_bytes : s->lim.sub_bytes))
 		return -EFBIG;
 	pthread_mutex_lock(&s->lock);
 	seq = ++s->clock;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "imlfs/npy.h"
 #include "imlfs/score.h"
 #include "imlfs/submissions.h"
 #include "imlfs/util.h"
@@ -474,6 +475,68 @@ static void test_threads(const struct imlfs_model *m)
 	imlfs_subs_free(s);
 }
 
+/* A NumPy .npy stream: prefix and header for a (rows, cols) '<f4' array;
+ * returns its length. */
+static size_t npy_header(char *out, unsigned rows, unsigned cols)
+{
+	int n = snprintf(out + 10, 118, "{'descr': '<f4', 'fortran_order': False, "
+			 "'shape': (%u, %u), }", rows, cols);
+
+	memcpy(out, "\x93NUMPY\x01\x00", 8);
+	memset(out + 10 + n, ' ', (size_t)(117 - n));
+	out[127] = '\n';
+	out[8] = 118;
+	out[9] = 0;
+	return 128;
+}
+
+/* Arrays have their own bound, larger than the text's: the first bytes
+ * decide which applies, also when the magic comes in pieces; truncate and
+ * a whole submission follow the same rule; a full array scores. */
+static void test_npy_bound(const struct imlfs_model *m)
+{
+	const struct imlfs_sub_limits lim = {
+		.sub_bytes = 1 * KB, .uid_pending = 1024 * KB, .pending = 4096 * KB,
+		.uid_open = 4, .open = 8,
+	};
+	size_t cap = imlfs_npy_cap(m, lim.sub_bytes, lim.uid_pending);
+	struct imlfs_subs *s = imlfs_subs_new(m, &lim);
+	struct imlfs_sub *t, *a, *b;
+	char *fill = calloc(1, cap + 1);
+	size_t hl;
+
+	CHECK(cap > 16 * KB && cap < 32 * KB);
+	memset(fill, '\n', 2 * KB);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &t), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &b), 0);
+	/* text: 1 KiB */
+	CHECK_EQ(imlfs_sub_write(t, fill, 2 * KB, 0), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(t, fill, 1 * KB, 0), 1 * KB);
+	CHECK_EQ(imlfs_sub_truncate(t, 2 * KB), -EFBIG);
+	CHECK_EQ(imlfs_subs_submit(s, 1, IMLFS_PRED_ALL, fill, 2 * KB), -EFBIG);
+	/* an array, its magic written in two pieces: up to cap */
+	hl = npy_header(fill, NMEMBERS, 4);
+	CHECK_EQ(imlfs_sub_write(a, fill, 3, 0), 3);
+	CHECK_EQ(imlfs_sub_write(a, fill + 3, 2 * KB, 3), 2 * KB);
+	CHECK_EQ(imlfs_sub_write(a, fill, 1, (off_t)cap), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(a, fill, cap - 2 * KB - 3, 2 * KB + 3), (long)(cap - 2 * KB - 3));
+	CHECK_EQ(imlfs_sub_truncate(a, (off_t)cap + 1), -EFBIG);
+	CHECK_EQ(imlfs_sub_truncate(a, (off_t)(hl + NMEMBERS * 4 * 4)), 0);
+	CHECK_EQ(imlfs_sub_flush(a), 0);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), NMEMBERS);   /* zero scores: top-1 0 */
+	CHECK_EQ(imlfs_sub_truncate(b, 4 * KB), -EFBIG);              /* no magic yet */
+	CHECK_EQ(imlfs_sub_write(b, fill, hl, 0), (long)hl);
+	CHECK_EQ(imlfs_sub_truncate(b, 4 * KB), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 1, IMLFS_PRED_ALL, fill, 4 * KB), 0);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), 0);          /* trailing bytes */
+	imlfs_sub_close(t);
+	imlfs_sub_close(a);
+	imlfs_sub_close(b);
+	imlfs_subs_free(s);
+	free(fill);
+}
+
 int main(void)
 {
 	struct imlfs_model m;
@@ -491,6 +554,7 @@ int main(void)
 	test_submit(&m);
 	test_eviction(&m);
 	test_threads(&m);
+	test_npy_bound(&m);
 	imlfs_model_free(&m);
 	return tu_done();
 }

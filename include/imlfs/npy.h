@@ -1,0 +1,76 @@
+/* npy.h — NumPy .npy arrays as submissions.
+ *
+ * A submission whose first bytes are the .npy magic ("\x93NUMPY") is an
+ * array, anything else text lines (score.h): the first bytes decide.  The
+ * array is 2-D, C order, little-endian, with one row per image of the
+ * split whose predictions file it is written to, in sorted member-name
+ * order (the order of images/); the root file's rows are those of "all".
+ *   scores   '<f2', '<f4', '<f8': nclasses columns; the top-5 are the five
+ *            highest scores, ties to the lower class index; a row holding
+ *            a NaN is invalid (counted in "invalid", with an error).
+ *   indices  '<i4', '<i8': k columns, 1 <= k <= nclasses, class indices
+ *            with the top-1 first (logits.topk(5).indices); a row with an
+ *            index out of 0..nclasses-1 is invalid.
+ * Anything else (another dtype or byte order, Fortran order, a shape that
+ * does not fit, a bad header, truncated data or bytes after the data, more
+ * than imlfs_npy_cap) is one invalid submission that predicts nothing,
+ * with one error saying what was expected.  Errors of a row have "line"
+ * the row number counted from 1; errors of the array as a whole line 0.
+ *
+ * Format versions 1.0 (2-byte header length), 2.0 and 3.0 (4-byte; 3.0's
+ * header is UTF-8, which changes nothing for the ASCII keys and dtypes
+ * accepted here).  The header is parsed as the Python dict literal numpy
+ * writes, keys in any order, with white space and a trailing comma where
+ * Python allows them; numpy's limit of 10,000 header bytes applies.
+ */
+#ifndef IMLFS_NPY_H
+#define IMLFS_NPY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imlfs/model.h"
+
+#define IMLFS_NPY_MAGIC "\x93NUMPY"
+#define IMLFS_NPY_MAGIC_LEN 6
+#define IMLFS_NPY_MAX_HEADER 10000        /* as numpy's _MAX_HEADER_SIZE */
+#define IMLFS_NPY_MAX_BYTES (256u << 20)   /* no array is ever allowed more */
+#define IMLFS_NPY_HEADER_ROOM (16u << 10)  /* room for prefix and header */
+
+struct imlfs_preds;
+
+/* Does a submission of these bytes start with the .npy magic? */
+bool imlfs_npy_is(const char *buf, size_t len);
+
+/* What an array's header says. */
+struct imlfs_npy_header {
+	unsigned major, minor;   /* format version */
+	size_t data_off;         /* where the array data starts */
+	char kind;               /* 'f' scores (float), 'i' class indices (int) */
+	unsigned width;          /* bytes per element: 2, 4 or 8 */
+	bool fortran;            /* fortran_order */
+	unsigned ndim;
+	uint64_t shape[2];       /* the first two dimensions, as far as given */
+};
+
+/* Parse the prefix and header of buf[len] (one of the dtypes above): 0,
+ * or -1 with one line saying what is wrong in why[whysz]. */
+int imlfs_npy_header(const char *buf, size_t len, struct imlfs_npy_header *h,
+		     char *why, size_t whysz);
+
+/* The rows an array for split s has: its member count. */
+uint32_t imlfs_npy_rows(const struct imlfs_model *m, enum imlfs_split s);
+
+/* The most bytes an array submission may have: what the largest array
+ * (every member, nclasses float32 columns) needs plus header room, but
+ * never less than text_cap (the text bound) nor more than bound. */
+size_t imlfs_npy_cap(const struct imlfs_model *m, size_t text_cap, size_t bound);
+
+/* Parse an array (imlfs_npy_is) whose rows are split `rows`' images into
+ * the predictions imlfs_preds_parse makes of text (score.h).  Never fails
+ * on content; NULL only when out of memory. */
+struct imlfs_preds *imlfs_preds_parse_npy(const struct imlfs_model *m, const char *buf,
+					  size_t len, enum imlfs_split rows);
+
+#endif

@@ -1,0 +1,87 @@
+/* fuzz-npy.c — NumPy .npy submissions (npy.c): arbitrary bytes after the
+ * .npy magic (prepended when the input lacks it, so that every input is
+ * an array) as a submission, scored by imlfs_score_text for the root file
+ * and every split over a small fixed model whose splits have 6, 3 and 2
+ * rows; the output must always be one valid JSON text, and a header the
+ * parser accepts must describe data inside the input. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "imlfs/npy.h"
+#include "imlfs/score.h"
+
+static struct imlfs_model model;
+
+/* Labels 0,1,2,0,1,2; members 3..5 annotated with a few multi-labels,
+ * member 2 problematic, 4 and 5 in ImageNet-M (as fuzz-score.c). */
+static void build(void)
+{
+	static const uint16_t ml[] = { 0, 1, 2, 1, 0, 2 };
+
+	fz_model(&model, 1);
+	model.ml = malloc(sizeof ml);
+	if (!model.ml)
+		abort();
+	memcpy(model.ml, ml, sizeof ml);
+	model.nml = sizeof ml / sizeof ml[0];
+	for (uint32_t i = 0; i < FZ_NMEMBERS; i++)
+		model.members[i].label = (int32_t)(i % FZ_NCLASSES);
+	model.members[3] = (struct imlfs_member){ .name = model.members[3].name, .label = 0,
+		.ml = 0, .n_correct = 1, .flags = IMLFS_M_ANNOTATED };
+	model.members[4] = (struct imlfs_member){ .name = model.members[4].name, .label = 1,
+		.ml = 1, .n_correct = 1, .n_wrong = 2, .flags = IMLFS_M_ANNOTATED | IMLFS_M_IMAGENET_M };
+	model.members[5] = (struct imlfs_member){ .name = model.members[5].name, .label = 2,
+		.ml = 4, .n_correct = 1, .n_unclear = 1,
+		.flags = IMLFS_M_ANNOTATED | IMLFS_M_IMAGENET_M | IMLFS_M_PROBLEMATIC };
+	model.members[2].flags = IMLFS_M_PROBLEMATIC;
+	model.have |= IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct imlfs_npy_header h;
+	char why[400];
+	char *buf;
+	size_t len = size;
+
+	if (!model.nmembers)
+		build();
+	if (imlfs_npy_is((const char *)data, size)) {
+		buf = malloc(size ? size : 1);
+		if (!buf)
+			abort();
+		memcpy(buf, data, size);
+	} else {
+		len = IMLFS_NPY_MAGIC_LEN + size;
+		buf = malloc(len);
+		if (!buf)
+			abort();
+		memcpy(buf, IMLFS_NPY_MAGIC, IMLFS_NPY_MAGIC_LEN);
+		memcpy(buf + IMLFS_NPY_MAGIC_LEN, data, size);
+	}
+	if (!imlfs_npy_header(buf, len, &h, why, sizeof why)) {
+		if (h.data_off > len || (h.kind != 'f' && h.kind != 'i') ||
+		    (h.width != 2 && h.width != 4 && h.width != 8))
+			abort();   /* an accepted header out of bounds */
+	} else if (!why[0] || strlen(why) >= sizeof why) {
+		abort();       /* a refusal must say why */
+	}
+	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
+		size_t olen = 0;
+		char *s = imlfs_score_text(&model, buf, len, f, &olen);
+		json_error_t je;
+		json_t *o;
+
+		if (!s || olen != strlen(s))
+			abort();
+		o = json_loads(s, 0, &je);
+		if (!o)
+			abort();   /* the scores are not valid JSON */
+		json_decref(o);
+		free(s);
+	}
+	free(buf);
+	return 0;
+}
