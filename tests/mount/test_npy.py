@@ -23,7 +23,8 @@ from conftest import run, tool
 from test_score_offline import assert_same
 
 FILES = {"predictions": "all", "all/predictions": "all",
-         "validation/predictions": "validation", "imagenet_m/predictions": "imagenet_m"}
+         "validation/predictions": "validation", "imagenet_m/predictions": "imagenet_m",
+         "real/predictions": "real"}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,8 @@ def rows_of(sample, split):
         return sorted(sample.annots)
     if split == "imagenet_m":
         return sorted(sample.imagenet_m)
+    if split == "real":
+        return sorted(n for n, labels in sample.real.items() if labels)
     return list(sample.names)
 
 
@@ -82,7 +85,7 @@ def logits(n, c, seed, dtype):
 
 def test_rows_follow_images_listing(pmnt, sample):
     """The rows' order, as documented, is that of each split's images/."""
-    for split in ("all", "validation", "imagenet_m"):
+    for split in ("all", "validation", "imagenet_m", "real"):
         listed = sorted(n for n in os.listdir(pmnt.path(split, "images"))
                         if not n.endswith(".json"))
         assert listed == rows_of(sample, split), split
