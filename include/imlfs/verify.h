@@ -27,11 +27,10 @@
 #include "imlfs/model.h"
 #include "imlfs/util.h"
 
-/* Beyond the mounted inputs: ReaL's real.json, for a future input. */
-#define IMLFS_ROLE_REAL IMLFS_NROLES
-
 /* "tarball", "annotations", "labels", "classes", "real". */
 const char *imlfs_role_name(int role);
+/* The file that plays `role` among the inputs, or NULL when there is none. */
+const char *imlfs_role_path(const struct imlfs_inputs *in, int role);
 
 /* The published MD5 of a file of this role and path (its base name counts):
  * 1 with *md5 filled, or 0 when none is known. */

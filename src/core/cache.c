@@ -54,7 +54,7 @@ enum {
 _Static_assert(sizeof(struct imlfs_member) == 48, "member layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_class) == 8, "class layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_stats) == 32, "stats layout changed: bump IMLFS_CACHE_VERSION");
-_Static_assert(sizeof(struct imlfs_input_md5) == 72, "digests changed: bump IMLFS_CACHE_VERSION");
+_Static_assert(sizeof(struct imlfs_input_md5) == 88, "digests changed: bump IMLFS_CACHE_VERSION");
 
 struct cache_header {
 	char magic[8];

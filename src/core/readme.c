@@ -170,12 +170,12 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
 			const struct imlfs_model *m, struct imlfs_tarhash *th)
 {
-	const char *paths[IMLFS_NROLES] = { in->tarball, in->annotations, in->labels, in->classes };
-
 	imlfs_buf_printf(b, "\nInputs checked against the published files (MD5; `imlfs --verify` "
 			 "checks them from a shell)\n");
 	for (int r = 0; r < IMLFS_NROLES; r++) {
-		if (!paths[r])
+		const char *path = imlfs_role_path(in, r);
+
+		if (!path)
 			continue;
 		imlfs_buf_printf(b, "  %-12s ", imlfs_role_name(r));
 		if (r == IMLFS_ROLE_TARBALL && th)
@@ -183,8 +183,7 @@ int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
 		else if (r == IMLFS_ROLE_TARBALL || !(m->md5.have & (1u << r)))
 			imlfs_buf_printf(b, "not checked yet");
 		else
-			imlfs_verify_words(b, r, paths[r],
-					   imlfs_verify_compare(r, paths[r], m->md5.md5[r]),
+			imlfs_verify_words(b, r, path, imlfs_verify_compare(r, path, m->md5.md5[r]),
 					   m->md5.md5[r]);
 		imlfs_buf_printf(b, "\n");
 	}

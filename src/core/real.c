@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "imlfs/real.h"
+#include "imlfs/verify.h"
 #include "imlfs/util.h"
 
 #define HINT "give the real.json of google-research/reassessed-imagenet for this tarball"
@@ -298,6 +299,8 @@ int imlfs_real_load(struct imlfs_model *m, const char *path, struct imlfs_error 
 	}
 	close(fd);
 	rc = imlfs_real_parse(m, path, map ? map : "", len, err);
+	if (!rc)
+		imlfs_verify_note(m, IMLFS_ROLE_REAL, map ? map : "", len);
 	if (map)
 		munmap(map, len);
 	return rc;

@@ -33,9 +33,21 @@ static const struct published {
 
 static const char *const role_names[] = { "tarball", "annotations", "labels", "classes", "real" };
 
+const char *imlfs_role_path(const struct imlfs_inputs *in, int role)
+{
+	switch (role) {
+	case IMLFS_ROLE_TARBALL: return in->tarball;
+	case IMLFS_ROLE_ANNOTATIONS: return in->annotations;
+	case IMLFS_ROLE_LABELS: return in->labels;
+	case IMLFS_ROLE_CLASSES: return in->classes;
+	case IMLFS_ROLE_REAL: return in->real;
+	default: return NULL;
+	}
+}
+
 const char *imlfs_role_name(int role)
 {
-	return role >= 0 && role <= IMLFS_ROLE_REAL ? role_names[role] : "?";
+	return role >= 0 && role < IMLFS_NROLES ? role_names[role] : "?";
 }
 
 static const char *base_name(const char *path)
@@ -447,16 +459,17 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 
 int imlfs_verify_command(const struct imlfs_inputs *in, const char *tdfile, FILE *out, FILE *err)
 {
-	const char *paths[IMLFS_NROLES] = { in->tarball, in->annotations, in->labels, in->classes };
 	int rc = 0;
 
 	/* The small files first: their lines come at once. */
 	for (int role = IMLFS_NROLES - 1; role >= 0; role--) {
 		int vs;
 
-		if (!paths[role])
+		const char *path = imlfs_role_path(in, role);
+
+		if (!path)
 			continue;
-		vs = verify_one(role, paths[role], tdfile, out, err);
+		vs = verify_one(role, path, tdfile, out, err);
 		if (vs < 0 && !rc)
 			rc = IMLFS_E_MISSING;
 		else if (vs == IMLFS_V_DIFFERS && rc != IMLFS_E_MISSING)

@@ -66,7 +66,7 @@ static void usage(const char *prog)
 	       "                           check it against the published file\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
 	       "The README says whether each input is the published file (MD5).\n\n"
-	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] TARBALL\n"
+	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] [--real F] TARBALL\n"
 	       "Check every input against the published files (MD5) and mount nothing:\n"
 	       "one line per file, \"FILE: the published file\", \"FILE: differs from the\n"
 	       "published file (md5 X, published Y)\" or \"FILE: no published digest known\n"
@@ -201,10 +201,11 @@ static int verify_inputs(const struct options *o, struct imlfs_error *err)
 
 	if (!o->tarball || o->mountpoint) {
 		fprintf(stderr, "usage: imlfs --verify [--annotations F] [--labels F] [--classes F] "
-			"TARBALL (no mount point; see --help)\n");
+			"[--real F] TARBALL (no mount point; see --help)\n");
 		return IMLFS_E_USAGE;
 	}
-	if (imlfs_inputs_resolve(&in, o->tarball, o->annotations, o->labels, o->classes, err))
+	if (imlfs_inputs_resolve(&in, o->tarball, o->annotations, o->labels, o->classes, err) ||
+	    imlfs_inputs_resolve_real(&in, o->tarball, o->real, err))
 		return err->code;
 	if (!o->nocache) {
 		dir = o->cache_dir ? strdup(o->cache_dir) : imlfs_cache_default_dir();

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import SHARED_CLASSES, run, tool
+from conftest import ROOT, SHARED_CLASSES, run, tool
 
 TAR = "ILSVRC2012_img_val.tar"
 WRONG = "0123456789abcdef0123456789abcdef"
@@ -68,7 +68,8 @@ def env(monkeypatch, tmp_path):
 
 SMALL = {"annotations": "human_accuracy_v3.0.0.json",
          "labels": "validation_labels.txt",
-         "classes": "LOC_synset_mapping.txt"}
+         "classes": "LOC_synset_mapping.txt",
+         "real": "real.json"}
 
 
 @pytest.mark.parametrize("role", sorted(SMALL))
@@ -103,6 +104,8 @@ def test_without_test_digests(sample, mount_factory, env):
     assert status(m, "labels").endswith("published eaa6788f6a51fca5fb184f235d0c4e62)")
     assert status(m, "classes") == \
         f"no published digest known (md5 {md5(sample.classes_file)})"
+    assert status(m, "real") == "differs from the published file " \
+        f"(md5 {md5(sample.real_file)}, published c03b536b209b127cb61430fd1ce950d5)"
     assert status(m, "tarball") == "not checked (noverify)"
 
 
@@ -238,7 +241,8 @@ def test_verify_command(sample, env, tmp_path):
     # Every known file as published: status 0.
     env(digests(tarball=(TAR, md5(sample.tar)),
                 annotations=(SMALL["annotations"], md5(files["annotations"])),
-                labels=(SMALL["labels"], md5(files["labels"]))))
+                labels=(SMALL["labels"], md5(files["labels"])),
+                real=(SMALL["real"], md5(files["real"]))))
     r = verify("--cache-dir", str(tmp_path / "cache"), sample.tar)
     assert r.returncode == 0, r.stdout + r.stderr
     lines = dict(line.split(": ", 1) for line in r.stdout.splitlines())
@@ -252,6 +256,18 @@ def test_verify_command(sample, env, tmp_path):
     r = verify("--nocache", "--annotations", files["annotations"], sample.tar)
     assert r.returncode == 14
     assert f"{real(files['labels'])}: differs from the published file" in r.stdout
+
+
+def test_verify_real_json_from_shared(sample, env):
+    """The real ReaL file (../shared) is the published one; --verify checks a
+    --real file given on the command line."""
+    shared = os.path.join(ROOT, "..", "shared", "data", "real.json")
+    if not os.path.exists(shared):
+        pytest.skip("../shared/data/real.json is not here")
+    env("")
+    r = verify("--nocache", "--real", shared, sample.tar)
+    lines = dict(line.split(": ", 1) for line in r.stdout.splitlines())
+    assert lines[os.path.realpath(shared)] == "the published file", r.stdout
 
 
 def test_verify_command_errors(sample, tmp_path):
