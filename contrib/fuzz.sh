@@ -52,8 +52,10 @@ for t in "${targets[@]}"; do
 	[ -n "${IMLFS_FUZZ_CORPUS:-}" ] && corpus=$IMLFS_FUZZ_CORPUS/$t
 	mkdir -p "$corpus"
 	log=$dir/fuzz-$t.log
+	dict=()
+	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	timeout $((secs * 2 + 120)) "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-		-print_final_stats=1 -artifact_prefix="$PWD/$dir/artifacts/$t-" \
+		-print_final_stats=1 -artifact_prefix="$PWD/$dir/artifacts/$t-" "${dict[@]}" \
 		"$corpus" "$work/seeds/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	execs=$(awk -F: '/^stat::number_of_executed_units/ {print $NF+0}' "$log")
