@@ -2,18 +2,21 @@
 # contrib/test.sh — install what the tests need, build, run every test:
 # the unit tests (meson test) and the mount-level tests (pytest against real
 # mounts of generated samples), first in a -Dwerror=true build, then again in
-# an ASan+UBSan build.  The last line is the combined summary
+# an ASan+UBSan build; then each fuzz target for a while (contrib/fuzz.sh,
+# clang, one test per target).  The last line is the combined summary
 # "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
 # tests/mount/test_install.py builds, installs and removes the .deb in the gcc
 # pass only (the ASan pass skips it: same sources, a whole extra build).
 #   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
 #   PYTEST_ARGS=...   extra arguments for pytest (e.g. "-k cache")
+#   IMLFS_FUZZ_SECONDS=N  seconds per fuzz target (default 30; 0 skips fuzzing)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
       libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
-      debhelper dpkg-dev lintian man-db)   # the last four: tests/mount/test_install.py
+      debhelper dpkg-dev lintian man-db   # tests/mount/test_install.py
+      clang-14 libfuzzer-14-dev)          # contrib/fuzz.sh
 contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0
@@ -91,6 +94,19 @@ if [ -z "${IMLFS_NO_ASAN:-}" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	run_pass "ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi
+
+# Third stage: every fuzz target for a bounded time; each counts as one test.
+fuzz_secs=${IMLFS_FUZZ_SECONDS:-30}
+nfuzz=$(ls tests/fuzz/fuzz-*.c | wc -l)
+if [ "$fuzz_secs" = 0 ]; then
+	echo "=== fuzzing: skipped (IMLFS_FUZZ_SECONDS=0)"; skipped=$((skipped + nfuzz))
+else
+	echo "=== fuzzing: $fuzz_secs s per target (contrib/fuzz.sh)"
+	contrib/fuzz.sh "$fuzz_secs" 2>&1 | tee build-fuzz.log
+	ok=$(grep -cE '^fuzz [a-z]+: ok$' build-fuzz.log); bad=$(grep -cE '^fuzz [a-z]+: FAILED' build-fuzz.log)
+	passed=$((passed + ok)); failed=$((failed + bad))
+	[ $((ok + bad)) -gt 0 ] || failed=$((failed + 1))   # the fuzz build failed
 fi
 
 # The demo's mount outlived the suite untouched, and still serves.
