@@ -2,7 +2,8 @@
 # contrib/test.sh — install what the tests need, build, run every test:
 # the unit tests (meson test) and the mount-level tests (pytest against real
 # mounts of generated samples), first in a -Dwerror=true build, then again in
-# an ASan+UBSan build.  The last line is the combined summary
+# an ASan+UBSan build, then a one-minute soak (contrib/soak.sh) of the first
+# build, counted as one test.  The last line is the combined summary
 # "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
 #   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
 #   PYTEST_ARGS=...   extra arguments for pytest (e.g. "-k cache")
@@ -64,6 +65,19 @@ if [ -z "${IMLFS_NO_ASAN:-}" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	run_pass "ASan+UBSan" build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi
+
+# One test: a one-minute soak of one mount (readers, listers, submitters from
+# several uids; small images so that the minute is spent on many requests).
+echo "=== soak: one minute (build)"
+IMLFS_BUILD="$PWD/build" IMLFS_SOAK_SAMPLE="--tiny --classes 20 --per-class 10 --annotated-per-class 4" \
+	timeout 900 contrib/soak.sh 1 >build.soak.log 2>build.soak.stderr
+soak_status=$?
+cat build.soak.log
+if [ "$soak_status" -eq 0 ]; then
+	passed=$((passed + 1))
+else
+	tail -5 build.soak.stderr; failed=$((failed + 1))
 fi
 
 if grep -q fuse.imlfs /proc/mounts; then
