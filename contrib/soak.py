@@ -32,6 +32,7 @@ Exit status: 0 when there were no errors, no wrong bytes and RSS grew by at
 most 5 %; 1 otherwise; 2 when it could not start.
 """
 import collections
+import ctypes
 import errno
 import hashlib
 import json
@@ -692,6 +693,10 @@ def start(worker, uid):
             os.close(r)
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent stops us
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            # ... and if it dies, so do we (PR_SET_PDEATHSIG = 1).
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() == 1:
+                os._exit(1)
             if uid:
                 pw = pwd.getpwuid(uid)
                 os.setgroups([])
@@ -849,6 +854,7 @@ def run(minutes):
         daemon_ok = d.alive()
         t_run = now() - (deadline - minutes * 60)
     finally:
+        quiet_signals()          # a second Ctrl-C must not cut the clean-up short
         for k in kids.values():   # interrupted: stop the workers first
             try:
                 os.kill(k["pid"], signal.SIGKILL)
@@ -928,6 +934,16 @@ def report(res, exp, minutes, t_run, rss_start, rss_end, series, d, uids, t_begi
     sys.stdout.flush()
 
 
+def interrupted(sig, frame):
+    quiet_signals()
+    raise KeyboardInterrupt if sig == signal.SIGINT else SystemExit(143)
+
+
+def quiet_signals():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def main():
     if len(sys.argv) != 2 or not WORK:
         sys.exit("usage: IMLFS_SOAK_DIR=DIR soak.py MINUTES (soak.sh sets everything up)")
@@ -938,12 +954,16 @@ def main():
     except ValueError:
         print("soak: MINUTES must be a positive number, not %r" % sys.argv[1], file=sys.stderr)
         sys.exit(2)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         res = run(minutes)
     except RuntimeError as e:
         log(str(e))
         sys.exit(2)
+    except KeyboardInterrupt:
+        log("interrupted; unmounted and stopped")
+        sys.exit(130)
     sys.exit(0 if res["ok"] else 1)
 
 

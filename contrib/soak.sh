@@ -64,6 +64,8 @@ cleanup() {
 		kill "$pid" 2>/dev/null || true
 	fi
 	for u in "${USERS[@]}"; do
+		# soak.py's workers die with it; should one be left, it is ours
+		ps -o pid= -u "$u" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		retry userdel -r "$u" >/dev/null || echo "soak: could not remove user $u" >&2
 	done
 	rm -rf "$WORK"
