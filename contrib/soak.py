@@ -25,7 +25,7 @@ never through imlfs.  Each worker stops by itself at the deadline; the
 parent kills any that does not within a grace period, and always unmounts.
 The daemon's RSS is sampled throughout; "start" is taken after the warm-up
 (every reader's first full pass over the tree, every submitter's first
-round of every kind, and at least a tenth of the run), because the first
+round of every kind, and a third of the run, at most 3 minutes), because the first
 minutes legitimately fill the daemon's allocator arenas and thread stacks.
 
 Exit status: 0 when there were no errors, no wrong bytes and RSS grew by at
@@ -753,7 +753,7 @@ def run(minutes):
                                          len(names), len(flat), len(exp.names)))
         readonly += images[:50]
         deadline = now() + minutes * 60
-        warm_min = now() + minutes * 6       # at least a tenth of the run
+        warm_min = now() + min(minutes * 20, 180)   # a third of the run, at most 3 min
         tar_fd = os.open(TAR, os.O_RDONLY)
         seed = int(os.environ.get("IMLFS_SOAK_SEED", "1"))
         plan = []
