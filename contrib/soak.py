@@ -25,7 +25,7 @@ never through imlfs.  Each worker stops by itself at the deadline; the
 parent kills any that does not within a grace period, and always unmounts.
 The daemon's RSS is sampled throughout; "start" is taken after the warm-up
 (every reader's first full pass over the tree, every submitter's first
-round of every kind, and a third of the run, at most 3 minutes), because the first
+round of every kind, and 2/3 of the run, at most 3 minutes), because the first
 minutes legitimately fill the daemon's allocator arenas and thread stacks.
 
 Exit status: 0 when there were no errors, no wrong bytes and RSS grew by at
@@ -753,7 +753,7 @@ def run(minutes):
                                          len(names), len(flat), len(exp.names)))
         readonly += images[:50]
         deadline = now() + minutes * 60
-        warm_min = now() + min(minutes * 20, 180)   # a third of the run, at most 3 min
+        warm_min = now() + min(minutes * 40, 180)   # 2/3 of the run, at most 3 min
         tar_fd = os.open(TAR, os.O_RDONLY)
         seed = int(os.environ.get("IMLFS_SOAK_SEED", "1"))
         plan = []
@@ -915,11 +915,12 @@ def report(res, exp, minutes, t_run, rss_start, rss_end, series, d, uids, t_begi
     growth = None
     if rss_start[1] and rss_end[1]:
         growth = 100.0 * (rss_end[1] - rss_start[1]) / rss_start[1]
-    print("RSS (VmRSS of the daemon): start %s KiB (after the warm-up, %.0f s in: every "
-          "reader's first full pass and every submitter's first round of each kind, since "
-          "the first minutes fill caches; taken, as the end, with every worker idle), "
-          "end %s KiB, peak %s KiB, at mount %s KiB" % (
-              rss_start[1], rss_start[0] - series[0][0], rss_end[1], peak, series[0][1]))
+    print("RSS (VmRSS of the daemon): start %s KiB, end %s KiB; %s KiB at mount, peak %s KiB "
+          "(requests in flight)" % (rss_start[1], rss_end[1], series[0][1], peak))
+    print("  start: after the warm-up, %.0f s in (every reader's first full pass, every "
+          "submitter's first round of each kind, and 2/3 of the run, at most 3 min: the first "
+          "minutes fill the daemon's allocator arenas); start and end taken with every worker "
+          "idle" % (rss_start[0] - series[0][0]))
     t0 = series[0][0]
     step = max(1, len(series) // 10)
     print("RSS over time (s: KiB): %s" % ", ".join(
