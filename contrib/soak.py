@@ -732,7 +732,12 @@ def walk():
 
 
 def run(minutes):
+    global GIT, BUILT
     t_begin = now()
+    # The checkout and the binary as they are now: both may change during a long run.
+    GIT = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe",
+                          "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
+    BUILT = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.stat(IMLFS).st_mtime))
     exp = Expect()
     log("%d images, %d classes; splits %s" % (
         len(exp.names), len(exp.wnids),
@@ -883,11 +888,9 @@ def run(minutes):
 
 def report(res, exp, minutes, t_run, rss_start, rss_end, series, d, uids, t_begin):
     ops = res["ops"]
-    git = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe",
-                          "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     sample_mb = sum(exp.size.values()) / 1e6
-    print("soak: %.1f min of load (%g requested) against one mount; imlfs %s (%s)" % (
-        t_run / 60, minutes, git, IMLFS))
+    print("soak: %.1f min of load (%g requested) against one mount; imlfs %s (%s, built %s)" % (
+        t_run / 60, minutes, GIT, IMLFS, BUILT))
     print("mount: %s" % d.command)
     print("sample: %d images (%.1f MB), %d classes; %d readers, %d lister(s), %d submitters "
           "(uids %s)" % (len(exp.names), sample_mb, len(exp.wnids), NREADERS, NLISTERS,
