@@ -45,8 +45,8 @@ USERS=()
 
 # useradd/userdel take /etc/passwd's lock, which other tools may hold briefly.
 retry() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	local tries=10
+	while [ $((tries -= 1)) -gt 0 ]; do
 		"$@" 2>/dev/null && return 0
 		sleep 1
 	done
