@@ -3,7 +3,8 @@
 # the unit tests (meson test) and the mount-level tests (pytest against real
 # mounts of generated samples), first in a -Dwerror=true build, then again in
 # an ASan+UBSan build; then each fuzz target for a while (contrib/fuzz.sh,
-# clang, one test per target).  The last line is the combined summary
+# clang, one test per target) and a one-minute soak (contrib/soak.sh) of the
+# first build, one test.  The last line is the combined summary
 # "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
 # tests/mount/test_install.py builds, installs and removes the .deb in the gcc
 # pass only (the ASan pass skips it: same sources, a whole extra build).
@@ -107,6 +108,19 @@ else
 	ok=$(grep -cE '^fuzz [a-z]+: ok$' build-fuzz.log); bad=$(grep -cE '^fuzz [a-z]+: FAILED' build-fuzz.log)
 	passed=$((passed + ok)); failed=$((failed + bad))
 	[ $((ok + bad)) -gt 0 ] || failed=$((failed + 1))   # the fuzz build failed
+fi
+
+# One test: a one-minute soak of one mount (readers, listers, submitters from
+# several uids; small images so that the minute is spent on many requests).
+echo "=== soak: one minute (build)"
+IMLFS_BUILD="$PWD/build" IMLFS_SOAK_SAMPLE="--tiny --classes 20 --per-class 10 --annotated-per-class 4" \
+	timeout 900 contrib/soak.sh 1 >build.soak.log 2>build.soak.stderr
+soak_status=$?
+cat build.soak.log
+if [ "$soak_status" -eq 0 ]; then
+	passed=$((passed + 1))
+else
+	tail -5 build.soak.stderr; failed=$((failed + 1))
 fi
 
 # The demo's mount outlived the suite untouched, and still serves.
