@@ -253,6 +253,11 @@ void imlfs_preds_free(struct imlfs_preds *p)
 	free(p);
 }
 
+int32_t imlfs_preds_top1(const struct imlfs_preds *p, uint32_t i)
+{
+	return i < p->nmembers && p->slot[i].count ? p->slot[i].lab[0] : -1;
+}
+
 /* Is class c in ml[from .. from+n)? */
 static bool in_run(const struct imlfs_model *m, uint32_t from, uint32_t n, uint16_t c)
 {
@@ -573,8 +578,8 @@ static char *shortest_reals(const char *t, size_t *outlen)
 	return b.p;
 }
 
-char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
-		       enum imlfs_pred_file f, size_t *outlen)
+char *imlfs_score_text_of(const struct imlfs_model *m, const struct imlfs_preds *p,
+			  enum imlfs_pred_file f, size_t *outlen)
 {
 	json_t *o;
 	char *s, *r;
@@ -582,16 +587,7 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 
 	if (!imlfs_pred_valid(f))
 		return NULL;
-	if (text) {
-		struct imlfs_preds *p = imlfs_preds_parse(m, text, len);
-
-		if (!p)
-			return NULL;
-		o = imlfs_score(m, p, f);
-		imlfs_preds_free(p);
-	} else {
-		o = not_submitted(m, f);
-	}
+	o = p ? imlfs_score(m, p, f) : not_submitted(m, f);
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -602,5 +598,23 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 	free(s);
 	if (r && outlen)
 		*outlen = n;
+	return r;
+}
+
+char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
+		       enum imlfs_pred_file f, size_t *outlen)
+{
+	struct imlfs_preds *p;
+	char *r;
+
+	if (!imlfs_pred_valid(f))
+		return NULL;
+	if (!text)
+		return imlfs_score_text_of(m, NULL, f, outlen);
+	p = imlfs_preds_parse(m, text, len);
+	if (!p)
+		return NULL;
+	r = imlfs_score_text_of(m, p, f, outlen);
+	imlfs_preds_free(p);
 	return r;
 }
