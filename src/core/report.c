@@ -305,7 +305,7 @@ static int render_tsv(const struct imlfs_model *m, const struct imlfs_report *r,
 }
 
 static const char style[] =
-	"body{font:15px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:72em;"
+	"body{font:15px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:80em;"
 	"padding:0 1em;color:#1d1d1f;background:#fff}"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;"
 	"border-bottom:1px solid #ddd}"
@@ -313,11 +313,15 @@ static const char style[] =
 	"border-bottom:1px solid #eee;vertical-align:top}"
 	"table.scores td{font-family:ui-monospace,monospace}"
 	"table.classes td.num{text-align:right;font-variant-numeric:tabular-nums}"
+	"table.classes td:nth-child(3){max-width:20em}"
 	"td.acc{min-width:9em;position:relative;z-index:0}"
 	"td.acc span.bar{position:absolute;left:0;top:15%;height:70%;background:#f3b4ae;"
 	"z-index:-1}"
 	"code{font-size:.9em}.muted{color:#666}"
 	"pre{background:#f5f5f5;padding:.6em 1em}"
+	".top{display:flex;flex-wrap:wrap;gap:0 3em;align-items:flex-start}"
+	".scroll{max-height:32em;overflow:auto;border:1px solid #eee}"
+	"thead th{position:sticky;top:0;background:#fff}"
 	".gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(15em,1fr));"
 	"gap:1em}"
 	"figure{margin:0;border:1px solid #ddd;border-radius:4px;padding:.4em;"
@@ -386,7 +390,7 @@ static void scores_html(struct imlfs_buf *b, const char *scores, size_t slen)
 	json_t *o = scores ? json_loadb(scores, slen, 0, NULL) : NULL, *v;
 	const char *key;
 
-	imlfs_buf_printf(b, "<h2>Scores</h2>\n<table class=\"scores\" id=\"scores\">\n");
+	imlfs_buf_printf(b, "<section>\n<h2>Scores</h2>\n<table class=\"scores\" id=\"scores\">\n");
 	json_object_foreach(o, key, v) {
 		imlfs_buf_printf(b, "<tr><th>");
 		esc(b, key);
@@ -396,7 +400,7 @@ static void scores_html(struct imlfs_buf *b, const char *scores, size_t slen)
 		score_value(b, v);
 		imlfs_buf_printf(b, "</td></tr>\n");
 	}
-	imlfs_buf_printf(b, "</table>\n");
+	imlfs_buf_printf(b, "</table>\n</section>\n");
 	json_decref(o);
 }
 
@@ -405,10 +409,10 @@ static void classes_html(struct imlfs_buf *b, const struct imlfs_model *m,
 {
 	char acc[32];
 
-	imlfs_buf_printf(b, "<h2>Per class, worst first</h2>\n"
+	imlfs_buf_printf(b, "<section>\n<h2>Per class, worst first</h2>\n"
 			 "<p class=\"muted\">Rows are original classes; a missing prediction counts "
 			 "as wrong; the red bar is the error rate. The same table is in <a href=\"per-class.tsv\">per-class.tsv</a>."
-			 "</p>\n<table class=\"classes\" id=\"per-class\">\n<thead><tr><th>index</th>"
+			 "</p>\n<div class=\"scroll\"><table class=\"classes\" id=\"per-class\">\n<thead><tr><th>index</th>"
 			 "<th>wnid</th><th>name</th><th>images</th><th>correct</th><th>accuracy</th>"
 			 "</tr></thead>\n<tbody>\n");
 	for (uint32_t k = 0; k < n; k++) {
@@ -429,7 +433,7 @@ static void classes_html(struct imlfs_buf *b, const struct imlfs_model *m,
 				 "</span>%s</td></tr>\n", v[k].images, v[k].correct,
 				 (1 - a) * 100, acc);
 	}
-	imlfs_buf_printf(b, "</tbody>\n</table>\n");
+	imlfs_buf_printf(b, "</tbody>\n</table></div>\n</section>\n");
 }
 
 static void gallery_html(struct imlfs_buf *b, const struct imlfs_model *m,
@@ -506,8 +510,10 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 	imlfs_buf_printf(b, "<h1>%s: your latest submission</h1>\n<p class=\"muted\">%s "
 			 "The numbers are those of <code>%s/predictions</code>.</p>\n",
 			 name, rule_of(s), name);
+	imlfs_buf_printf(b, "<div class=\"top\">\n");
 	scores_html(b, scores, slen);
 	classes_html(b, m, v, n);
+	imlfs_buf_printf(b, "</div>\n");
 	gallery_html(b, m, r);
 	imlfs_buf_printf(b, "</body>\n</html>\n");
 	free(v);
