@@ -305,7 +305,7 @@ static int render_tsv(const struct imlfs_model *m, const struct imlfs_report *r,
 }
 
 static const char style[] =
-	"body{font:15px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:80em;"
+	"body{font:15px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:86em;"
 	"padding:0 1em;color:#1d1d1f;background:#fff}"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;"
 	"border-bottom:1px solid #ddd}"
@@ -313,13 +313,14 @@ static const char style[] =
 	"border-bottom:1px solid #eee;vertical-align:top}"
 	"table.scores td{font-family:ui-monospace,monospace}"
 	"table.classes td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	"table.classes td:nth-child(3){max-width:20em}"
+	"table.classes td:nth-child(3){max-width:22em}"
 	"td.acc{min-width:9em;position:relative;z-index:0}"
-	"td.acc span.bar{position:absolute;left:0;top:15%;height:70%;background:#f3b4ae;"
+	"td.acc span.bar{position:absolute;left:0;top:.3em;height:1.3em;background:#f3b4ae;"
 	"z-index:-1}"
 	"code{font-size:.9em}.muted{color:#666}"
 	"pre{background:#f5f5f5;padding:.6em 1em}"
 	".top{display:flex;flex-wrap:wrap;gap:0 3em;align-items:flex-start}"
+	".top section+section{flex:1 1 30em}"
 	".scroll{max-height:32em;overflow:auto;border:1px solid #eee}"
 	"thead th{position:sticky;top:0;background:#fff}"
 	".gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(15em,1fr));"
@@ -327,7 +328,7 @@ static const char style[] =
 	"figure{margin:0;border:1px solid #ddd;border-radius:4px;padding:.4em;"
 	"font-size:.85em;overflow-wrap:anywhere}"
 	"figure img{display:block;width:100%;height:11em;object-fit:cover;background:#eee}"
-	"figcaption b{display:block}.pred{color:#b3261e}";
+	"figcaption b{display:block;font-size:.92em}.pred{color:#b3261e}";
 
 static void page_head(struct imlfs_buf *b, enum imlfs_split s)
 {
