@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.." || exit 1
 
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
       libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
-      debhelper dpkg-dev lintian man-db)   # the last four: tests/mount/test_install.py
+      debhelper dpkg-dev lintian man-db    # these four: tests/mount/test_install.py
+      chromium chromium-driver python3-selenium)   # tests/mount/test_report.py
 contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0
