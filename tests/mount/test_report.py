@@ -117,6 +117,25 @@ def expected(ds, split, data):
     return rows, mistakes
 
 
+def mixed_submission(ds):
+    """Every kind of line the rules tell apart: the original label, an
+    unclear label (right under the expert labels only), a correct label
+    that is not the original one, a wrong one, and no line at all."""
+    n, lines = len(ds.wnids), []
+    for i, m in enumerate(ds.members):
+        lab = ds.labels[m]
+        a = ds.annotated.get(m, {"correct": set(), "unclear": set()})
+        wrong = min(set(range(n)) - {lab} - a["correct"] - a["unclear"])
+        other = sorted(a["correct"] - {lab})
+        if a["unclear"] - {lab}:     # few images have one: use each
+            choice = min(a["unclear"] - {lab})
+        else:
+            choice = {0: lab, 1: other[0] if other else wrong, 2: wrong, 3: None}[i % 4]
+        if choice is not None:
+            lines.append(f"{m} {choice}\n")
+    return "".join(lines).encode()
+
+
 def read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -150,10 +169,24 @@ def check_table(rows, want, ds):
     assert acc == sorted(acc), "worst classes first"
 
 
+@pytest.fixture(scope="module")
+def big_sample(tmp_path_factory):
+    """More than 200 images in every split but imagenet_m, and enough
+    unclear labels outside the problematic images to tell the rules apart."""
+    d = tmp_path_factory.mktemp("bigsample")
+    make_sample(d, "--tiny", "--classes", "12", "--per-class", "20",
+                "--annotated-per-class", "19", "--seed", "5")
+    return Sample(d)
+
+
 @pytest.mark.parametrize("split", ["validation", "imagenet_m", "all"])
-def test_report_content(sample, mnt, split):
-    ds = reference_score.Dataset.load(sample.dir)
-    data = make_submission(ds, "partial", 3)
+def test_report_content(big_sample, mount_factory, split):
+    mnt = mount_factory(big_sample.tar)
+    ds = reference_score.Dataset.load(big_sample.dir)
+    unclear = [m for m in ds.split_images(split) if m in ds.annotated and m not in ds.problematic
+               and ds.annotated[m]["unclear"] - {ds.labels[m]}]
+    assert split == "all" or unclear, "the sample must exercise the unclear labels"
+    data = mixed_submission(ds)
     scores = submit(mnt.path(split, "predictions"), data)
     want_rows, mistakes = expected(ds, split, data)
     tsv = read(mnt.path(split, "per-class.tsv"))
@@ -212,15 +245,6 @@ def test_report_read_only(sample, mnt):
                 op()
             assert e.value.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
     assert "Nothing submitted yet" in read(mnt.path("validation", "report.html"))
-
-
-@pytest.fixture(scope="module")
-def big_sample(tmp_path_factory):
-    """More than 200 images in every split but imagenet_m."""
-    d = tmp_path_factory.mktemp("bigsample")
-    make_sample(d, "--tiny", "--classes", "12", "--per-class", "20",
-                "--annotated-per-class", "19", "--seed", "5")
-    return Sample(d)
 
 
 def test_report_gallery_bound(big_sample, mount_factory):
