@@ -359,9 +359,9 @@ def test_report_in_browser(request, sample, mount_factory, tmp_path):
     m = mount_factory(smp.tar)
     ds = reference_score.Dataset.load(smp.dir)
     scores = submit(m.path("validation", "predictions"), make_submission(ds, "partial", 1))
+    driver, profile = browser()
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    driver, profile = browser()
     try:
         driver.get("file://" + m.path("validation", "report.html"))
         for key, token in json_tokens(scores).items():
