@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.." || exit 1
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
       libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
       debhelper dpkg-dev lintian man-db   # tests/mount/test_install.py
-      clang-14 libfuzzer-14-dev)          # contrib/fuzz.sh
+      clang-14 libfuzzer-14-dev           # contrib/fuzz.sh
+      chromium chromium-driver python3-selenium)   # tests/mount/test_report.py
 contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0

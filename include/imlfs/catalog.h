@@ -7,6 +7,8 @@
  *   1 + d                       directory d (the root, d = 0, is 1)
  *   IMLFS_INO_SPECIAL + t       text file t (README, classes.tsv)
  *   IMLFS_INO_PREDICTIONS + f   predictions file f (enum imlfs_pred_file)
+ *   IMLFS_INO_REPORT + 2f + k   split file f's report k (report.html,
+ *                               per-class.tsv: enum imlfs_report_kind)
  *   IMLFS_INO_IMAGE + 2i (+1)   member i's image (its sidecar)
  * An image has one inode wherever it appears (all/images, by-class, correct/
  * ...), like a hard link, and st_nlink counts the folders that hold it.
@@ -23,6 +25,7 @@
 #define IMLFS_INO_ROOT 1ULL
 #define IMLFS_INO_SPECIAL (1ULL << 30)
 #define IMLFS_INO_PREDICTIONS (IMLFS_INO_SPECIAL + 16)
+#define IMLFS_INO_REPORT (IMLFS_INO_SPECIAL + 64)
 #define IMLFS_INO_IMAGE (1ULL << 32)
 
 enum imlfs_node_kind {
@@ -31,6 +34,7 @@ enum imlfs_node_kind {
 	IMLFS_NODE_SIDECAR,
 	IMLFS_NODE_TEXT,
 	IMLFS_NODE_PREDICTIONS,
+	IMLFS_NODE_REPORT,        /* report.html, per-class.tsv: per reader */
 };
 
 enum { IMLFS_TEXT_README, IMLFS_TEXT_CLASSES, IMLFS_NTEXTS };
@@ -38,9 +42,9 @@ enum { IMLFS_TEXT_README, IMLFS_TEXT_CLASSES, IMLFS_NTEXTS };
 struct imlfs_node {
 	uint64_t ino;
 	enum imlfs_node_kind kind;
-	enum imlfs_pred_file pred;   /* PREDICTIONS: which file */
+	enum imlfs_pred_file pred;   /* PREDICTIONS, REPORT: which file */
 	/* DIR: directory id; IMAGE/SIDECAR: member; TEXT: IMLFS_TEXT_*;
-	 * PREDICTIONS: 0 */
+	 * PREDICTIONS: 0; REPORT: enum imlfs_report_kind */
 	int64_t index;
 };
 
@@ -72,7 +76,8 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 /* Look a name up in directory `parent`: 0, -ENOENT, or -ENOTDIR. */
 int imlfs_catalog_lookup(const struct imlfs_catalog *c, uint64_t parent, const char *name,
 			 struct imlfs_node *node);
-/* Attributes (predictions files get size 0: the caller knows their size). */
+/* Attributes (predictions and report files get size 0: the caller knows
+ * their size). */
 void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *node,
 			struct stat *st);
 /* Entry number `idx` (0 ".", 1 "..", then the children) of directory `dir`:

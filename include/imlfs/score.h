@@ -29,6 +29,7 @@
 #define IMLFS_SCORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -41,7 +42,14 @@ struct imlfs_preds;   /* a parsed submission, independent of any split */
 /* Parse predictions text.  Never fails on content (bad lines are counted);
  * returns NULL only when out of memory. */
 struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len);
+/* The same for a submission to predictions file f: a NumPy array (npy.h:
+ * its rows are f's split's images, the root file's every member's) when it
+ * starts with the .npy magic, else text. */
+struct imlfs_preds *imlfs_preds_parse_for(const struct imlfs_model *m, const char *text,
+					  size_t len, enum imlfs_pred_file f);
 void imlfs_preds_free(struct imlfs_preds *p);
+/* Member i's top-1 prediction (a class index), or -1 when no line named it. */
+int32_t imlfs_preds_top1(const struct imlfs_preds *p, uint32_t i);
 
 /* Scores of one split as a new JSON object (NULL when out of memory). */
 json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
@@ -60,6 +68,9 @@ json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
  * imlfs_json_real writes them. */
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
 		       enum imlfs_pred_file f, size_t *outlen);
+/* The same from predictions already parsed (p NULL: nothing submitted). */
+char *imlfs_score_text_of(const struct imlfs_model *m, const struct imlfs_preds *p,
+			  enum imlfs_pred_file f, size_t *outlen);
 
 /* v as JSON text in out[size]: the shortest of %.15g, %.16g and %.17g
  * that reads back as v (0.025, not 0.025000000000000001, as Python and jq

@@ -21,7 +21,10 @@
  * so that one uid can always hold one full array while the store's
  * pending bytes stay at 1 GiB (five such arrays at once).
  * Results are kept for at most IMLFS_SUB_MAX_USERS users (least recently
- * submitting user dropped first).
+ * submitting user dropped first).  With a split's scores a user keeps that
+ * submission's report (report.h): imlfs_report_bytes(m), 4 bytes per class
+ * plus 1.6 KiB, so at most IMLFS_SUB_MAX_USERS x splits x that in all
+ * (1024 x 3 x 5.6 KiB = 17 MiB with 1,000 classes).
  */
 #ifndef IMLFS_SUBMISSIONS_H
 #define IMLFS_SUBMISSIONS_H
@@ -30,6 +33,7 @@
 #include <sys/types.h>
 
 #include "imlfs/model.h"
+#include "imlfs/report.h"
 
 #define IMLFS_SUB_MAX_BYTES (64u << 20)
 #define IMLFS_SUB_UID_MAX_PENDING (256u << 20)
@@ -97,5 +101,16 @@ char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file fi
 			size_t *len);
 /* Its size, for st_size (0 when file is not a predictions file). */
 size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file);
+
+/* Report file `kind` (report.html, per-class.tsv) of uid's latest
+ * submission to split file `file` (not the root's), rendered now
+ * (malloc'd), or the "nothing submitted yet" page; NULL when out of memory
+ * or file is not a split's predictions file. */
+char *imlfs_subs_report(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			enum imlfs_report_kind kind, size_t *len);
+/* Its size, for st_size (remembered until the next submission; 0 when
+ * out of memory or file is not a split's predictions file). */
+size_t imlfs_subs_report_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			      enum imlfs_report_kind kind);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "imlfs/catalog.h"
+#include "imlfs/report.h"
 #include "imlfs/sidecar.h"
 #include "imlfs/util.h"
 
@@ -107,6 +108,25 @@ static void add_pred(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred_fi
 	}
 	k->v[k->n].name = add_string(c, "predictions");
 	pred_node(f, &k->v[k->n++].node);
+}
+
+/* The node of split file f's report file `kind`. */
+static void report_node(enum imlfs_pred_file f, int kind, struct imlfs_node *node)
+{
+	*node = (struct imlfs_node){ .ino = IMLFS_INO_REPORT + 2ULL * f + (uint64_t)kind,
+				     .kind = IMLFS_NODE_REPORT, .pred = f, .index = kind };
+}
+
+static void add_reports(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred_file f)
+{
+	for (int kind = 0; kind < IMLFS_NREPORTS; kind++) {
+		if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
+			c->failed = 1;
+			return;
+		}
+		k->v[k->n].name = add_string(c, imlfs_report_name((enum imlfs_report_kind)kind));
+		report_node(f, kind, &k->v[k->n++].node);
+	}
 }
 
 static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
@@ -285,6 +305,7 @@ static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 	struct kids k = { 0 };
 
 	add_pred(c, &k, imlfs_pred_of_split(s));
+	add_reports(c, &k, imlfs_pred_of_split(s));
 	add_subdir(c, &k, flat_dir(c, d, "images", s, 0));
 	if (c->m->have & IMLFS_HAVE_LABELS)
 		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
@@ -377,6 +398,13 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 			return -ENOENT;
 		node->kind = k % 2 ? IMLFS_NODE_SIDECAR : IMLFS_NODE_IMAGE;
 		node->index = (int64_t)(k / 2);
+	} else if (ino >= IMLFS_INO_REPORT) {
+		uint64_t f = (ino - IMLFS_INO_REPORT) / 2;
+
+		if (f >= IMLFS_NPRED || f == IMLFS_PRED_ROOT ||
+		    !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f)))
+			return -ENOENT;
+		report_node((enum imlfs_pred_file)f, (int)((ino - IMLFS_INO_REPORT) % 2), node);
 	} else if (ino >= IMLFS_INO_PREDICTIONS) {
 		uint64_t f = ino - IMLFS_INO_PREDICTIONS;
 
@@ -519,6 +547,9 @@ void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *
 		break;
 	case IMLFS_NODE_PREDICTIONS:
 		st->st_mode = S_IFREG | 0666;
+		break;
+	case IMLFS_NODE_REPORT:
+		st->st_mode = S_IFREG | 0444;
 		break;
 	}
 	st->st_blocks = (st->st_size + 511) / 512;

@@ -121,6 +121,10 @@ static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enu
 				 "accuracy): %llu\n",
 				 (unsigned long long)images(c, split_subdir(c, s, "problematic")));
 	imlfs_buf_printf(b, "  predictions   write one line per image, read back the scores\n");
+	imlfs_buf_printf(b, "  report.html   your latest submission here: scores, classes worst first,\n"
+			 "                up to 200 mistakes with their images (open it in a browser)\n");
+	imlfs_buf_printf(b, "  per-class.tsv the same per-class table: index, wnid, name, images,\n"
+			 "                correct, accuracy\n");
 }
 
 int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct imlfs_buf *b)

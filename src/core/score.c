@@ -242,6 +242,11 @@ void imlfs_preds_free(struct imlfs_preds *p)
 	free(p);
 }
 
+int32_t imlfs_preds_top1(const struct imlfs_preds *p, uint32_t i)
+{
+	return i < p->nmembers && p->slot[i].count ? p->slot[i].lab[0] : -1;
+}
+
 /* Is class c in ml[from .. from+n)? */
 static bool in_run(const struct imlfs_model *m, uint32_t from, uint32_t n, uint16_t c)
 {
@@ -596,8 +601,19 @@ static char *shortest_reals(const char *t, size_t *outlen)
 	return b.p;
 }
 
-char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
-		       enum imlfs_pred_file f, size_t *outlen)
+struct imlfs_preds *imlfs_preds_parse_for(const struct imlfs_model *m, const char *text,
+					  size_t len, enum imlfs_pred_file f)
+{
+	/* The first bytes decide: a .npy array, else text lines.  The root
+	 * file's rows are those of "all" (every member). */
+	if (text && imlfs_npy_is(text, len))
+		return imlfs_preds_parse_npy(m, text, len, f == IMLFS_PRED_ROOT ?
+					     IMLFS_SPLIT_ALL : imlfs_pred_split(f));
+	return imlfs_preds_parse(m, text, len);
+}
+
+char *imlfs_score_text_of(const struct imlfs_model *m, const struct imlfs_preds *p,
+			  enum imlfs_pred_file f, size_t *outlen)
 {
 	json_t *o;
 	char *s, *r;
@@ -605,20 +621,7 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 
 	if (!imlfs_pred_valid(f))
 		return NULL;
-	if (text) {
-		/* The first bytes decide: a .npy array, else text lines.  The
-		 * root file's rows are those of "all" (every member). */
-		struct imlfs_preds *p = !imlfs_npy_is(text, len) ? imlfs_preds_parse(m, text, len) :
-			imlfs_preds_parse_npy(m, text, len, f == IMLFS_PRED_ROOT ?
-					      IMLFS_SPLIT_ALL : imlfs_pred_split(f));
-
-		if (!p)
-			return NULL;
-		o = imlfs_score(m, p, f);
-		imlfs_preds_free(p);
-	} else {
-		o = not_submitted(m, f);
-	}
+	o = p ? imlfs_score(m, p, f) : not_submitted(m, f);
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -629,5 +632,23 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 	free(s);
 	if (r && outlen)
 		*outlen = n;
+	return r;
+}
+
+char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
+		       enum imlfs_pred_file f, size_t *outlen)
+{
+	struct imlfs_preds *p;
+	char *r;
+
+	if (!imlfs_pred_valid(f))
+		return NULL;
+	if (!text)
+		return imlfs_score_text_of(m, NULL, f, outlen);
+	p = imlfs_preds_parse_for(m, text, len, f);
+	if (!p)
+		return NULL;
+	r = imlfs_score_text_of(m, p, f, outlen);
+	imlfs_preds_free(p);
 	return r;
 }

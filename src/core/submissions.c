@@ -12,6 +12,11 @@
  * limits before a buffer grows, so one user at its limits leaves room for
  * the others.  At most lim.open submissions are open, hence at most that
  * many holders: a fixed array, a free entry being one with nopen == 0.
+ *
+ * A split's result keeps its report (report.h) beside the scores: the
+ * submission is parsed once for both.  The pages are rendered when read,
+ * outside the lock from a copy; their sizes (for stat) are remembered
+ * with the result until the next submission replaces it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +33,8 @@ struct result {
 	char *text;               /* malloc'd scores, NULL: nothing submitted */
 	size_t len;
 	uint64_t seq;             /* of the flush that produced it */
+	struct imlfs_report *rep; /* a split's: its report, else NULL */
+	size_t rep_len[IMLFS_NREPORTS];   /* rendered sizes, 0: not yet known */
 };
 
 struct user {
@@ -56,6 +63,7 @@ struct imlfs_subs {
 	unsigned nusers;
 	char *none[IMLFS_NPRED];  /* "nothing submitted yet" per file */
 	size_t none_len[IMLFS_NPRED];
+	struct imlfs_buf none_rep[IMLFS_NPRED][IMLFS_NREPORTS];   /* pages, likewise */
 };
 
 struct imlfs_sub {
@@ -102,8 +110,22 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 			imlfs_subs_free(s);
 			return NULL;
 		}
+		for (int k = 0; f != IMLFS_PRED_ROOT && k < IMLFS_NREPORTS; k++) {
+			if (imlfs_report_render(m, imlfs_pred_split(f), NULL, NULL, 0,
+						(enum imlfs_report_kind)k, &s->none_rep[f][k])) {
+				imlfs_subs_free(s);
+				return NULL;
+			}
+		}
 	}
 	return s;
+}
+
+static void result_clear(struct result *r)
+{
+	free(r->text);
+	imlfs_report_free(r->rep);
+	memset(r, 0, sizeof *r);
 }
 
 void imlfs_subs_free(struct imlfs_subs *s)
@@ -112,9 +134,12 @@ void imlfs_subs_free(struct imlfs_subs *s)
 		return;
 	for (unsigned u = 0; u < s->nusers; u++)
 		for (int f = 0; f < IMLFS_NPRED; f++)
-			free(s->users[u].res[f].text);
-	for (int f = 0; f < IMLFS_NPRED; f++)
+			result_clear(&s->users[u].res[f]);
+	for (int f = 0; f < IMLFS_NPRED; f++) {
 		free(s->none[f]);
+		for (int k = 0; k < IMLFS_NREPORTS; k++)
+			imlfs_buf_free(&s->none_rep[f][k]);
+	}
 	free(s->users);
 	free(s->holders);
 	pthread_mutex_destroy(&s->lock);
@@ -348,18 +373,45 @@ static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 				old = u;
 		u = old;
 		for (int f = 0; f < IMLFS_NPRED; f++)
-			free(s->users[u].res[f].text);
+			result_clear(&s->users[u].res[f]);
 	}
 	memset(&s->users[u], 0, sizeof s->users[u]);
 	s->users[u].uid = uid;
 	return &s->users[u];
 }
 
-/* Make scores (malloc'd, slen bytes), made by the flush numbered seq, uid's
- * latest for file f unless a later flush's already are; lock held.
- * Returns what the caller must free: scores when not taken, else NULL. */
-static char *publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, uint64_t seq,
-		     char *scores, size_t slen)
+/* What one submission publishes: its scores and (a split's) report. */
+struct outcome {
+	char *scores;             /* malloc'd */
+	size_t slen;
+	struct imlfs_report *rep;
+};
+
+/* Score text[0..len) (NULL: nothing) for file f, parsing it once for the
+ * scores and the report: 0, or -ENOMEM with nothing in *o. */
+static int evaluate(const struct imlfs_subs *s, enum imlfs_pred_file f, const char *text,
+		    size_t len, struct outcome *o)
+{
+	struct imlfs_preds *p = imlfs_preds_parse_for(s->m, text, text ? len : 0, f);
+
+	*o = (struct outcome){ 0 };
+	if (!p)
+		return -ENOMEM;
+	o->scores = imlfs_score_text_of(s->m, p, f, &o->slen);
+	if (o->scores && f != IMLFS_PRED_ROOT &&
+	    !(o->rep = imlfs_report_new(s->m, p, imlfs_pred_split(f)))) {
+		free(o->scores);
+		o->scores = NULL;
+	}
+	imlfs_preds_free(p);
+	return o->scores ? 0 : -ENOMEM;
+}
+
+/* Make o, made by the flush numbered seq, uid's latest for file f unless
+ * a later flush's already is; lock held.  What it does not take stays in
+ * o for the caller to free (outcome_free). */
+static void publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, uint64_t seq,
+		    struct outcome *o)
 {
 	struct user *u = user_get(s, uid);
 	struct result *r = &u->res[f];
@@ -367,20 +419,29 @@ static char *publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, ui
 	if (seq > u->last)
 		u->last = seq;
 	if (seq <= r->seq)
-		return scores;
-	free(r->text);
-	r->text = scores;
-	r->len = slen;
+		return;
+	result_clear(r);
+	r->text = o->scores;
+	r->len = o->slen;
+	r->rep = o->rep;
 	r->seq = seq;
-	return NULL;
+	*o = (struct outcome){ 0 };
+}
+
+static void outcome_free(struct outcome *o)
+{
+	free(o->scores);
+	imlfs_report_free(o->rep);
 }
 
 int imlfs_sub_flush(struct imlfs_sub *sub)
 {
 	struct imlfs_subs *s = sub->s;
 	uint64_t version, seq;
-	char *text, *scores;
-	size_t len, slen;
+	struct outcome o;
+	char *text;
+	size_t len;
+	int r;
 
 	pthread_mutex_lock(&s->lock);
 	if (sub->published && sub->version == sub->flushed) {
@@ -393,18 +454,18 @@ int imlfs_sub_flush(struct imlfs_sub *sub)
 	pthread_mutex_unlock(&s->lock);
 	if (!text)
 		return -ENOMEM;
-	scores = imlfs_score_text(s->m, text, len, sub->file, &slen);
+	r = evaluate(s, sub->file, text, len, &o);
 	free(text);
-	if (!scores)
-		return -ENOMEM;
+	if (r)
+		return r;
 
 	pthread_mutex_lock(&s->lock);
-	scores = publish(s, sub->uid, sub->file, seq, scores, slen);
+	publish(s, sub->uid, sub->file, seq, &o);
 	if (version > sub->flushed)
 		sub->flushed = version;
 	sub->published = true;
 	pthread_mutex_unlock(&s->lock);
-	free(scores);
+	outcome_free(&o);
 	return 0;
 }
 
@@ -412,8 +473,7 @@ int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file
 		      const char *text, size_t len)
 {
 	uint64_t seq;
-	char *scores;
-	size_t slen;
+	struct outcome o;
 
 	if (!imlfs_pred_valid(file))
 		return -EINVAL;
@@ -424,13 +484,12 @@ int imlfs_subs_submit(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file
 	pthread_mutex_lock(&s->lock);
 	seq = ++s->clock;
 	pthread_mutex_unlock(&s->lock);
-	scores = imlfs_score_text(s->m, text ? text : "", len, file, &slen);
-	if (!scores)
+	if (evaluate(s, file, text ? text : "", len, &o))
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	scores = publish(s, uid, file, seq, scores, slen);
+	publish(s, uid, file, seq, &o);
 	pthread_mutex_unlock(&s->lock);
-	free(scores);
+	outcome_free(&o);
 	return 0;
 }
 
@@ -542,4 +601,100 @@ size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_f
 	n = latest(s, uid, file, &none)->len;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/* Render report `kind` of uid's latest for split file f (valid, not the
+ * root's): a copy of the result is taken under the lock and rendered
+ * outside it; its size is remembered if the result is still the latest. */
+static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f,
+			   enum imlfs_report_kind kind, size_t *len)
+{
+	struct imlfs_buf b = { 0 };
+	struct result none, *r;
+	struct imlfs_report *rep = NULL;
+	char *scores = NULL;
+	size_t slen = 0;
+	uint64_t seq;
+	int err = 0;
+
+	pthread_mutex_lock(&s->lock);
+	r = (struct result *)latest(s, uid, f, &none);
+	if (r == &none) {
+		/* nothing submitted: the page rendered at start */
+		const struct imlfs_buf *p = &s->none_rep[f][kind];
+
+		imlfs_buf_add(&b, p->p ? p->p : "", p->len);
+		pthread_mutex_unlock(&s->lock);
+		goto out;
+	}
+	seq = r->seq;
+	scores = malloc(r->len + 1);
+	rep = r->rep ? imlfs_report_dup(r->rep) : NULL;
+	if (scores)
+		memcpy(scores, r->text, r->len);
+	slen = r->len;
+	pthread_mutex_unlock(&s->lock);
+	if (!scores || !rep)
+		err = -ENOMEM;
+	if (!err)
+		err = imlfs_report_render(s->m, imlfs_pred_split(f), rep, scores, slen, kind, &b);
+	free(scores);
+	imlfs_report_free(rep);
+	if (!err) {
+		pthread_mutex_lock(&s->lock);
+		r = (struct result *)latest(s, uid, f, &none);
+		if (r != &none && r->seq == seq)
+			r->rep_len[kind] = b.len;
+		pthread_mutex_unlock(&s->lock);
+	}
+out:
+	if (err || imlfs_buf_check(&b)) {
+		imlfs_buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	if (!b.p)
+		imlfs_buf_add(&b, "", 0);
+	if (imlfs_buf_check(&b)) {
+		imlfs_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static bool report_file(enum imlfs_pred_file f, enum imlfs_report_kind kind)
+{
+	return imlfs_pred_valid(f) && f != IMLFS_PRED_ROOT && (unsigned)kind < IMLFS_NREPORTS;
+}
+
+char *imlfs_subs_report(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			enum imlfs_report_kind kind, size_t *len)
+{
+	if (!report_file(file, kind))
+		return NULL;
+	return report_render(s, uid, file, kind, len);
+}
+
+size_t imlfs_subs_report_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
+			      enum imlfs_report_kind kind)
+{
+	struct result none;
+	const struct result *r;
+	size_t n = 0;
+	char *text;
+
+	if (!report_file(file, kind))
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	r = latest(s, uid, file, &none);
+	if (r == &none)
+		n = s->none_rep[file][kind].len;
+	else
+		n = r->rep_len[kind];
+	pthread_mutex_unlock(&s->lock);
+	if (n)
+		return n;
+	text = report_render(s, uid, file, kind, &n);
+	free(text);
+	return text ? n : 0;
 }

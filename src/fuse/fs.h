@@ -36,6 +36,12 @@ void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi);
 void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi);
 /* Size of the caller's latest scores, for st_size. */
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
+/* The report files (report.html, per-class.tsv): open takes a snapshot of
+ * the caller's report, read with imlfs_pred_read, closed with
+ * imlfs_pred_flush and imlfs_pred_release. */
+void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		       struct fuse_file_info *fi);
+off_t imlfs_report_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
 /* Truncate: ftruncate(2) on a descriptor open for writing (fi), or
  * truncate(2) by path (fi NULL); 0 or -errno. */
 int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,

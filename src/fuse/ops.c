@@ -44,6 +44,10 @@ static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 		/* Its last part changes while mounted (readme.c). */
 		e->attr.st_size = imlfs_readme_size(fs);
 		e->attr_timeout = 0;
+	} else if (node->kind == IMLFS_NODE_REPORT) {
+		/* The caller's report of its latest submission: likewise. */
+		e->attr.st_size = imlfs_report_size(req, fs, node);
+		e->attr_timeout = 0;
 	}
 }
 
@@ -216,6 +220,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (imlfs_is_readme(&node)) {
 		imlfs_readme_open(req, fs, fi);
+		return;
+	}
+	if (node.kind == IMLFS_NODE_REPORT) {
+		imlfs_report_open(req, fs, &node, fi);
 		return;
 	}
 	/* Immutable: keep the kernel's cached pages across opens, and no
@@ -428,6 +436,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		imlfs_reply_slice(req, text, len, size, off);
 		break;
 	case IMLFS_NODE_PREDICTIONS:
+	case IMLFS_NODE_REPORT:
 		imlfs_pred_read(req, fs, size, off, fi);
 		break;
 	default:
@@ -435,12 +444,22 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 }
 
-static bool is_predictions(fuse_req_t req, fuse_ino_t ino)
+static bool is_kind(fuse_req_t req, fuse_ino_t ino, enum imlfs_node_kind kind)
 {
 	struct imlfs_node node;
 
-	return imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 &&
-	       node.kind == IMLFS_NODE_PREDICTIONS;
+	return imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 && node.kind == kind;
+}
+
+static bool is_predictions(fuse_req_t req, fuse_ino_t ino)
+{
+	return is_kind(req, ino, IMLFS_NODE_PREDICTIONS);
+}
+
+/* Predictions and report files keep a handle in fi->fh (predictions.c). */
+static bool has_handle(fuse_req_t req, fuse_ino_t ino)
+{
+	return is_predictions(req, ino) || is_kind(req, ino, IMLFS_NODE_REPORT);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -455,7 +474,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (is_predictions(req, ino))
+	if (has_handle(req, ino))
 		imlfs_pred_flush(req, fi);
 	else
 		fuse_reply_err(req, 0);
@@ -465,7 +484,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct imlfs_node node;
 
-	if (is_predictions(req, ino))
+	if (has_handle(req, ino))
 		imlfs_pred_release(req, fi);
 	else if (imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 && imlfs_is_readme(&node))
 		imlfs_readme_release(req, fi);

@@ -1,4 +1,5 @@
-/* predictions.c — the predictions files, the only writable nodes.
+/* predictions.c — the predictions files, the only writable nodes, and
+ * the report files beside them, read-only snapshots like their reads.
  *
  * A descriptor opened for writing is a submission (core: submissions.c);
  * fi->fh points at a `struct handle` that says which kind it is.  Reads of a
@@ -55,6 +56,25 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 		/* The caller was interrupted: nobody will release this. */
 		imlfs_pred_release(NULL, fi);
 	}
+}
+
+void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		       struct fuse_file_info *fi)
+{
+	struct handle *h = calloc(1, sizeof *h);
+
+	if (h)
+		h->text = imlfs_subs_report(fs->subs, fuse_req_ctx(req)->uid, node->pred,
+					    (enum imlfs_report_kind)node->index, &h->len);
+	if (!h || !h->text) {
+		free(h);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		imlfs_pred_release(NULL, fi);
 }
 
 void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
@@ -141,4 +161,10 @@ int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
 {
 	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, node->pred);
+}
+
+off_t imlfs_report_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
+{
+	return (off_t)imlfs_subs_report_size(fs->subs, fuse_req_ctx(req)->uid, node->pred,
+					     (enum imlfs_report_kind)node->index);
 }

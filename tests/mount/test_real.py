@@ -66,7 +66,8 @@ def test_sample_has_every_kind(sample):
 def test_real_tree(mnt, sample):
     with_real = [n for n in sample.names if sample.real[n]]
     assert sorted(os.listdir(mnt.path("real"))) == ["by-class", "images", "labels",
-                                                    "predictions"]
+                                                    "per-class.tsv", "predictions",
+                                                    "report.html"]
     files = sorted(os.listdir(mnt.path("real", "images")))
     assert files == sorted(with_real + [n[:-5] + ".json" for n in with_real])
     by_label, by_class = {}, {}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "imlfs/catalog.h"
+#include "imlfs/report.h"
 #include "imlfs/score.h"
 #include "imlfs/sidecar.h"
 #include "testutil.h"
@@ -61,12 +62,13 @@ int main(void)
 	CHECK(c != NULL);
 
 	CHECK_STR(listing(c, ""), "README all classes.tsv imagenet_m predictions validation");
-	CHECK_STR(listing(c, "all"), "by-class images predictions");
+	CHECK_STR(listing(c, "all"), "by-class images per-class.tsv predictions report.html");
 	CHECK_STR(listing(c, "all/images"), V(1) " " V(2) " " V(3) " " V(4) " " V(5) " " V(6));
 	CHECK_STR(listing(c, "all/by-class"), "n00000001 n00000002 n00000003");
 	CHECK_STR(listing(c, "all/by-class/n00000001"), V(1) " " V(3) " " V(5));
 	CHECK_STR(listing(c, "validation"),
-		  "by-class correct images predictions problematic unclear wrong");
+		  "by-class correct images per-class.tsv predictions problematic report.html "
+		  "unclear wrong");
 	CHECK_STR(listing(c, "validation/images"), V(1) " " V(2) " " V(3) " " V(4));
 	CHECK_STR(listing(c, "validation/by-class"), "n00000001 n00000002 n00000003");
 	CHECK_STR(listing(c, "validation/by-class/n00000001"), V(1) " " V(3));
@@ -144,6 +146,24 @@ int main(void)
 	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + IMLFS_NPRED, &n), -ENOENT);
 
+	/* report files beside each split's predictions, none at the root */
+	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "report.html", &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "validation"), "report.html", &n), 0);
+	CHECK_EQ(n.kind, IMLFS_NODE_REPORT);
+	CHECK_EQ(n.pred, IMLFS_PRED_VALIDATION);
+	CHECK_EQ(n.index, IMLFS_REPORT_HTML);
+	CHECK_EQ(n.ino, IMLFS_INO_REPORT + 2 * IMLFS_PRED_VALIDATION);
+	imlfs_catalog_stat(c, &n, &st);
+	CHECK_EQ(st.st_mode, S_IFREG | 0444);
+	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "imagenet_m"), "per-class.tsv", &n), 0);
+	CHECK_EQ(n.index, IMLFS_REPORT_TSV);
+	CHECK_EQ(imlfs_catalog_node(c, n.ino, &n), 0);
+	CHECK_EQ(n.kind, IMLFS_NODE_REPORT);
+	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
+	CHECK_EQ(n.index, IMLFS_REPORT_TSV);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT, &n), -ENOENT);   /* the root's */
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT + 2 * IMLFS_NPRED, &n), -ENOENT);
+
 	t = imlfs_catalog_text(c, IMLFS_TEXT_CLASSES, &len);
 	CHECK_STR(t, "0\tn00000001\ttench, Tinca tinca\n1\tn00000002\tgoldfish\n"
 		     "2\tn00000003\tsay \"cheese\"\n");
@@ -183,7 +203,7 @@ int main(void)
 		CHECK(walk(r, "real") > IMLFS_INO_ROOT + ndirs - 1);
 		CHECK_STR(listing(r, ""), "README all classes.tsv imagenet_m predictions real "
 			  "validation");
-		CHECK_STR(listing(r, "real"), "by-class images labels predictions");
+		CHECK_STR(listing(r, "real"), "by-class images labels per-class.tsv predictions report.html");
 		CHECK_STR(listing(r, "real/images"), V(1) " " V(3) " " V(5));
 		CHECK_STR(listing(r, "real/by-class"), "n00000001");
 		CHECK_STR(listing(r, "real/labels"), "n00000001 n00000002 n00000003");
@@ -215,9 +235,11 @@ int main(void)
 	m.have = IMLFS_HAVE_CLASSES;
 	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
 	CHECK_STR(listing(c, ""), "README all classes.tsv predictions");
-	CHECK_STR(listing(c, "all"), "images predictions");
+	CHECK_STR(listing(c, "all"), "images per-class.tsv predictions report.html");
 	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "validation", &n), -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + 2, &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT + 2 * IMLFS_PRED_VALIDATION, &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT + 2 * IMLFS_PRED_ALL + 1, &n), 0);
 	imlfs_catalog_free(c);
 
 	imlfs_model_free(&m);

@@ -33,7 +33,11 @@ void *__wrap_realloc(void *p, size_t n)
 #define REAL_ABSENT "real/: absent (no ReaL labels file; give --real real.json)\n"
 #define FOLDERS "\nFolders (a WNID folder exists only where it holds an image)\n"
 #define IMAGES  "  images/       flat: each image X.JPEG and its sidecar X.json\n"
-#define PREDS   "  predictions   write one line per image, read back the scores\n"
+#define PREDS   "  predictions   write one line per image, read back the scores\n" \
+	"  report.html   your latest submission here: scores, classes worst first,\n" \
+	"                up to 200 mistakes with their images (open it in a browser)\n" \
+	"  per-class.tsv the same per-class table: index, wnid, name, images,\n" \
+	"                correct, accuracy\n"
 #define VIEWS(c1, c2, c3) \
 	"  correct/      under every class the experts marked correct: " c1 " class folders\n" \
 	"  unclear/      under every class the experts marked unclear: " c2 " class folders\n" \
