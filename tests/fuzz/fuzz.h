@@ -24,6 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_NMEMBERS 6
 #define FZ_NCLASSES 3
 void fz_model(struct imlfs_model *m, int with_classes);
+/* fz_model with classes, plus what scoring tells apart: labels 0,1,2,0,1,2;
+ * members 3..5 annotated with a few multi-labels, member 2 problematic,
+ * 4 and 5 in ImageNet-M. */
+void fz_scoring_model(struct imlfs_model *m);
 
 /* The bytes as an anonymous in-memory file (memfd): returns its
  * descriptor and a path that opens it ("/proc/self/fd/N") in path[32].
