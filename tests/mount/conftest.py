@@ -237,6 +237,19 @@ def real_classes_sample(tmp_path_factory):
     return Sample(d)
 
 
+def umount_all(mounts):
+    """Unmount every mount (a fixture's teardown), then fail the test with
+    the sanitizer or crash reports of their daemons, if any."""
+    reports = []
+    for m in mounts:
+        m.umount()
+        r = m.sanitizer_report()
+        if r:
+            reports.append(r)
+    if reports:
+        pytest.fail("\n".join(reports))
+
+
 @pytest.fixture
 def mount_factory(tmp_path):
     if not fuse_available():
@@ -250,14 +263,7 @@ def mount_factory(tmp_path):
         return m
 
     yield make
-    reports = []
-    for m in mounts:
-        m.umount()
-        r = m.sanitizer_report()
-        if r:
-            reports.append(r)
-    if reports:
-        pytest.fail("\n".join(reports))
+    umount_all(mounts)
 
 
 @pytest.fixture

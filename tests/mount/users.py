@@ -419,7 +419,7 @@ def user_mount_factory(dev_fuse, shared_dir, tmp_path):
     or a User named root) in shared_dir, where other uids can reach it.
     Every mount is unmounted in teardown, before shared_dir goes, and a
     daemon that crashed or reported a sanitizer error fails the test."""
-    from conftest import Mount, tool
+    from conftest import Mount, tool, umount_all
     binary = tool("imlfs")
     mounts = []
 
@@ -441,11 +441,4 @@ def user_mount_factory(dev_fuse, shared_dir, tmp_path):
         return m
 
     yield make
-    reports = []
-    for m in mounts:
-        m.umount()
-        r = m.sanitizer_report()
-        if r:
-            reports.append(r)
-    if reports:
-        pytest.fail("\n".join(reports))
+    umount_all(mounts)
