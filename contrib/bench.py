@@ -774,7 +774,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         s(M["i_ls"]), counts["i_ls"]),
         "%s (%s lines, flat folder)" % (s(M["e_ls"]), counts["e_ls"]),
         "%s (%s lines, root)" % (s(M["a_ls"]), counts["a_ls"]))
-    row("predictions: write %d lines + score at close" % NPRED, s(M["p_write"]), "-", "-")
+    row("predictions: write %d lines + score at close" % min(NPRED, n), s(M["p_write"]), "-", "-")
     row("predictions: read the scores back", s(M["p_read"]), "-", "-")
     row("predictions: written, scored and read back", s(M["p_total"]), "-", "-", "<= 0.2 s",
         M["p_total"] <= 0.2)

@@ -60,5 +60,5 @@ if [ ! -f "$SAMPLE/ILSVRC2012_img_val.tar" ] || [ ! -f "$SAMPLE/human_accuracy_v
 fi
 timeout 1800 $PY contrib/bench.py prepare
 
-echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 timeout 1800 $PY contrib/bench.py run
