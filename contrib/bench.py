@@ -3,13 +3,14 @@
 generates the sample and installs archivemount, then calls this).
 
   bench.py prepare   extract the tarball once: extracted/images (flat) and
-                     extracted/by-class/WNID (hard links, valprep-style)
-  bench.py run       mount imlfs and archivemount, measure everything side
-                     by side, print one table
+                     extracted/by-class/WNID (hard links, valprep-style),
+                     and an uncompressed squashfs image of that folder
+  bench.py run       mount imlfs, squashfuse_ll and archivemount, measure
+                     everything side by side, print one table
 
 Every mount is undone on exit, whatever happens.  Each figure is the median
-of RUNS runs, interleaved (imlfs, extracted, archivemount per run) so that
-drift on this shared machine hits the three alike.  The page cache is warm
+of RUNS runs, interleaved (imlfs, extracted, squashfuse_ll, archivemount per
+run) so that drift on this shared machine hits them alike.  The page cache is warm
 for all three (we cannot drop caches here): the tarball and the extracted
 copy are read once before anything is timed.  imlfs reads are "first read
 after a fresh mount" unless marked "re-read": a new mount starts with an
@@ -32,6 +33,8 @@ BUILD = os.environ.get("IMLFS_BUILD",
 RUNS = int(os.environ.get("IMLFS_BENCH_RUNS", "3"))
 AM_SUBSET = int(os.environ.get("IMLFS_BENCH_AM_SUBSET", "500"))
 AM_LIMIT = float(os.environ.get("IMLFS_BENCH_AM_LIMIT", "30"))   # s per archivemount read run
+DECODE = int(os.environ.get("IMLFS_BENCH_DECODE", "2000"))      # images in the decode row
+NREQ = int(os.environ.get("IMLFS_BENCH_REQUESTS", "200"))      # images in the -d count
 NRANDOM = 1000
 NPRED = 50000
 
@@ -44,6 +47,8 @@ EXTRACTED = os.path.join(WORK, "extracted")
 CACHE = os.path.join(WORK, "cache")
 MNT_I = os.path.join(WORK, "mnt-imlfs")
 MNT_A = os.path.join(WORK, "mnt-archivemount")
+MNT_S = os.path.join(WORK, "mnt-squashfuse")
+SQUASH = os.path.join(WORK, "extracted.squashfs")
 LOG = os.path.join(WORK, "bench-daemons.log")
 
 MiB = 1 << 20
@@ -76,10 +81,41 @@ def class_wnids():
         return [line.split()[0] for line in f if line.strip()]
 
 
+def tar_stamp():
+    st = os.stat(TAR)
+    return "%d %d\n" % (st.st_size, st.st_mtime_ns)
+
+
+def stamped(path):
+    try:
+        with open(path) as f:
+            return f.read() == tar_stamp()
+    except OSError:
+        return False
+
+
 def prepare():
+    extract()
+    done = SQUASH + ".complete"
+    if stamped(done):
+        log("bench: reusing the squashfs image %s" % SQUASH)
+        return
+    log("bench: making the uncompressed squashfs image %s (once)" % SQUASH)
+    t = now()
+    for f in (SQUASH, done):
+        if os.path.exists(f):
+            os.unlink(f)
+    sh(["mksquashfs", EXTRACTED, SQUASH, "-noI", "-noD", "-noF", "-noX", "-no-progress",
+        "-quiet"], timeout=1800, stdout=subprocess.DEVNULL)
+    with open(done, "w") as f:
+        f.write(tar_stamp())
+    log("bench: squashfs image made in %.0f s" % (now() - t))
+
+
+def extract():
     """Extract once with tar, then hard-link into by-class (no extra space)."""
     done = os.path.join(EXTRACTED, ".complete")
-    if os.path.exists(done):
+    if stamped(done):
         log("bench: reusing the extracted copy in %s" % EXTRACTED)
         return
     part = EXTRACTED + ".part"
@@ -94,7 +130,8 @@ def prepare():
         d = os.path.join(part, "by-class", wnid)
         os.makedirs(d, exist_ok=True)
         os.link(os.path.join(part, "images", name), os.path.join(d, name))
-    open(os.path.join(part, ".complete"), "w").close()
+    with open(os.path.join(part, ".complete"), "w") as f:
+        f.write(tar_stamp())   # a new sample (another size) is extracted anew
     os.rename(part, EXTRACTED)
     log("bench: extracted in %.0f s" % (now() - t))
 
@@ -154,12 +191,15 @@ class Mount:
 
     def __init__(self, kind, mode=None):
         self.kind, self.mode = kind, mode
-        self.mnt = MNT_I if kind == "imlfs" else MNT_A
+        self.mnt = {"imlfs": MNT_I, "squashfuse": MNT_S}.get(kind, MNT_A)
         if kind == "imlfs":
             cmd = [IMLFS] + (["--nocache"] if mode == "cold" else ["--cache-dir", CACHE])
             # No background MD5 of the tarball competing with the timed reads.
             cmd += ["--noverify", TAR, self.mnt]
             self.exe, want = "imlfs", "all"
+        elif kind == "squashfuse":
+            cmd = ["squashfuse_ll", SQUASH, self.mnt]
+            self.exe, want = "squashfuse_ll", "by-class"
         else:
             cmd = ["archivemount", "-o", "readonly", TAR, self.mnt]
             self.exe, want = "archivemount", "ILSVRC2012_val_00000001.JPEG"
@@ -212,10 +252,11 @@ class Mount:
 
 
 def unmount_all():
-    for mnt in (MNT_I, MNT_A):
+    exes = {MNT_I: "imlfs", MNT_A: "archivemount", MNT_S: "squashfuse_ll"}
+    for mnt in (MNT_I, MNT_A, MNT_S):
         try:
             if mounted(mnt):
-                unmount(mnt, daemon_pid(mnt, "imlfs" if mnt == MNT_I else "archivemount"))
+                unmount(mnt, daemon_pid(mnt, exes[mnt]))
         except Exception as e:   # keep going: the other one must go too
             log("bench: unmounting %s: %s" % (mnt, e))
 
@@ -304,6 +345,101 @@ def latencies(paths, limit):
     return out
 
 
+def decode(paths, limit, threads=2):
+    """The user-level figure, images/s: PIL open, convert RGB, resize the
+    short side to 256, center crop 224 -- a loader's per-image work, in
+    `threads` threads; stops at the time limit."""
+    from concurrent.futures import ThreadPoolExecutor
+    from PIL import Image
+    deadline = now() + limit
+
+    def one(p):
+        if now() > deadline:
+            return 0
+        with Image.open(p) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            k = 256 / min(w, h)
+            im = im.resize((max(256, round(w * k)), max(256, round(h * k))), Image.BILINEAR)
+            w, h = im.size
+            x, y = (w - 224) // 2, (h - 224) // 2
+            im.crop((x, y, x + 224, y + 224)).tobytes()
+        return 1
+
+    t0 = now()
+    with ThreadPoolExecutor(threads) as ex:
+        done = sum(ex.map(one, paths))
+    return done / (now() - t0)
+
+
+def opcodes(logfile):
+    counts = {}
+    with open(logfile, errors="replace") as f:
+        for line in f:
+            i = line.find("opcode: ")
+            if i >= 0:
+                op = line[i + 8:].split(None, 1)[0]
+                counts[op] = counts.get(op, 0) + 1
+    return counts
+
+
+def requests_per_image(rel):
+    """FUSE requests per image from `imlfs -d -f` (its own short run): the
+    first half of rel read with Python's open().read() (as PIL or a loader
+    does: isatty and fstat included), the second half with os.open/read/
+    close (the read rows' way), each once and then again on the same mount.
+    Returns {kind: (first, again)}, each {opcode: requests per image}."""
+    logfile = os.path.join(WORK, "bench-requests.log")
+    if mounted(MNT_I):
+        unmount(MNT_I)
+    half = len(rel) // 2
+    out = {}
+    os.makedirs(MNT_I, exist_ok=True)
+    with open(logfile, "w") as errf:
+        p = subprocess.Popen([IMLFS, "-d", "-f", "--cache-dir", CACHE, "--noverify", TAR, MNT_I],
+                             stdout=subprocess.DEVNULL, stderr=errf)
+    try:
+        deadline = now() + 300
+        while True:
+            try:
+                if mounted(MNT_I) and "all" in os.listdir(MNT_I):
+                    break
+            except OSError:
+                pass
+            if now() > deadline or p.poll() is not None:
+                raise RuntimeError("imlfs -d did not mount (see %s)" % logfile)
+            time.sleep(0.01)
+
+        def pyread(paths):
+            for x in paths:
+                with open(x, "rb") as f:
+                    f.read()
+
+        def rawread(paths):
+            read_files(paths, now() + 600)
+
+        for kind, fn, part in (("open().read()", pyread, rel[:half]),
+                               ("os.open/read/close", rawread, rel[half:])):
+            paths = [os.path.join(MNT_I, "all", x) for x in part]
+            figs = []
+            for _ in range(2):
+                time.sleep(1)   # RELEASE is asynchronous: let the last one land
+                c0 = opcodes(logfile)
+                fn(paths)
+                time.sleep(1)
+                c1 = opcodes(logfile)
+                figs.append({op: (c1[op] - c0.get(op, 0)) / len(paths) for op in c1
+                             if c1[op] - c0.get(op, 0)})
+            out[kind] = figs
+    finally:
+        unmount(MNT_I, p.pid)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return out
+
+
 def pct(xs, q):
     s = sorted(xs)
     return s[max(0, math.ceil(q * len(s)) - 1)]
@@ -385,6 +521,8 @@ def run():
     rnd_rel = [os.path.join("by-class", wnids[i], names[i]) for i in rnd]
     rnd_flat = [names[i] for i in rnd]
     ann_mb = os.path.getsize(os.path.join(SAMPLE, "human_accuracy_v3.0.0.json")) / 1e6
+    # Own generator: the draws above and below stay as they were.
+    dec_rel = sorted(random.Random(2).sample(byclass, min(DECODE, n)))
 
     # A 50,000-line submission: top-5 per image, the true class first for ~3/4.
     lines = []
@@ -407,7 +545,8 @@ def run():
         "cold", "cold_rss", "cold_hwm", "cold_peak", "warm", "warm_rss", "warm_hwm", "am_mount",
         "am_rss", "am_hwm",
         "i_read1", "i_read4", "i_reread1", "i_reread4", "e_read1", "e_read4", "a_read1",
-        "a_read4", "a_ips1", "a_ips4", "i_med", "i_p99", "e_med", "e_p99", "a_med", "a_p99",
+        "a_read4", "a_ips1", "a_ips4", "s_mount", "s_read1", "s_read4", "s_reread1",
+        "s_reread4", "a_reread4", "i_dec", "e_dec", "s_dec", "a_dec", "i_med", "i_p99", "e_med", "e_p99", "a_med", "a_p99",
         "a_nrand", "i_find", "e_find", "a_find", "i_ls", "e_ls", "a_ls", "p_write", "p_read",
         "p_total")}
     counts = {}
@@ -439,6 +578,14 @@ def run():
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 1, AM_LIMIT)
             R["a_read1"].append(mbs(t, b))
             R["a_ips1"].append(f / t)
+        with Mount("squashfuse") as m:
+            R["s_mount"].append(m.seconds)
+            paths = [os.path.join(m.mnt, p) for p in byclass]
+            t, f, b = parallel_read(paths, 1)
+            assert f == n, "squashfuse_ll read %d of %d images" % (f, n)
+            R["s_read1"].append(mbs(t, b))
+            t, f, b = parallel_read(paths, 1)
+            R["s_reread1"].append(mbs(t, b))
         t, f, b = parallel_read(ext_paths, 1)
         R["e_read1"].append(mbs(t, b))
 
@@ -454,8 +601,26 @@ def run():
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_read4"].append(mbs(t, b))
             R["a_ips4"].append(f / t)
+            t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
+            R["a_reread4"].append(mbs(t, b))
+        with Mount("squashfuse") as m:
+            paths = [os.path.join(m.mnt, p) for p in byclass]
+            t, f, b = parallel_read(paths, 4)
+            R["s_read4"].append(mbs(t, b))
+            t, f, b = parallel_read(paths, 4)
+            R["s_reread4"].append(mbs(t, b))
         t, f, b = parallel_read(ext_paths, 4)
         R["e_read4"].append(mbs(t, b))
+
+        # the decode pipeline, each mount fresh (first read)
+        with Mount("imlfs", "warm") as m:
+            R["i_dec"].append(decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
+        R["e_dec"].append(decode([os.path.join(EXTRACTED, p) for p in dec_rel], 600))
+        with Mount("squashfuse") as m:
+            R["s_dec"].append(decode([os.path.join(m.mnt, p) for p in dec_rel], 600))
+        with Mount("archivemount") as m:
+            R["a_dec"].append(decode([os.path.join(m.mnt, os.path.basename(p))
+                                      for p in dec_rel], AM_LIMIT))
 
         # random single-image reads, each mount fresh
         with Mount("imlfs", "warm") as m:
@@ -532,13 +697,18 @@ def run():
         timed_shell(find, m.mnt)
         a_after = m.rss()
 
+    log("bench: requests per image (imlfs -d)")
+    req = requests_per_image(sorted(random.Random(3).sample(byclass, min(2 * NREQ, n))))
+
     counts["resident"] = (resident([TAR]), resident(ext_paths[::10]))
-    report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after)
+    report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after, req,
+           len(dec_rel))
 
 
 # ---- the table ----------------------------------------------------------------
 
-def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after):
+def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after, req,
+           ndec):
     M = {k: med(v) for k, v in R.items()}
 
     def s(x):
@@ -555,13 +725,13 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
 
     rows = []
 
-    def row(what, imlfs, ext, am, target="", ok=None):
-        rows.append((what, imlfs, ext, am, target, "" if ok is None else verdict(ok)))
+    def row(what, imlfs, ext, am, target="", ok=None, sq="-"):
+        rows.append((what, imlfs, ext, sq, am, target, "" if ok is None else verdict(ok)))
 
     row("mount -> first ls, cold (--nocache, %.0f MB annotations)" % ann_mb, s(M["cold"]), "-",
         s(M["am_mount"]) + " (bare tar)", "<= 3 s", M["cold"] <= 3)
     row("mount -> first ls, warm (index cache)", s(M["warm"]), "-", "-", "<= 0.1 s",
-        M["warm"] <= 0.1)
+        M["warm"] <= 0.1, sq=s(M["s_mount"]))
     for r in (1, 4):
         i, e, a = M["i_read%d" % r], M["e_read%d" % r], M["a_read%d" % r]
         row("read all %d images via all/by-class, %d reader%s (first read after mount)" %
@@ -569,12 +739,28 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
             "%.0f MB/s (%.2fx extr., %.0fx am)" % (i, i / e, i / a), "%.0f MB/s" % e,
             "%.1f MB/s = %.0f img/s (%.2fx extr.) [%d-image subset, %.0f s cap]" % (
                 a, M["a_ips%d" % r], a / e, len(am_subset), AM_LIMIT),
-            ">= 0.8x extracted, >= 5x archivemount", i >= 0.8 * e and i >= 5 * a)
+            ">= 0.8x extracted, >= 5x archivemount", i >= 0.8 * e and i >= 5 * a,
+            sq="%.0f MB/s (%.2fx extr.)" % (M["s_read%d" % r], M["s_read%d" % r] / e))
     for r in (1, 4):
-        i, e = M["i_reread%d" % r], M["e_read%d" % r]
+        i, e, q = M["i_reread%d" % r], M["e_read%d" % r], M["s_reread%d" % r]
+        am = "-"
+        if r == 4:
+            am = "%.1f MB/s (%.2fx extr.) [subset]" % (M["a_reread4"], M["a_reread4"] / e)
         row("  same, re-read on the same mount (kernel page cache, keep_cache), %d reader%s" %
             (r, "s" if r > 1 else ""), "%.0f MB/s (%.2fx extr.)" % (i, i / e), "%.0f MB/s" % e,
-            "-")
+            am, sq="%.0f MB/s (%.2fx extr.)" % (q, q / e))
+    e = M["e_dec"]
+
+    def dec(x):
+        return "%.0f img/s (%.2fx extr.)" % (x, x / e)
+    row("decode pipeline, %d images, 2 threads: PIL open, RGB, resize 256, crop 224 "
+        "(first read)" % ndec, dec(M["i_dec"]), "%.0f img/s" % e,
+        dec(M["a_dec"]) + " [%.0f s cap]" % AM_LIMIT, sq=dec(M["s_dec"]))
+    for kind, (first, again) in req.items():
+        def fig(d):
+            return ", ".join("%s %.2f" % (op, d[op]) for op in sorted(d))
+        row("FUSE requests per image, %s, %d images (imlfs -d): first read; re-read" % (
+            kind, NREQ), "%s; re-read: %s" % (fig(first), fig(again) or "none"), "-", "-")
     row("%d random single-image reads (open+read+close), median" % NRANDOM,
         "%s (%.2fx extr.)" % (ms(M["i_med"]), M["i_med"] / M["e_med"]), ms(M["e_med"]),
         "%s (%.0fx extr.) [%d reads in %.0f s cap]" % (ms(M["a_med"]), M["a_med"] / M["e_med"],
@@ -588,7 +774,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         s(M["i_ls"]), counts["i_ls"]),
         "%s (%s lines, flat folder)" % (s(M["e_ls"]), counts["e_ls"]),
         "%s (%s lines, root)" % (s(M["a_ls"]), counts["a_ls"]))
-    row("predictions: write %d lines + score at close" % NPRED, s(M["p_write"]), "-", "-")
+    row("predictions: write %d lines + score at close" % min(NPRED, n), s(M["p_write"]), "-", "-")
     row("predictions: read the scores back", s(M["p_read"]), "-", "-")
     row("predictions: written, scored and read back", s(M["p_total"]), "-", "-", "<= 0.2 s",
         M["p_total"] <= 0.2)
@@ -606,7 +792,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         "%s (%s)" % (mib(a_after[0]), mib(a_after[1])))
 
     head = ("measure (median of %d runs)" % RUNS, "imlfs", "extracted folder",
-            "archivemount", "target", "")
+            "squashfuse_ll (uncompressed)", "archivemount", "target", "")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:
@@ -617,7 +803,8 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
     print("Warm page cache for all three (tarball and extracted copy read once first; caches are "
           "not dropped); resident at the end (fincore): tarball %.0f %%, extracted copy %.0f %%."
           "\nExtracted folder: tar -x of the same tarball, read through by-class/WNID "
-          "(hard links, valprep-style).\narchivemount rows: a fixed random subset of %d images "
+          "(hard links, valprep-style); squashfuse_ll: mksquashfs of that folder with "
+          "-noI -noD -noF -noX, read through by-class too.\narchivemount rows: a fixed random subset of %d images "
           "(%.0f MB, seed 1) and at most %.0f s per run, read from its flat root." % (
               100 * counts["resident"][0], 100 * counts["resident"][1],
               len(am_subset), am_subset_mb, AM_LIMIT))

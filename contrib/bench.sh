@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# contrib/bench.sh — imlfs against the extracted folder and archivemount on a
-# full-size sample (50,000 images, 1,000 classes, annotations padded to
-# 200 MB).  Prints the machine, the command and ONE table (see
+# contrib/bench.sh — imlfs against the extracted folder, squashfuse_ll (an
+# uncompressed squashfs of that folder) and archivemount on a full-size
+# sample (50,000 images, 1,000 classes, annotations padded to 200 MB).  Prints the machine, the command and ONE table (see
 # docs/performance.md); the measuring itself is contrib/bench.py.
 #
 #   IMLFS_BENCH_DIR=DIR   work dir (default /var/tmp/imlfs-bench): the sample,
@@ -11,6 +11,11 @@
 #   IMLFS_BENCH_RUNS=N    runs per figure, median reported (default 3)
 #   IMLFS_BENCH_AM_SUBSET=N, IMLFS_BENCH_AM_LIMIT=S  archivemount time box
 #                         (default 500 images, 30 s per run)
+#   IMLFS_BENCH_CLASSES=N, IMLFS_BENCH_PER_CLASS=N  a smaller sample for a
+#                         quick run (default 1000 x 50; annotations padded in
+#                         proportion); a size change regenerates the sample
+#   IMLFS_BENCH_DECODE=N  images in the decode-pipeline row (default 2000)
+#   IMLFS_BENCH_REQUESTS=N  images in the requests-per-image count (default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +26,7 @@ PY=/usr/bin/python3
 
 unmount_all() {
 	local m
-	for m in "$WORK/mnt-imlfs" "$WORK/mnt-archivemount"; do
+	for m in "$WORK/mnt-imlfs" "$WORK/mnt-archivemount" "$WORK/mnt-squashfuse"; do
 		if grep -qs " $m " /proc/mounts; then
 			timeout 30 fusermount3 -u "$m" 2>/dev/null || timeout 30 fusermount3 -uz "$m" || true
 		fi
@@ -30,7 +35,7 @@ unmount_all() {
 trap unmount_all EXIT
 trap 'exit 130' INT TERM
 
-contrib/install-packages.sh archivemount
+contrib/install-packages.sh archivemount squashfuse squashfs-tools python3-pil
 
 if [ ! -f "$BUILD/build.ninja" ]; then
 	timeout 300 meson setup "$BUILD" -Dwerror=true >&2
@@ -39,13 +44,21 @@ timeout 1200 meson compile -C "$BUILD" >&2
 
 mkdir -p "$WORK"
 SAMPLE=$WORK/sample
+CLASSES=${IMLFS_BENCH_CLASSES:-1000}
+PER_CLASS=${IMLFS_BENCH_PER_CLASS:-50}
+PAD=$(( (200 * CLASSES * PER_CLASS + 49999) / 50000 ))
+SIZE="--classes $CLASSES --per-class $PER_CLASS --annotated-per-class 20 --pad-annotations $PAD --seed 1"
 if [ ! -f "$SAMPLE/ILSVRC2012_img_val.tar" ] || [ ! -f "$SAMPLE/human_accuracy_v3.0.0.json" ] ||
-   [ ! -f "$SAMPLE/validation_labels.txt" ] || [ ! -f "$SAMPLE/LOC_synset_mapping.txt" ]; then
-	echo "bench: generating the full-size sample in $SAMPLE (takes several minutes)" >&2
-	timeout 3600 "$BUILD/imlfs-mksample" "$SAMPLE" --classes 1000 --per-class 50 \
-		--annotated-per-class 20 --pad-annotations 200 --seed 1 >&2
+   [ ! -f "$SAMPLE/validation_labels.txt" ] || [ ! -f "$SAMPLE/LOC_synset_mapping.txt" ] ||
+   { [ -f "$SAMPLE/.bench-size" ] && [ "$(cat "$SAMPLE/.bench-size")" != "$SIZE" ]; } ||
+   { [ ! -f "$SAMPLE/.bench-size" ] && [ "$CLASSES$PER_CLASS" != 100050 ]; }; then
+	echo "bench: generating the sample ($SIZE) in $SAMPLE (takes minutes)" >&2
+	rm -rf "$SAMPLE"
+	# shellcheck disable=SC2086
+	timeout 3600 "$BUILD/imlfs-mksample" "$SAMPLE" $SIZE >&2
+	echo "$SIZE" > "$SAMPLE/.bench-size"
 fi
 timeout 1800 $PY contrib/bench.py prepare
 
-echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 timeout 1800 $PY contrib/bench.py run

@@ -6,6 +6,8 @@
 
 #define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 #include "imlfs/catalog.h"
 #include "imlfs/inputs.h"
@@ -21,6 +23,8 @@ struct imlfs_fs {
 	double timeout;           /* entry/attr timeout of immutable nodes */
 	const struct imlfs_inputs *inputs;
 	struct imlfs_tarhash *tarhash;  /* the tarball's check, for the README */
+	char ra_sysfs[64];        /* our bdi's read_ahead_kb (readahead.c), or "" */
+	atomic_bool ra_done;
 };
 
 extern const struct fuse_lowlevel_ops imlfs_ops;
@@ -56,6 +60,13 @@ void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi);
 off_t imlfs_readme_size(struct imlfs_fs *fs);
 /* At exit: the snapshots whose release never came. */
 void imlfs_readme_free_all(void);
+
+/* readahead.c: one READ per image (up to 1 MiB).  _find, after mounting:
+ * our mount's read_ahead_kb in sysfs; _raise, on every request that may
+ * come first after INIT: sets it once (as root; else nothing changes). */
+#define IMLFS_READAHEAD_KB "1024"
+void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint);
+void imlfs_readahead_raise(struct imlfs_fs *fs);
 
 /* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
  * ask for (a writable mount point, /dev/fuse, user_allow_other). */

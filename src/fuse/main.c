@@ -167,7 +167,7 @@ static int add_mount_opts(struct fuse_args *args, const char *tarball)
 }
 
 static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
-		 struct imlfs_tarhash *th)
+		 struct imlfs_tarhash *th, struct imlfs_fs *fs)
 {
 	struct fuse_loop_config lc = { .clone_fd = copts->clone_fd,
 				       .max_idle_threads = copts->max_idle_threads };
@@ -181,6 +181,7 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
+			imlfs_readahead_find(fs, copts->mountpoint);
 			fuse_daemonize(copts->foreground);
 			/* After the fork: threads do not survive it. */
 			imlfs_tarhash_start(th);
@@ -330,7 +331,7 @@ int main(int argc, char *argv[])
 		goto out_err;
 	}
 	fs.tarhash = &th;
-	r = serve(se, &copts, &th);
+	r = serve(se, &copts, &th, &fs);
 	goto out;
 out_err:
 	fprintf(stderr, "imlfs: %s\n", err.msg);

@@ -74,6 +74,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct imlfs_node node;
 	int r = imlfs_catalog_lookup(fs->cat, parent, name, &node);
 
+	imlfs_readahead_raise(fs);
 	if (r == -ENOENT) {
 		/* A cacheable negative entry: the tree never changes. */
 		memset(&e, 0, sizeof e);
@@ -95,6 +96,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fuse_entry_param e;
 	struct imlfs_node node;
 
+	imlfs_readahead_raise(fs);   /* the mount's first request, often */
 	if (imlfs_catalog_node(fs->cat, ino, &node)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -202,6 +204,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct imlfs_fs *fs = fs_of(req);
 	struct imlfs_node node;
 
+	imlfs_readahead_raise(fs);
 	if (imlfs_catalog_node(fs->cat, ino, &node)) {
 		fuse_reply_err(req, ENOENT);
 		return;

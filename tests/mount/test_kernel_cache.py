@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from conftest import Sample, make_sample
+
 
 def requests(m, opcode, nodeid=None):
     """How many `opcode` requests (for `nodeid`) the daemon has logged so far."""
@@ -54,3 +56,28 @@ def test_listing_twice_sends_one_listing(dmnt, sample):
     assert sent >= 1
     assert sorted(os.listdir(folder)) == first
     assert requests(dmnt, "READDIRPLUS", ino) + requests(dmnt, "READDIR", ino) == sent
+
+
+@pytest.fixture(scope="module")
+def big_sample(tmp_path_factory):
+    """Full-size JPEGs (not --tiny): some are over the kernel's default
+    128 KiB readahead window."""
+    d = tmp_path_factory.mktemp("bigsample")
+    make_sample(d, "--classes", "3", "--per-class", "8", "--annotated-per-class", "2",
+                "--seed", "5")
+    return Sample(d)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may set a mount's read_ahead_kb")
+def test_large_image_is_one_read(big_sample, mount_factory):
+    m = mount_factory(big_sample.tar, "-d")
+    n = max(big_sample.names, key=lambda x: big_sample.members[x].size)
+    assert big_sample.members[n].size > 160 * 1024, "the sample needs an image over 128 KiB"
+    path = m.path("all", "images", n)
+    ino = os.stat(path).st_ino
+    with open(path, "rb") as f:
+        assert f.read() == big_sample.read_member(n)
+    assert requests(m, "READ", ino) == 1, "an image under 1 MiB took more than one READ"
+    st = os.stat(m.path())
+    with open("/sys/class/bdi/%d:%d/read_ahead_kb" % (os.major(st.st_dev), os.minor(st.st_dev))) as f:
+        assert f.read().strip() == "1024"
