@@ -115,19 +115,35 @@ run_tests() {
 			return
 		fi
 	fi
-	mkdir -p "$TESTTMP/$name"
-	IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider --timeout=300 \
-		-x -q -rfE --basetemp="$TESTTMP/$name/t" "${PYTEST_SKIP[@]}" "$TREE/tests/mount" \
-		>"$log.mount" 2>&1
-	rc=$?
-	cleanup_run "$TESTTMP/$name"
-	case $rc in
-	0) verdict=survived why="";;
-	4|5) verdict=error why="pytest exit $rc (see $log.mount)";;
-	124|137) verdict=killed why="mount: timeout";;
-	*) verdict=killed
-	   why="mount: $(grep -m1 -oE '^(FAILED|ERROR) [^ ]+' "$log.mount" | sed 's,^[A-Z]* .*tests/mount/,,')";;
-	esac
+	# A failing test is run once more on its own: if it passes then, it was a
+	# flake of the loaded machine, not the mutant's doing, and the suite goes
+	# on without it (at most twice).
+	local deselect=() flaky="" tries=0 failed
+	while :; do
+		tries=$((tries + 1))
+		mkdir -p "$TESTTMP/$name"
+		IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
+			--timeout=300 -x -q -rfE --basetemp="$TESTTMP/$name/t" "${PYTEST_SKIP[@]}" \
+			"${deselect[@]}" "$TREE/tests/mount" >"$log.mount$tries" 2>&1
+		rc=$?
+		cleanup_run "$TESTTMP/$name"
+		failed=$(grep -m1 -oE '^(FAILED|ERROR) [^ ]+' "$log.mount$tries" | sed 's/^[A-Z]* //')
+		case $rc in
+		0) verdict=survived why=$flaky; return;;
+		4|5) verdict=error why="pytest exit $rc (see $log.mount$tries)"; return;;
+		124|137) verdict=killed why="mount: timeout"; return;;
+		esac
+		verdict=killed why="mount: ${failed##*tests/mount/}"
+		[ -n "$failed" ] && [ $tries -le 2 ] || return
+		mkdir -p "$TESTTMP/$name"
+		IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
+			--timeout=300 -q --basetemp="$TESTTMP/$name/t" "$failed" >"$log.again$tries" 2>&1
+		rc=$?
+		cleanup_run "$TESTTMP/$name"
+		[ $rc -eq 0 ] || return
+		flaky="$flaky (flaky, passed alone: ${failed##*tests/mount/})"
+		deselect+=(--deselect "$failed")
+	done
 }
 
 start=$(date +%s)
