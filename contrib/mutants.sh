@@ -19,9 +19,10 @@
 #                           a smaller N runs the first mutants of a larger one
 #   IMLFS_MUTANT_ONLY="3 17" run only these mutants (numbers of the plan)
 #   IMLFS_MUTANT_DIR=DIR    where the copy and its build go (default build-mutants)
-#   IMLFS_MUTANT_USERS=1    also run tests/mount/test_users.py (left out by
-#                           default: it adds system users and changes
-#                           /dev/fuse and /etc/fuse.conf for the whole machine)
+#   IMLFS_MUTANT_USERS=1    run tests/mount/test_users.py for every mutant; by
+#                           default only for those in src/fuse/usermount.c, as it
+#                           adds system users (named imlfs-mut1..3 here) and
+#                           changes /dev/fuse and /etc/fuse.conf machine-wide
 #   IMLFS_HANG_DEADLINE     seconds before the mount fixtures abort a hung FUSE
 #                           connection (default here 60)
 #   IMLFS_MUTANT_NO_BASELINE=1  skip the check that the unmutated copy passes
@@ -93,14 +94,16 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 		-Dbuildtype=debug >"$WORK/logs/setup.log" 2>&1 || { cat "$WORK/logs/setup.log"; exit 1; }
 fi
 
-PYTEST_SKIP=(--ignore="$TREE/tests/mount/test_users.py")
-[ -n "${IMLFS_MUTANT_USERS:-}" ] && PYTEST_SKIP=()
+export IMLFS_TEST_USER_PREFIX=imlfs-mut
 
 # run_tests NAME FILE: build and test the copy as it is; sets $verdict
 # (survived, killed, not-compiled) and $why.
 run_tests() {
 	local name=$1 file=$2 log=$WORK/logs/$1 rc target=()
+	local skip=(--ignore="$TREE/tests/mount/test_users.py")
 	case $file in src/fuse/*) target=(imlfs);; esac   # the unit tests do not link src/fuse
+	case $file in src/fuse/usermount.c) skip=();; esac
+	[ -n "${IMLFS_MUTANT_USERS:-}" ] && skip=()
 	if ! timeout -k 30 $BUILD_TIMEOUT meson compile -C "$BUILD" "${target[@]}" >"$log.build" 2>&1; then
 		verdict=not-compiled why=$(grep -m1 -E 'error:' "$log.build" | sed 's/^.*error: //')
 		return
@@ -123,7 +126,7 @@ run_tests() {
 		tries=$((tries + 1))
 		mkdir -p "$TESTTMP/$name"
 		IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
-			--timeout=300 -x -q -rfE --basetemp="$TESTTMP/$name/t" "${PYTEST_SKIP[@]}" \
+			--timeout=300 -x -q -rfE --basetemp="$TESTTMP/$name/t" "${skip[@]}" \
 			"${deselect[@]}" "$TREE/tests/mount" >"$log.mount$tries" 2>&1
 		rc=$?
 		cleanup_run "$TESTTMP/$name"
