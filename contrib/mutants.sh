@@ -163,7 +163,7 @@ fi
 numbers=${IMLFS_MUTANT_ONLY:-$(seq 1 "$(wc -l <"$PLAN")")}
 compiled=0 killed=0 survived=0 notcompiled=0 errors=0 total=0 survivors=()
 for k in $numbers; do
-	where=$("$PY" contrib/mutants.py show "$PLAN" "$k" | head -1) || exit 1
+	where=$("$PY" contrib/mutants.py show "$PLAN" "$k" | sed -n 1p) || exit 1
 	current=${where%%:*}
 	"$PY" contrib/mutants.py apply "$PLAN" "$k" "$TREE" >/dev/null || { restore; exit 1; }
 	t0=$(date +%s)
@@ -191,7 +191,7 @@ fi
 if [ ${#survivors[@]} -gt 0 ]; then
 	echo "survivors:"
 	for k in "${survivors[@]}"; do
-		echo "  #$k $("$PY" contrib/mutants.py show "$PLAN" "$k" | head -1)"
+		echo "  #$k $("$PY" contrib/mutants.py show "$PLAN" "$k" | sed -n 1p)"
 		"$PY" contrib/mutants.py show "$PLAN" "$k" | tail -2
 	done
 fi
