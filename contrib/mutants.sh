@@ -72,7 +72,19 @@ cleanup_run() {
 	rm -rf "$d"
 }
 
+# Each step runs in the background and is waited for, so that a signal
+# reaches the trap at once: it stops the step, puts the source back and
+# unmounts what the tests left.
+child=""
+step() {
+	"$@" & child=$!
+	wait $child
+	local rc=$?
+	child=""
+	return $rc
+}
 finish() {
+	[ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child"
 	restore
 	cleanup_run "$TESTTMP"
 }
@@ -99,17 +111,18 @@ export IMLFS_TEST_USER_PREFIX=imlfs-mut
 # run_tests NAME FILE: build and test the copy as it is; sets $verdict
 # (survived, killed, not-compiled) and $why.
 run_tests() {
-	local name=$1 file=$2 log=$WORK/logs/$1 rc target=()
+	local name=$1 file=$2 log=$WORK/logs/$1 rc
 	local skip=(--ignore="$TREE/tests/mount/test_users.py")
-	case $file in src/fuse/*) target=(imlfs);; esac   # the unit tests do not link src/fuse
 	case $file in src/fuse/usermount.c) skip=();; esac
 	[ -n "${IMLFS_MUTANT_USERS:-}" ] && skip=()
-	if ! timeout -k 30 $BUILD_TIMEOUT meson compile -C "$BUILD" "${target[@]}" >"$log.build" 2>&1; then
+	# Everything is rebuilt, also for a src/fuse mutant: the tools the mount
+	# tests run link src/core, which the last mutant may have changed.
+	if ! step timeout -k 30 $BUILD_TIMEOUT meson compile -C "$BUILD" >"$log.build" 2>&1; then
 		verdict=not-compiled why=$(grep -m1 -E 'error:' "$log.build" | sed 's/^.*error: //')
 		return
 	fi
-	if [ -z "${target[*]}" ]; then
-		timeout -k 30 $UNIT_TIMEOUT meson test -C "$BUILD" --no-rebuild --print-errorlogs >"$log.unit" 2>&1
+	if [ "${file#src/fuse/}" = "$file" ]; then   # the unit tests do not link src/fuse
+		step timeout -k 30 $UNIT_TIMEOUT meson test -C "$BUILD" --no-rebuild --print-errorlogs >"$log.unit" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ]; then
 			verdict=killed
@@ -125,7 +138,7 @@ run_tests() {
 	while :; do
 		tries=$((tries + 1))
 		mkdir -p "$TESTTMP/$name"
-		IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
+		step env IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
 			--timeout=300 -x -q -rfE --basetemp="$TESTTMP/$name/t" "${skip[@]}" \
 			"${deselect[@]}" "$TREE/tests/mount" >"$log.mount$tries" 2>&1
 		rc=$?
@@ -139,7 +152,7 @@ run_tests() {
 		verdict=killed why="mount: ${failed##*tests/mount/}"
 		[ -n "$failed" ] && [ $tries -le 2 ] || return
 		mkdir -p "$TESTTMP/$name"
-		IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
+		step env IMLFS_BUILD=$BUILD timeout -k 30 $MOUNT_TIMEOUT "$PY" -m pytest -p no:cacheprovider \
 			--timeout=300 -q --basetemp="$TESTTMP/$name/t" "$failed" >"$log.again$tries" 2>&1
 		rc=$?
 		cleanup_run "$TESTTMP/$name"
