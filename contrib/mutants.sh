@@ -20,7 +20,7 @@
 #   IMLFS_MUTANT_ONLY="3 17" run only these mutants (numbers of the plan)
 #   IMLFS_MUTANT_DIR=DIR    where the copy and its build go (default build-mutants)
 #   IMLFS_MUTANT_USERS=1    run tests/mount/test_users.py for every mutant; by
-#                           default only for those in src/fuse/usermount.c, as it
+#                           default only for src/fuse/usermount.c and main.c, as it
 #                           adds system users (named imlfs-mut1..3 here) and
 #                           changes /dev/fuse and /etc/fuse.conf machine-wide
 #   IMLFS_HANG_DEADLINE     seconds before the mount fixtures abort a hung FUSE
@@ -113,7 +113,7 @@ export IMLFS_TEST_USER_PREFIX=imlfs-mut
 run_tests() {
 	local name=$1 file=$2 log=$WORK/logs/$1 rc
 	local skip=(--ignore="$TREE/tests/mount/test_users.py")
-	case $file in src/fuse/usermount.c) skip=();; esac
+	case $file in src/fuse/usermount.c|src/fuse/main.c) skip=();; esac   # the user checks
 	[ -n "${IMLFS_MUTANT_USERS:-}" ] && skip=()
 	# Everything is rebuilt, also for a src/fuse mutant: the tools the mount
 	# tests run link src/core, which the last mutant may have changed.
