@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../src/core/cache-internal.h"
+#include "imlfs/jsonscan.h"
 #include "imlfs/util.h"
 #include "testutil.h"
 
@@ -53,8 +54,40 @@ static void test_cache_checksum_values(void)
 #endif
 }
 
+/* Rejected at byte want_off with a message containing `want`. */
+static void json_invalid(const char *t, size_t want_off, const char *want)
+{
+	size_t off = (size_t)-1;
+	const char *what = NULL;
+
+	if (imlfs_json_scan(t, strlen(t), NULL, NULL, &off, &what) != -1) {
+		fprintf(stderr, "accepted invalid %s\n", t);
+		tu_failures++;
+	} else if (off != want_off || !what || !strstr(what, want)) {
+		fprintf(stderr, "%s: got '%s' at %zu, want '%s' at %zu\n", t,
+			what ? what : "(null)", off, want, want_off);
+		tu_failures++;
+	}
+}
+
+/* A JSON digit is '0' to '9' and nothing beside them: '/' and ':' are
+ * the ASCII neighbours that an off-by-one in a digit test lets in. */
+static void test_json_digit_bounds(void)
+{
+	json_invalid("{\"a\":-:}", 6, "expected a digit");
+	json_invalid("{\"a\":-/}", 6, "expected a digit");
+	json_invalid("{\"a\":1:}", 6, "expected ',' or '}'");
+	json_invalid("{\"a\":0:}", 6, "expected ',' or '}'");
+	json_invalid("{\"a\":0/}", 6, "expected ',' or '}'");
+	json_invalid("{\"a\":1.:}", 7, "after '.'");
+	json_invalid("{\"a\":1e:}", 7, "exponent");
+	json_invalid("{\"a\":1e/}", 7, "exponent");
+	json_invalid("{\"a\"::}", 5, "expected a value");
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
+	test_json_digit_bounds();
 	return tu_done();
 }
