@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "../../src/core/cache-internal.h"
+#include "imlfs/cache.h"
 #include "imlfs/jsonscan.h"
+#include "imlfs/model.h"
 #include "imlfs/util.h"
 #include "testutil.h"
 
@@ -85,9 +87,68 @@ static void test_json_digit_bounds(void)
 	json_invalid("{\"a\"::}", 5, "expected a value");
 }
 
+/* The cache file's layout, as cache.c's opening comment gives it: the
+ * header, then the sections in order, each with its tag and record size.
+ * Saving and loading agree with each other whatever the tags are, so only
+ * the bytes on disk can tell a changed format (which needs a new version). */
+static void test_cache_layout(void)
+{
+	static const struct { uint32_t tag, recsize; } want[] = {
+		{ 0x4b455931, 40 },   /* "KEY1": one record per input */
+		{ 0x434e5453, 56 },   /* "CNTS" */
+		{ 0x4d454d42, 48 },   /* "MEMB" */
+		{ 0x4e414d45, 1 },    /* "NAME" */
+		{ 0x434c5353, 8 },    /* "CLSS" */
+		{ 0x43545854, 1 },    /* "CTXT" */
+		{ 0x4d4c4142, 2 },    /* "MLAB" */
+	};
+	struct imlfs_inputs in = {0};
+	struct imlfs_error err = {0};
+	struct imlfs_model m;
+	const char *file = tu_path("layout.idx");
+	unsigned char *d = NULL;
+	size_t len = 0, at = 32;
+	uint32_t u32;
+	uint64_t u64;
+
+	in.tarball = (char *)tu_write("val.tar", "tar");
+	in.labels = (char *)tu_write("labels.txt", "n01\n");
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(imlfs_read_file(file, (char **)&d, &len), 0);
+	if (!d || len < 32) {
+		CHECK(!"the cache file is missing or shorter than its header");
+		free(d);
+		return;
+	}
+	CHECK(memcmp(d, "IMLFSIDX", 8) == 0);
+	memcpy(&u32, d + 8, 4);
+	CHECK_EQ(u32, IMLFS_CACHE_VERSION);
+	memcpy(&u32, d + 12, 4);
+	CHECK_EQ(u32, 0x01020304);
+	memcpy(&u64, d + 16, 8);
+	CHECK_EQ(u64, len);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		if (at + 16 > len) {
+			fprintf(stderr, "cache layout: section %zu is missing\n", i);
+			tu_failures++;
+			break;
+		}
+		memcpy(&u32, d + at, 4);
+		CHECK_EQ(u32, want[i].tag);
+		memcpy(&u32, d + at + 4, 4);
+		CHECK_EQ(u32, want[i].recsize);
+		memcpy(&u64, d + at + 8, 8);
+		at += 16 + ((u64 + 7) & ~(uint64_t)7);
+	}
+	CHECK_EQ(at, len);
+	free(d);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
 	test_json_digit_bounds();
+	test_cache_layout();
 	return tu_done();
 }
