@@ -1,14 +1,17 @@
 /* test-pins.c — behaviour that contrib/mutants.sh found no test pinned:
  * each check here fails on one of its survivors and passes on the real
  * code (docs/testing.md lists them). */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/core/cache-internal.h"
 #include "imlfs/cache.h"
 #include "imlfs/jsonscan.h"
 #include "imlfs/model.h"
+#include "imlfs/tarindex.h"
 #include "imlfs/util.h"
 #include "testutil.h"
 
@@ -145,10 +148,60 @@ static void test_cache_layout(void)
 	free(d);
 }
 
+/* A ustar header for a regular file of `size` bytes. */
+static void ustar(unsigned char h[512], const char *name, unsigned size)
+{
+	unsigned sum = 0;
+
+	memset(h, 0, 512);
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011o", size);
+	snprintf((char *)h + 136, 12, "%011o", 1200000000);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+/* A damaged header is reported with libarchive's own reason, not a
+ * generic one: the reason tells a bad checksum from other damage. */
+static void test_tar_damage_reason(void)
+{
+	unsigned char t[512 * 6] = {0};
+	const char *path = tu_path("damaged.tar");
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	int fd;
+
+	ustar(t, "val/x1.JPEG", 3);
+	memcpy(t + 512, "abc", 3);
+	ustar(t + 1024, "val/x2.JPEG", 3);
+	t[1024 + 5] ^= 1;                      /* the checksum no longer matches */
+	memcpy(t + 1536, "def", 3);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, sizeof t) == (ssize_t)sizeof t);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_tar_index(&m, path, fd, NULL, NULL, &err), -1);
+	close(fd);
+	CHECK(strstr(err.msg, "after member \"val/x1.JPEG\": Damaged tar archive;") != NULL);
+	if (!strstr(err.msg, "Damaged tar archive"))
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	imlfs_model_free(&m);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
 	test_json_digit_bounds();
 	test_cache_layout();
+	test_tar_damage_reason();
 	return tu_done();
 }
