@@ -11,6 +11,7 @@
 #include "imlfs/cache.h"
 #include "imlfs/jsonscan.h"
 #include "imlfs/model.h"
+#include "imlfs/score.h"
 #include "imlfs/tarindex.h"
 #include "imlfs/util.h"
 #include "testutil.h"
@@ -197,11 +198,39 @@ static void test_tar_damage_reason(void)
 	imlfs_model_free(&m);
 }
 
+/* imlfs_json_real fits exactly: with room for the text and its NUL it
+ * writes it, with one byte less it says -1 (never a cut number).  (A
+ * number with an exponent needs the room of printf's form, 2e-05, before
+ * it is shortened to 2e-5: only the -1 is checked for those.) */
+static void test_json_real_exact_size(void)
+{
+	static const double v[] = { 1.5, 0.025, 2e-5, 1.0, 100.0, -0.1, 1e300 };
+	char full[64], out[64];
+
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		int n = imlfs_json_real(full, sizeof full, v[i]);
+
+		CHECK(n > 0);
+		if (n <= 0)
+			continue;
+		memset(out, 'x', sizeof out);
+		if (!strchr(full, 'e')) {
+			CHECK_EQ(imlfs_json_real(out, (size_t)n + 1, v[i]), n);
+			CHECK_STR(out, full);
+		}
+		if (imlfs_json_real(out, (size_t)n, v[i]) != -1) {
+			fprintf(stderr, "json_real(%s) in %d bytes: not -1\n", full, n);
+			tu_failures++;
+		}
+	}
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
 	test_json_digit_bounds();
 	test_cache_layout();
 	test_tar_damage_reason();
+	test_json_real_exact_size();
 	return tu_done();
 }
