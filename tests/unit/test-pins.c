@@ -12,6 +12,7 @@
 #include "imlfs/jsonscan.h"
 #include "imlfs/model.h"
 #include "imlfs/score.h"
+#include "imlfs/sidecar.h"
 #include "imlfs/tarindex.h"
 #include "imlfs/util.h"
 #include "testutil.h"
@@ -225,6 +226,32 @@ static void test_json_real_exact_size(void)
 	}
 }
 
+/* Class names go into JSON strings: every control character, 0x01 to
+ * 0x1f, is escaped as \u00XX, and nothing from 0x20 up but '"' and '\\'. */
+static void test_json_string_controls(void)
+{
+	struct imlfs_buf b = {0};
+	char in[2] = {0}, want[16];
+
+	for (int c = 1; c < 0x80; c++) {
+		in[0] = (char)c;
+		b.len = 0;
+		CHECK_EQ(imlfs_buf_json_string(&b, in), 0);
+		if (c < 0x20)
+			snprintf(want, sizeof want, "\"\\u%04x\"", c);
+		else if (c == '"' || c == '\\')
+			snprintf(want, sizeof want, "\"\\%c\"", c);
+		else
+			snprintf(want, sizeof want, "\"%c\"", c);
+		if (!b.p || b.len != strlen(want) || memcmp(b.p, want, b.len)) {
+			fprintf(stderr, "json string of byte 0x%02x: %.*s, expected %s\n", c,
+				(int)b.len, b.p ? b.p : "", want);
+			tu_failures++;
+		}
+	}
+	imlfs_buf_free(&b);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
@@ -232,5 +259,6 @@ int main(void)
 	test_cache_layout();
 	test_tar_damage_reason();
 	test_json_real_exact_size();
+	test_json_string_controls();
 	return tu_done();
 }
