@@ -126,7 +126,7 @@ run_tests() {
 		rc=$?
 		if [ $rc -ne 0 ]; then
 			verdict=killed
-			why="unit: $(grep -m1 -oE '[^ ]+ +(FAIL|TIMEOUT) ' "$log.unit" | awk '{print $1, $2}')"
+			why="unit: $(grep -m1 -oE '[^ ]+ +(FAIL|ERROR|TIMEOUT) ' "$log.unit" | awk '{print $1, $2}')"
 			[ $rc -ge 124 ] && why="unit: timeout"
 			return
 		fi
