@@ -1,10 +1,16 @@
 /* test-pins.c — behaviour that contrib/mutants.sh found no test pinned:
  * each check here fails on one of its survivors and passes on the real
- * code (docs/testing.md lists them). */
+ * code (docs/testing.md lists them).
+ *
+ * Linked with -Wl,--wrap=pread64 (meson.build), so that a read of the
+ * index can fail where no real disk would fail on cue. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <turbojpeg.h>
 #include <unistd.h>
 
 #include "../../src/core/cache-internal.h"
@@ -252,6 +258,93 @@ static void test_json_string_controls(void)
 	imlfs_buf_free(&b);
 }
 
+ssize_t __real_pread64(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread64(int fd, void *buf, size_t n, off_t off);
+static int fail_big_reads;   /* fail every pread of more than 4 KiB with EIO */
+
+ssize_t __wrap_pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (fail_big_reads && n > 4096) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_pread64(fd, buf, n, off);
+}
+
+/* A JPEG whose frame header lies beyond the first 8 KiB (a big comment
+ * segment first, as big EXIF blocks do), so that the index reads its
+ * header with a pread of its own. */
+static unsigned char *big_jpeg(size_t *len)
+{
+	unsigned char px[33 * 17 * 3], *jpg = NULL, *out;
+	unsigned long jlen = 0;
+	tjhandle tj = tjInitCompress();
+	size_t pad = 9000;
+
+	for (size_t i = 0; i < sizeof px; i++)
+		px[i] = (unsigned char)(i * 37 % 251);
+	if (!tj || tjCompress2(tj, px, 33, 0, 17, TJPF_RGB, &jpg, &jlen, TJSAMP_444, 85, 0))
+		exit(99);
+	*len = jlen + 4 + pad;
+	out = malloc(*len);
+	if (!out)
+		exit(99);
+	memcpy(out, jpg, 2);
+	out[2] = 0xFF;
+	out[3] = 0xFE;
+	out[4] = (unsigned char)((pad + 2) >> 8);
+	out[5] = (unsigned char)((pad + 2) & 0xFF);
+	memset(out + 6, 'c', pad);
+	memcpy(out + 6 + pad, jpg + 2, jlen - 2);
+	tjFree(jpg);
+	tjDestroy(tj);
+	return out;
+}
+
+/* A read error while reading a big JPEG's header fails the index with
+ * the byte where it happened, like any other read error: never an index
+ * that silently lacks the image's size. */
+static void test_tar_probe_read_error(void)
+{
+	const char *path = tu_path("big.tar");
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	size_t jlen, tlen;
+	unsigned char *jpg = big_jpeg(&jlen), *t;
+	int fd, r;
+
+	tlen = 512 + (jlen + 511) / 512 * 512 + 1024;
+	t = calloc(1, tlen);
+	if (!t)
+		exit(99);
+	ustar(t, "val/big.JPEG", (unsigned)jlen);
+	memcpy(t + 512, jpg, jlen);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, tlen) == (ssize_t)tlen);
+	close(fd);
+	free(t);
+	free(jpg);
+
+	fd = open(path, O_RDONLY);
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_tar_index(&m, path, fd, NULL, NULL, &err), 0);
+	CHECK_EQ(m.nmembers, 1);
+	CHECK(m.nmembers == 1 && m.members[0].width == 33 && m.members[0].height == 17);
+	imlfs_model_free(&m);
+
+	fail_big_reads = 1;
+	memset(&m, 0, sizeof m);
+	r = imlfs_tar_index(&m, path, fd, NULL, NULL, &err);
+	fail_big_reads = 0;
+	close(fd);
+	CHECK_EQ(r, -1);
+	CHECK_EQ(err.code, IMLFS_E_MISSING);
+	CHECK(strstr(err.msg, "read error at byte 512") != NULL);
+	if (!strstr(err.msg, "read error at byte 512"))
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	imlfs_model_free(&m);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
@@ -260,5 +353,6 @@ int main(void)
 	test_tar_damage_reason();
 	test_json_real_exact_size();
 	test_json_string_controls();
+	test_tar_probe_read_error();
 	return tu_done();
 }
