@@ -2,8 +2,8 @@
  * each check here fails on one of its survivors and passes on the real
  * code (docs/testing.md lists them).
  *
- * Linked with -Wl,--wrap=pread64 (meson.build), so that a read of the
- * index can fail where no real disk would fail on cue. */
+ * Linked with -Wl,--wrap=pread64 and --wrap=realloc (meson.build), so that
+ * a read or an allocation of the core can fail on cue. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -345,6 +345,67 @@ static void test_tar_probe_read_error(void)
 	imlfs_model_free(&m);
 }
 
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static int fail_realloc_in;   /* 0: never; n: the n-th realloc from now fails */
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (fail_realloc_in && --fail_realloc_in == 0)
+		return NULL;
+	return __real_realloc(p, n);
+}
+
+/* Out of memory while indexing: the message numbers the member it was
+ * indexing from 1 and names it, whichever allocation fails. */
+static void test_tar_nomem_names_member(void)
+{
+	unsigned char t[512 * 8] = {0};
+	const char *path = tu_path("three.tar");
+	char want[64];
+	int fd, seen = 0;
+
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "val/x%d.JPEG", i + 1);
+		ustar(t + 1024 * i, name, 3);
+		memcpy(t + 1024 * i + 512, "abc", 3);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, sizeof t) == (ssize_t)sizeof t);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	for (int n = 1; n < 40; n++) {
+		struct imlfs_model m;
+		struct imlfs_error err = {0};
+		const char *at;
+		int r;
+
+		memset(&m, 0, sizeof m);
+		fail_realloc_in = n;
+		r = imlfs_tar_index(&m, path, fd, NULL, NULL, &err);
+		fail_realloc_in = 0;
+		imlfs_model_free(&m);
+		if (r == 0)
+			break;
+		CHECK_EQ(err.code, IMLFS_E_NOMEM);
+		at = strstr(err.msg, "indexing member ");
+		CHECK(at != NULL);
+		if (!at)
+			continue;
+		seen++;
+		snprintf(want, sizeof want, "indexing member %c (\"val/x%c.JPEG\")",
+			 at[16], at[16]);
+		if (strncmp(at, want, strlen(want))) {
+			fprintf(stderr, "out of memory at realloc %d: %s\n", n, err.msg);
+			tu_failures++;
+		}
+	}
+	close(fd);
+	CHECK(seen > 0);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
@@ -354,5 +415,6 @@ int main(void)
 	test_json_real_exact_size();
 	test_json_string_controls();
 	test_tar_probe_read_error();
+	test_tar_nomem_names_member();
 	return tu_done();
 }
