@@ -406,6 +406,30 @@ static void test_tar_nomem_names_member(void)
 	CHECK(seen > 0);
 }
 
+/* The cache is saved and loaded whichever descriptors are free: with
+ * stdin closed, the temporary file may well be descriptor 0 (a library
+ * cannot count on its caller keeping 0-2 open). */
+static void test_cache_save_on_fd0(void)
+{
+	struct imlfs_inputs in = {0};
+	struct imlfs_error err = {0};
+	struct imlfs_model m, l;
+	const char *file = tu_path("fd0.idx");
+	int saved = dup(0), r;
+
+	in.tarball = (char *)tu_write("val0.tar", "tar");
+	memset(&m, 0, sizeof m);
+	close(0);
+	r = imlfs_cache_save(&m, file, &in, &err);
+	dup2(saved, 0);
+	close(saved);
+	CHECK_EQ(r, 0);
+	if (r)
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	CHECK_EQ(imlfs_cache_load(&l, file, &in, NULL, 0), 1);
+	imlfs_model_free(&l);
+}
+
 int main(void)
 {
 	test_cache_checksum_values();
@@ -416,5 +440,6 @@ int main(void)
 	test_json_string_controls();
 	test_tar_probe_read_error();
 	test_tar_nomem_names_member();
+	test_cache_save_on_fd0();
 	return tu_done();
 }
