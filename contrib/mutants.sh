@@ -19,7 +19,7 @@
 #                           a smaller N runs the first mutants of a larger one
 #   IMLFS_MUTANT_ONLY="3 17" run only these mutants (numbers of the plan)
 #   IMLFS_MUTANT_DIR=DIR    where the copy and its build go (default build-mutants)
-#   IMLFS_MUTANT_USERS=1    run tests/mount/test_users.py for every mutant; by
+#   IMLFS_MUTANT_USERS=1    run tests/mount/test_users*.py for every mutant; by
 #                           default only for src/fuse/usermount.c and main.c, as it
 #                           adds system users (named imlfs-mut1..3 here) and
 #                           changes /dev/fuse and /etc/fuse.conf machine-wide
@@ -112,7 +112,7 @@ export IMLFS_TEST_USER_PREFIX=imlfs-mut
 # (survived, killed, not-compiled) and $why.
 run_tests() {
 	local name=$1 file=$2 log=$WORK/logs/$1 rc
-	local skip=(--ignore="$TREE/tests/mount/test_users.py")
+	local skip=(--ignore-glob="$TREE/tests/mount/test_users*.py")
 	case $file in src/fuse/usermount.c|src/fuse/main.c) skip=();; esac   # the user checks
 	[ -n "${IMLFS_MUTANT_USERS:-}" ] && skip=()
 	# Everything is rebuilt, also for a src/fuse mutant: the tools the mount
