@@ -42,6 +42,8 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 UNIT_TIMEOUT=900 MOUNT_TIMEOUT=1800 BUILD_TIMEOUT=1200
 
 mkdir -p "$WORK/logs" || exit 1
+exec 9>"$WORK/lock"
+flock -n 9 || { echo "mutants.sh: another run uses $WORK (set IMLFS_MUTANT_DIR)" >&2; exit 1; }
 TESTTMP=$(mktemp -d "${TMPDIR:-/tmp}/imlfs-mutants.XXXXXX") || exit 1
 PLAN=$WORK/plan-$SEED-$N.json
 current=""                # the file that holds a mutant right now
