@@ -26,7 +26,7 @@ import time
 
 import pytest
 
-PREFIX = "imlfs-u"
+PREFIX = os.environ.get("IMLFS_TEST_USER_PREFIX", "imlfs-u")   # unique per concurrent run
 TIMEOUT = 60           # any one command run as a user
 MOUNT_DEADLINE = 30    # seconds for a user's mount to appear
 FUSE_DEV = "/dev/fuse"
