@@ -47,6 +47,8 @@ import sys
 import tarfile
 import time
 
+import bench   # contrib/bench.py: the /proc helpers both scripts use
+
 WORK = os.environ.get("IMLFS_SOAK_DIR", "")
 BUILD = os.environ.get("IMLFS_BUILD",
                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build"))
@@ -174,19 +176,7 @@ def check_scores(exp, split, text, want=None):
 # ---- the mount ------------------------------------------------------------------
 
 def mounted():
-    with open("/proc/mounts") as f:
-        return any(line.split()[1] == MNT for line in f)
-
-
-def status_kib(pid, key):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+    return bench.mounted(MNT)
 
 
 class Daemon:
@@ -215,7 +205,7 @@ class Daemon:
         return self.proc.poll() is None
 
     def rss(self):
-        return status_kib(self.pid, "VmRSS")
+        return bench.status_kib(self.pid, "VmRSS")
 
     def threads(self):
         try:
