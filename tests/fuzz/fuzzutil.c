@@ -5,7 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "fuzz.h"
+#include "imlfs/score.h"
 
 static const char *const wnids[FZ_NCLASSES] = { "n01005397", "n01020144", "n01020719" };
 
@@ -86,4 +89,22 @@ void fz_scoring_model(struct imlfs_model *m)
 		.flags = IMLFS_M_ANNOTATED | IMLFS_M_IMAGENET_M | IMLFS_M_PROBLEMATIC };
 	m->members[2].flags = IMLFS_M_PROBLEMATIC;
 	m->have |= IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M;
+}
+
+void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len)
+{
+	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
+		size_t olen = 0;
+		char *s = imlfs_score_text(m, text, len, f, &olen);
+		json_error_t je;
+		json_t *o;
+
+		if (!s || olen != strlen(s))
+			abort();
+		o = json_loads(s, 0, &je);
+		if (!o)
+			abort();   /* the scores are not valid JSON */
+		json_decref(o);
+		free(s);
+	}
 }
