@@ -15,12 +15,15 @@ A site is one token on a line of code: comments, strings, character
 constants, preprocessor lines (#include, #define, ...) and assert(...)
 are never touched.  The mutants are: < <=, > >=, == != swapped; && ||
 swapped; a unary ! dropped; a binary "+ 1" / "- 1" swapped; an integer
-constant moved by one.  The order of all sites is shuffled with the
-seed and the first N are taken, so a smaller N picks a prefix of a
-larger one's mutants, numbered alike."""
+constant moved by one.  Each site gets a rank from a hash of the seed,
+its file, the text of its line, its column and how many identical lines
+come before it in the file; the N lowest ranks are taken, so a smaller N
+picks a prefix of a larger one's mutants, numbered alike.  The rank does not
+depend on the rest of the file: an edit elsewhere (say, a test's fix for
+one survivor) leaves the other mutants of the plan as they were."""
+import hashlib
 import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -70,6 +73,13 @@ def file_sites(root, rel):
     with open(os.path.join(root, rel), encoding="utf-8") as f:
         text = f.read()
     skip = preprocessor_lines(text)
+    lines = text.split("\n")
+    seen = {}              # line text -> how many times met so far
+    ident = {}             # line number -> its text and occurrence
+    for n, l in enumerate(lines, 1):
+        key = l.strip()
+        seen[key] = seen.get(key, 0) + 1
+        ident[n] = "%s#%d" % (key, seen[key])
     toks = [t for t in tokens(text) if t[3] not in skip]
     sites = []
     depth = 0              # > 0: inside assert(...)
@@ -97,8 +107,10 @@ def file_sites(root, rel):
         elif kind == "number" and INTEGER.match(tok):
             site = ("constant", tok, None)   # direction chosen with the seed
         if site:
+            col = off - (text.rfind("\n", 0, off) + 1)
             sites.append(dict(file=rel, line=line, offset=off, kind=site[0],
-                              orig=site[1], new=site[2]))
+                              orig=site[1], new=site[2],
+                              where="%s:%s:%d" % (rel, ident[line], col)))
         i += 1
     return sites
 
@@ -131,13 +143,14 @@ def bump(tok, up):
 
 def plan(root, n, seed):
     sites = all_sites(root)
-    order = list(range(len(sites)))
-    random.Random("imlfs-mutants:%s" % seed).shuffle(order)
+    def rank(s):
+        return hashlib.sha256(("imlfs-mutants:%s:%s" % (seed, s["where"])).encode()).digest()
+    order = sorted(sites, key=rank)
     out = []
-    for k, idx in enumerate(order[:n], 1):
-        s = dict(sites[idx], number=k)
+    for k, site in enumerate(order[:n], 1):
+        s = dict(site, number=k)
         if s["kind"] == "constant":
-            up = random.Random("%s:%s:%d" % (seed, s["file"], s["offset"])).random() < 0.5
+            up = rank(s)[-1] < 128
             s["new"] = bump(s["orig"], up)
         with open(os.path.join(root, s["file"]), encoding="utf-8") as f:
             text = f.read()
