@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,9 @@
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
+#include "heap.h"
 #include "mountpoint.h"
+
 #include "imlfs/tarhash.h"
 #include "imlfs/verify.h"
 
@@ -173,12 +174,7 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 				       .max_idle_threads = copts->max_idle_threads };
 	int r = IMLFS_E_MOUNT;
 
-	/* A fixed mmap threshold: buffers above it (multi-MiB submissions and
-	 * their copies for scoring) go back to the kernel when freed.  With
-	 * glibc's default the threshold rises to the largest buffer freed, the
-	 * next ones come from the threads' arenas and stay resident: a soak
-	 * (contrib/soak.sh) grew the daemon from 7 MB to 195 MB in 3 minutes. */
-	mallopt(M_MMAP_THRESHOLD, 256 << 10);
+	imlfs_heap_setup();
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			imlfs_readahead_find(fs, copts->mountpoint);
@@ -251,6 +247,7 @@ int main(int argc, char *argv[])
 	int r = IMLFS_E_USAGE, fd_mount;
 
 	ensure_std_fds();
+	imlfs_heap_reexec(argv);
 	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
 	    fuse_parse_cmdline(&args, &copts))
 		goto out_usage;
