@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "imlfs/sidecar.h"
 #include "imlfs/tarindex.h"
 #include "imlfs/util.h"
+#include "imlfs/verify.h"
 #include "testutil.h"
 
 /* The cache checksum is part of the file format: a cache written by one
@@ -433,8 +435,53 @@ static void test_cache_save_on_fd0(void)
 	imlfs_model_free(&l);
 }
 
+/* The digest of --verify with stdin closed: its own descriptor for the
+ * tarball may be 0, and it is opened once and closed at the end, not
+ * opened again for every chunk (which would leak one per chunk). */
+static void test_md5_on_fd0(void)
+{
+	static const uint8_t want[16] = { 0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+					  0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72 };
+	struct imlfs_md5_progress p = { .buffered = true };
+	int fd = open(tu_write("abc.bin", "abc"), O_RDONLY), saved = dup(0), r, fd0_open;
+	uint8_t md5[16];
+	uint64_t len = 0;
+
+	close(0);
+	r = imlfs_md5_fd(fd, md5, &len, &p);
+	fd0_open = fcntl(0, F_GETFD) != -1;
+	dup2(saved, 0);
+	close(saved);
+	close(fd);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(len, 3);
+	CHECK(memcmp(md5, want, 16) == 0);
+	CHECK(!fd0_open);
+}
+
+/* A relative cache folder (--cache-dir a/b/c) is made level by level
+ * whatever errno held before: mkdir's success, not errno, says a level
+ * was made. */
+static void test_mkdirs_relative(void)
+{
+	char dir[] = "mkdirs-rel/a/b", cwd[4096];
+	struct stat st;
+
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK_EQ(chdir(tu_tmpdir()), 0);
+	errno = ENOENT;
+	CHECK_EQ(imlfs_mkdirs(dir, 0755), 0);
+	CHECK_STR(dir, "mkdirs-rel/a/b");
+	CHECK(stat("mkdirs-rel/a/b", &st) == 0 && S_ISDIR(st.st_mode));
+	errno = ENOENT;
+	CHECK_EQ(imlfs_mkdirs(dir, 0755), 0);      /* all there already */
+	CHECK_EQ(chdir(cwd), 0);
+}
+
 int main(void)
 {
+	test_md5_on_fd0();
+	test_mkdirs_relative();
 	test_cache_checksum_values();
 	test_json_digit_bounds();
 	test_cache_layout();
