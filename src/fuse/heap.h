@@ -10,7 +10,8 @@
  * the daemon then runs with glibc's defaults. */
 void imlfs_heap_reexec(char **argv);
 
-/* Call before serving: a fixed mmap threshold. */
+/* Call next, before any thread starts: a fixed mmap threshold, and one
+ * arena for all threads. */
 void imlfs_heap_setup(void);
 
 #endif

@@ -174,7 +174,6 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 				       .max_idle_threads = copts->max_idle_threads };
 	int r = IMLFS_E_MOUNT;
 
-	imlfs_heap_setup();
 	if (fuse_set_signal_handlers(se) == 0) {
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			imlfs_readahead_find(fs, copts->mountpoint);
@@ -248,6 +247,7 @@ int main(int argc, char *argv[])
 
 	ensure_std_fds();
 	imlfs_heap_reexec(argv);
+	imlfs_heap_setup();
 	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
 	    fuse_parse_cmdline(&args, &copts))
 		goto out_usage;
