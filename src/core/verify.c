@@ -433,8 +433,6 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 		r = 0;
 	} else {
 		t.total = (uint64_t)st.st_size;
-		atomic_init(&p.done, 0);
-		atomic_init(&p.stop, false);
 		r = imlfs_md5_fd(fd, md5, &len, &p);
 		if (t.shown)
 			fputc('\n', err);

@@ -6,6 +6,8 @@
  * a read or an allocation of the core can fail on cue. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,8 +480,41 @@ static void test_mkdirs_relative(void)
 	CHECK_EQ(chdir(cwd), 0);
 }
 
+static void *stop_after(void *arg)
+{
+	struct imlfs_md5_progress *p = arg;
+
+	for (int i = 0; i < 300 && !atomic_load(&p->stop); i++)
+		usleep(10000);
+	atomic_store(&p->stop, true);
+	return NULL;
+}
+
+/* The end of the file ends the digest whatever errno held before: only a
+ * failed read (n < 0) with EINTR is tried again.  A watchdog stops a
+ * digest that loops (after 3 s), so the check fails instead of hanging. */
+static void test_md5_eof_with_stale_eintr(void)
+{
+	struct imlfs_md5_progress p = { .buffered = true };
+	int fd = open(tu_write("eintr.bin", "abc"), O_RDONLY), r;
+	uint8_t md5[16];
+	uint64_t len = 0;
+	pthread_t dog;
+
+	CHECK_EQ(pthread_create(&dog, NULL, stop_after, &p), 0);
+	errno = EINTR;
+	r = imlfs_md5_fd(fd, md5, &len, &p);
+	errno = 0;
+	atomic_store(&p.stop, true);
+	pthread_join(dog, NULL);
+	close(fd);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(len, 3);
+}
+
 int main(void)
 {
+	test_md5_eof_with_stale_eintr();
 	test_md5_on_fd0();
 	test_mkdirs_relative();
 	test_cache_checksum_values();
