@@ -38,6 +38,8 @@ void imlfs_pred_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		      struct fuse_file_info *fi);
 void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi);
 void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi);
+/* Free the handles whose RELEASE never came (the session has ended). */
+void imlfs_pred_free_all(void);
 /* Size of the caller's latest scores, for st_size. */
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
 /* The report files (report.html, per-class.tsv): open takes a snapshot of

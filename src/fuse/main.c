@@ -338,6 +338,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	imlfs_readme_free_all();
+	imlfs_pred_free_all();     /* before the submissions they belong to */
 	imlfs_subs_free(fs.subs);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

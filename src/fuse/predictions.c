@@ -14,13 +14,47 @@
 #include <string.h>
 
 #include "fs.h"
+#include "handles.h"
 #include "reply.h"
 
 struct handle {
+	struct imlfs_handle_link link;   /* first: on `open_handles` */
 	struct imlfs_sub *sub;    /* set when open for writing */
 	char *text;               /* read-only: the snapshot */
 	size_t len;
 };
+
+/* Every open handle: the kernel may drop the RELEASE of a file closed just
+ * before an unmount, and imlfs_pred_free_all() frees what is left. */
+static struct imlfs_handle_list open_handles = IMLFS_HANDLE_LIST_INIT;
+
+static void handle_free(struct handle *h)
+{
+	if (h->sub)
+		imlfs_sub_close(h->sub);
+	free(h->text);
+	free(h);
+}
+
+void imlfs_pred_free_all(void)
+{
+	struct handle *h;
+
+	while ((h = (struct handle *)imlfs_handles_pop(&open_handles)))
+		handle_free(h);
+}
+
+/* Publish h in fi and answer the open. */
+static void reply_open(fuse_req_t req, struct handle *h, struct fuse_file_info *fi)
+{
+	imlfs_handles_add(&open_handles, &h->link);
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* The caller was interrupted: nobody will release this. */
+		imlfs_pred_release(NULL, fi);
+	}
+}
 
 static struct handle *handle_of(struct fuse_file_info *fi)
 {
@@ -49,13 +83,8 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = 1;
 	fi->nonseekable = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* The caller was interrupted: nobody will release this. */
-		imlfs_pred_release(NULL, fi);
-	}
+	reply_open(req, h, fi);
 }
 
 void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
@@ -71,10 +100,7 @@ void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		imlfs_pred_release(NULL, fi);
+	reply_open(req, h, fi);
 }
 
 void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
@@ -131,10 +157,8 @@ void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
 
-	if (h->sub)
-		imlfs_sub_close(h->sub);
-	free(h->text);
-	free(h);
+	imlfs_handles_remove(&open_handles, &h->link);
+	handle_free(h);
 	if (req)
 		fuse_reply_err(req, 0);
 }

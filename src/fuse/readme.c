@@ -8,44 +8,30 @@
  * imlfs_readme_free_all() then frees what is left. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs.h"
+#include "handles.h"
 #include "imlfs/readme.h"
 #include "reply.h"
 
 struct snapshot {
+	struct imlfs_handle_link link;   /* first: on `open_snapshots` */
 	char *text;
 	size_t len;
-	struct snapshot *prev, *next;   /* on `open_snapshots` */
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct snapshot *open_snapshots;
-
-static void unlink_snapshot(struct snapshot *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		open_snapshots = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-}
+static struct imlfs_handle_list open_snapshots = IMLFS_HANDLE_LIST_INIT;
 
 void imlfs_readme_free_all(void)
 {
-	pthread_mutex_lock(&lock);
-	while (open_snapshots) {
-		struct snapshot *s = open_snapshots;
+	struct snapshot *s;
 
-		unlink_snapshot(s);
+	while ((s = (struct snapshot *)imlfs_handles_pop(&open_snapshots))) {
 		free(s->text);
 		free(s);
 	}
-	pthread_mutex_unlock(&lock);
 }
 
 bool imlfs_is_readme(const struct imlfs_node *node)
@@ -87,12 +73,7 @@ void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_inf
 	}
 	s->text = b.p;
 	s->len = b.len;
-	pthread_mutex_lock(&lock);
-	s->next = open_snapshots;
-	if (s->next)
-		s->next->prev = s;
-	open_snapshots = s;
-	pthread_mutex_unlock(&lock);
+	imlfs_handles_add(&open_snapshots, &s->link);
 	fi->fh = (uintptr_t)s;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
@@ -123,9 +104,7 @@ void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi)
 	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
 
 	if (s) {
-		pthread_mutex_lock(&lock);
-		unlink_snapshot(s);
-		pthread_mutex_unlock(&lock);
+		imlfs_handles_remove(&open_snapshots, &s->link);
 		free(s->text);
 	}
 	free(s);

@@ -479,6 +479,30 @@ def test_kill_while_submission_open(sample, lc, ref):
     check_scores(m2.mnt, ref)
 
 
+def test_connection_ends_with_files_open(sample, lc, ref):
+    """The connection ends while files are open (aborted here; an unmount
+    right after a close does the same when the kernel drops the RELEASE):
+    the daemon still exits 0, and frees the handles that never got their
+    RELEASE (the ASan pass's leak check fails otherwise)."""
+    m = lc.mount(sample.tar)
+    fds = [os.open(m.path("validation", "predictions"), os.O_WRONLY),
+           os.open(m.path("validation", "predictions"), os.O_RDONLY),
+           os.open(m.path("validation", "report.html"), os.O_RDONLY),
+           os.open(m.path("README"), os.O_RDONLY)]
+    os.write(fds[0], make_submission(ref, "partial", 1)[:1000])
+    # umount -f aborts a FUSE connection first (the kernel's umount_begin),
+    # then fails: the files are open.  (/sys/fs/fuse/connections/N/abort
+    # needs fusectl mounted, which it is not everywhere.)
+    run(["umount", "-f", m.mnt], timeout=30)
+    assert m.proc.wait(timeout=30) == 0, m.stderr()
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    assert is_dead(m.mnt)
+
+
 # ---- two mounts at once -----------------------------------------------------
 
 def test_two_mounts_at_once(sample, lc, ref, tmp_path):
