@@ -547,7 +547,7 @@ static void test_reads_little(void)
 }
 
 struct progress_log {
-	uint32_t calls, last;
+	uint32_t calls, last, odd;
 	uint64_t done, total;
 };
 
@@ -557,6 +557,8 @@ static void on_progress(void *ctx, uint32_t members, uint64_t done, uint64_t tot
 
 	p->calls++;
 	CHECK(members >= p->last && done <= total);
+	if (members % 1000)
+		p->odd = members;
 	p->last = members;
 	p->done = done;
 	p->total = total;
@@ -591,6 +593,7 @@ static void test_many(void)
 	CHECK_EQ(imlfs_tar_index(&m, path, fd, on_progress, &log, &err), 0);
 	CHECK_EQ(m.nmembers, N);
 	CHECK(log.calls >= N / 1000 && log.calls <= N / 1000 + 1);
+	CHECK_EQ(log.odd, 0);     /* every 1,000 members: the counts a user sees are round */
 	CHECK_EQ(log.last, N);
 	CHECK(log.total > 0 && log.done == log.total);
 	check_sorted(&m);
