@@ -114,6 +114,25 @@ static void test_validation(void)
 	imlfs_model_free(&m);
 }
 
+/* An annotated image with no original label (a labels file shorter than
+ * the tarball): scored in validation against its expert labels, and
+ * counted in a row of its own at the end of the per-class table. */
+static void test_unlabelled_row(void)
+{
+	struct imlfs_model m;
+	char *tsv;
+
+	tu_tree_model(&m);
+	m.members[0].label = -1;
+	tsv = render(&m, IMLFS_SPLIT_VALIDATION, preds, IMLFS_REPORT_TSV);
+	CHECK_STR(tsv, "index\twnid\tname\timages\tcorrect\taccuracy\n"
+		  "0\tn00000001\ttench, Tinca tinca\t1\t0\t0.0\n"
+		  "2\tn00000003\tsay \"cheese\"\t1\t0\t0.0\n"
+		  "-\t-\t(no original label)\t1\t1\t1.0\n");
+	free(tsv);
+	imlfs_model_free(&m);
+}
+
 /* 252 images of class 0 (two with awkward names), all predicted 1. */
 static void test_gallery_bound(void)
 {
@@ -194,6 +213,7 @@ static void test_store(void)
 int main(void)
 {
 	test_validation();
+	test_unlabelled_row();
 	test_gallery_bound();
 	test_store();
 	return tu_done();
