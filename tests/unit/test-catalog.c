@@ -243,5 +243,19 @@ int main(void)
 	imlfs_catalog_free(c);
 
 	imlfs_model_free(&m);
+
+	/* The shortest sidecar name: image "a.JPEG", sidecar "a.json" (6 bytes);
+	 * every name listed looks up (listing() checks it). */
+	{
+		static const char *const names[] = { "a.JPEG", "bb.JPEG" };
+
+		tu_model(&m, names, 2);
+		c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
+		CHECK_STR(listing(c, "all/images"), "a.JPEG a.json bb.JPEG bb.json");
+		CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "all/images"), "a.json", &n), 0);
+		CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "all/images"), ".json", &n), -ENOENT);
+		imlfs_catalog_free(c);
+		imlfs_model_free(&m);
+	}
 	return tu_done();
 }
