@@ -82,9 +82,7 @@ static char *resolve(const char *arg, int *e)
 	return abs;
 }
 
-/* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline,
- * \134 backslash) in place. */
-static void unescape(char *s)
+void imlfs_mountinfo_unescape(char *s)
 {
 	char *o = s;
 
@@ -127,10 +125,10 @@ static char *mounted_type(const char *path)
 		}
 		if (!mp || !t)
 			continue;
-		unescape(mp);
+		imlfs_mountinfo_unescape(mp);
 		if (strcmp(mp, path))
 			continue;
-		unescape(t);
+		imlfs_mountinfo_unescape(t);
 		free(type);   /* later entries are mounted on top of earlier ones */
 		type = strdup(t);
 	}

@@ -14,4 +14,8 @@
 
 int imlfs_mountpoint_prepare(const char *arg, char **out, struct imlfs_error *err);
 
+/* Undo /proc/self/mountinfo's (and /proc/mounts') octal escapes (\040
+ * space, \011 tab, \012 newline, \134 backslash) in place. */
+void imlfs_mountinfo_unescape(char *s);
+
 #endif

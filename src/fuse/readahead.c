@@ -20,23 +20,7 @@
 #include <unistd.h>
 
 #include "fs.h"
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*d++ = *s;
-		}
-	}
-	*d = 0;
-}
+#include "mountpoint.h"
 
 void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint)
 {
@@ -56,7 +40,7 @@ void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint)
 		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mnt) != 3 ||
 		    sscanf(sep, " - %63s", type) != 1 || strncmp(type, "fuse", 4))
 			continue;
-		unescape(mnt);
+		imlfs_mountinfo_unescape(mnt);
 		if (!strcmp(mnt, mountpoint))
 			snprintf(fs->ra_sysfs, sizeof fs->ra_sysfs,
 				 "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
