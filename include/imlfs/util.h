@@ -36,6 +36,15 @@ void imlfs_buf_free(struct imlfs_buf *b);
  * returns 0 or -1 when out of memory. */
 int imlfs_grow(void *arrp, size_t size, size_t n, size_t *cap);
 
+struct imlfs_error;
+/* Map the whole input file at path read-only, for a loader: *map is the
+ * mapping (NULL when the file is empty; munmap it after), *len its size.
+ * On failure err names the file (`what`, e.g. "annotation file"), why,
+ * and what to do: check the `flag` path, or give the path of `want`.
+ * Returns 0 or -1. */
+int imlfs_map_input(const char *path, const char *what, const char *flag, const char *want,
+		    void **map, size_t *len, struct imlfs_error *err);
+
 /* Read a whole file (NUL-terminated for convenience).  Returns 0 or -errno. */
 int imlfs_read_file(const char *path, char **data, size_t *len);
 

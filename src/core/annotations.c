@@ -7,7 +7,6 @@
  * before return, so a mounted daemon stays small.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <nettle/md5.h>
 #include <malloc.h>
@@ -15,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "imlfs/annotations.h"
@@ -416,36 +414,17 @@ int imlfs_annotations_load(struct imlfs_model *m, const char *path, struct imlfs
 	struct md5_job job;
 	pthread_t hasher;
 	bool threaded;
-	struct stat st;
-	void *map = NULL;
-	int fd, rc;
+	void *map;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the annotation file: %s; check "
-				  "the --annotations path", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
-
-		close(fd);
-		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the annotation file: %s; give "
-				  "the path of human_accuracy_v3.0.0.json", path, strerror(e));
-	}
-	a.len = (size_t)st.st_size;
+	if (imlfs_map_input(path, "annotation file", "--annotations",
+			    "human_accuracy_v3.0.0.json", &map, &a.len, err))
+		return -1;
 	a.text = "";
-	if (a.len) {
-		map = mmap(NULL, a.len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			int e = errno;
-
-			close(fd);
-			return imlfs_fail(err, e == ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING, "%s: cannot "
-					  "map the annotation file: %s", path, strerror(e));
-		}
+	if (map) {
 		madvise(map, a.len, MADV_SEQUENTIAL);
 		a.text = map;
 	}
-	close(fd);
 	job.data = (const unsigned char *)a.text;
 	job.len = a.len;
 	atomic_init(&job.stop, false);

@@ -10,14 +10,12 @@
  * than the classes, and the loop stops at the first list past the tarball's
  * member count. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "imlfs/real.h"
@@ -270,34 +268,12 @@ int imlfs_real_parse(struct imlfs_model *m, const char *path, const char *text, 
 
 int imlfs_real_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
 {
-	struct stat st;
-	void *map = NULL;
+	void *map;
 	size_t len;
-	int fd, rc;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the ReaL labels file: %s; "
-				  "check the --real path", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
-
-		close(fd);
-		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the ReaL labels file: %s; "
-				  "give the path of real.json", path, strerror(e));
-	}
-	len = (size_t)st.st_size;
-	if (len) {
-		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			int e = errno;
-
-			close(fd);
-			return imlfs_fail(err, e == ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
-					  "%s: cannot map the ReaL labels file: %s", path, strerror(e));
-		}
-	}
-	close(fd);
+	if (imlfs_map_input(path, "ReaL labels file", "--real", "real.json", &map, &len, err))
+		return -1;
 	rc = imlfs_real_parse(m, path, map ? map : "", len, err);
 	if (!rc)
 		imlfs_verify_note(m, IMLFS_ROLE_REAL, map ? map : "", len);

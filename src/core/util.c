@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "imlfs/error.h"
 #include "imlfs/util.h"
 
 static int buf_reserve(struct imlfs_buf *b, size_t extra)
@@ -149,6 +151,41 @@ int imlfs_read_file(const char *path, char **data, size_t *len)
 	p[got] = '\0';
 	*data = p;
 	*len = got;
+	return 0;
+}
+
+int imlfs_map_input(const char *path, const char *what, const char *flag, const char *want,
+		    void **map, size_t *len, struct imlfs_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	*map = NULL;
+	*len = 0;
+	if (fd < 0)
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the %s: %s; check the %s path",
+				  path, what, strerror(errno), flag);
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else
+		e = S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (e) {
+		close(fd);
+		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the %s: %s; give the path of %s",
+				  path, what, strerror(e), want);
+	}
+	if (st.st_size) {
+		*map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (*map == MAP_FAILED) {
+			e = errno;
+			*map = NULL;
+			close(fd);
+			return imlfs_fail(err, e == ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
+					  "%s: cannot map the %s: %s", path, what, strerror(e));
+		}
+	}
+	*len = (size_t)st.st_size;
+	close(fd);
 	return 0;
 }
 
