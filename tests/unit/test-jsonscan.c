@@ -54,26 +54,9 @@ static void valid(const char *t, int line)
 	}
 }
 
-/* Rejected at byte `want_off`, with a message containing `want`. */
-static void invalid(const char *t, size_t want_off, const char *want, int line)
-{
-	size_t off;
-	const char *what;
-
-	if (scan_str(t, &off, &what) != -1) {
-		fprintf(stderr, "line %d: accepted invalid %s\n", line, t);
-		tu_failures++;
-		return;
-	}
-	if (off != want_off || !what || !strstr(what, want)) {
-		fprintf(stderr, "line %d: %s: got '%s' at %zu, want '%s' at %zu\n", line, t,
-			what ? what : "(null)", off, want, want_off);
-		tu_failures++;
-	}
-}
-
 #define VALID(t) valid(t, __LINE__)
-#define INVALID(t, off, w) invalid(t, off, w, __LINE__)
+/* Rejected at byte `off`, with a message containing `w`. */
+#define INVALID(t, off, w) tu_json_invalid(t, off, w, __LINE__)
 
 static void test_valid(void)
 {

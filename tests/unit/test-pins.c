@@ -72,20 +72,7 @@ static void test_cache_checksum_values(void)
 }
 
 /* Rejected at byte want_off with a message containing `want`. */
-static void json_invalid(const char *t, size_t want_off, const char *want)
-{
-	size_t off = (size_t)-1;
-	const char *what = NULL;
-
-	if (imlfs_json_scan(t, strlen(t), NULL, NULL, &off, &what) != -1) {
-		fprintf(stderr, "accepted invalid %s\n", t);
-		tu_failures++;
-	} else if (off != want_off || !what || !strstr(what, want)) {
-		fprintf(stderr, "%s: got '%s' at %zu, want '%s' at %zu\n", t,
-			what ? what : "(null)", off, want, want_off);
-		tu_failures++;
-	}
-}
+#define json_invalid(t, off, want) tu_json_invalid(t, off, want, __LINE__)
 
 /* A JSON digit is '0' to '9' and nothing beside them: '/' and ':' are
  * the ASCII neighbours that an off-by-one in a digit test lets in. */
@@ -163,27 +150,6 @@ static void test_cache_layout(void)
 	free(d);
 }
 
-/* A ustar header for a regular file of `size` bytes. */
-static void ustar(unsigned char h[512], const char *name, unsigned size)
-{
-	unsigned sum = 0;
-
-	memset(h, 0, 512);
-	snprintf((char *)h, 100, "%s", name);
-	snprintf((char *)h + 100, 8, "%07o", 0644);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011o", size);
-	snprintf((char *)h + 136, 12, "%011o", 1200000000);
-	memset(h + 148, ' ', 8);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-}
-
 /* A damaged header is reported with libarchive's own reason, not a
  * generic one: the reason tells a bad checksum from other damage. */
 static void test_tar_damage_reason(void)
@@ -194,9 +160,9 @@ static void test_tar_damage_reason(void)
 	struct imlfs_error err = {0};
 	int fd;
 
-	ustar(t, "val/x1.JPEG", 3);
+	tu_ustar(t, "val/x1.JPEG", 3, 0);
 	memcpy(t + 512, "abc", 3);
-	ustar(t + 1024, "val/x2.JPEG", 3);
+	tu_ustar(t + 1024, "val/x2.JPEG", 3, 0);
 	t[1024 + 5] ^= 1;                      /* the checksum no longer matches */
 	memcpy(t + 1536, "def", 3);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -324,7 +290,7 @@ static void test_tar_probe_read_error(void)
 	t = calloc(1, tlen);
 	if (!t)
 		exit(99);
-	ustar(t, "val/big.JPEG", (unsigned)jlen);
+	tu_ustar(t, "val/big.JPEG", (unsigned)jlen, 0);
 	memcpy(t + 512, jpg, jlen);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && write(fd, t, tlen) == (ssize_t)tlen);
@@ -376,7 +342,7 @@ static void test_tar_nomem_names_member(void)
 		char name[32];
 
 		snprintf(name, sizeof name, "val/x%d.JPEG", i + 1);
-		ustar(t + 1024 * i, name, 3);
+		tu_ustar(t + 1024 * i, name, 3, 0);
 		memcpy(t + 1024 * i + 512, "abc", 3);
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -15,32 +15,6 @@
 #define DATA 1000
 #define STRIDE (512 + 1024)   /* header, then the data padded to 512 */
 
-/* A ustar header for a member of `size` bytes; base256 writes the size the
- * GNU way. */
-static void header(unsigned char *h, const char *name, unsigned size, int base256)
-{
-	unsigned sum = 0;
-
-	memset(h, 0, 512);
-	snprintf((char *)h, 100, "%s", name);
-	memcpy(h + 100, "0000644", 8);
-	if (base256) {
-		h[124] = 0x80;
-		h[134] = (unsigned char)(size >> 8);
-		h[135] = (unsigned char)size;
-	} else {
-		snprintf((char *)h + 124, 12, "%011o", size);
-	}
-	snprintf((char *)h + 136, 12, "%011o", 1200000000u);
-	memset(h + 148, ' ', 8);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-}
-
 static unsigned char *image(size_t *len)
 {
 	unsigned char *t = calloc(1, NMEM * STRIDE + 1024);
@@ -48,7 +22,7 @@ static unsigned char *image(size_t *len)
 
 	for (int i = 0; i < NMEM; i++) {
 		snprintf(name, sizeof name, "m%d.JPEG", i);
-		header(t + i * STRIDE, name, DATA, i == 2);
+		tu_ustar(t + i * STRIDE, name, DATA, i == 2);
 		memset(t + i * STRIDE + 512, 'a' + i, DATA);
 	}
 	*len = NMEM * STRIDE + 1024;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imlfs/jsonscan.h"
 #include "imlfs/model.h"
 #include "testutil.h"
 
@@ -122,4 +123,45 @@ void tu_tree_model(struct imlfs_model *m)
 	m->have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
 		  IMLFS_HAVE_CLASSES;
 	CHECK_EQ(imlfs_model_finish(m), 0);
+}
+
+void tu_ustar(unsigned char *h, const char *name, unsigned size, int base256)
+{
+	unsigned sum = 0;
+
+	memset(h, 0, 512);
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	if (base256) {
+		h[124] = 0x80;
+		h[134] = (unsigned char)(size >> 8);
+		h[135] = (unsigned char)size;
+	} else {
+		snprintf((char *)h + 124, 12, "%011o", size);
+	}
+	snprintf((char *)h + 136, 12, "%011o", 1200000000u);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+void tu_json_invalid(const char *t, size_t want_off, const char *want, int line)
+{
+	size_t off = (size_t)-1;
+	const char *what = NULL;
+
+	if (imlfs_json_scan(t, strlen(t), NULL, NULL, &off, &what) != -1) {
+		fprintf(stderr, "line %d: accepted invalid %s\n", line, t);
+		tu_failures++;
+	} else if (off != want_off || !what || !strstr(what, want)) {
+		fprintf(stderr, "line %d: %s: got '%s' at %zu, want '%s' at %zu\n", line, t,
+			what ? what : "(null)", off, want, want_off);
+		tu_failures++;
+	}
 }

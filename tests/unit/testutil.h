@@ -33,6 +33,14 @@ void tu_model(struct imlfs_model *m, const char *const *names, unsigned n);
  * annotated (one problematic), one ImageNet-M, one problematic unannotated. */
 void tu_tree_model(struct imlfs_model *m);
 
+/* A ustar header in h[512] for a regular file `name` of `size` bytes;
+ * base256 writes the size the GNU way (binary, high bit set). */
+void tu_ustar(unsigned char *h, const char *name, unsigned size, int base256);
+
+/* Check that imlfs_json_scan rejects t at byte want_off with a message
+ * containing `want` (line: the caller's, for the report). */
+void tu_json_invalid(const char *t, size_t want_off, const char *want, int line);
+
 /* Print a summary, clean up, and return the exit status for main. */
 int tu_done(void);
 
