@@ -224,15 +224,7 @@ class Daemon:
         """Unmount (strict, then lazy), then wait for the daemon: TERM, KILL.
         Returns its exit status and, if it had to be signalled, why."""
         note = None
-        for attempt in range(10):
-            if not mounted():
-                break
-            r = subprocess.run(["fusermount3", "-u", MNT], timeout=30, capture_output=True)
-            if r.returncode == 0:
-                break
-            time.sleep(0.5)
-        else:
-            subprocess.run(["fusermount3", "-uz", MNT], timeout=30, capture_output=True)
+        bench.unmount(MNT)
         for sig in (None, signal.SIGTERM, signal.SIGKILL):
             if sig:
                 if note is None:
