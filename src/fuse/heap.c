@@ -1,6 +1,6 @@
 /* The daemon's malloc settings, and why.
  *
- * Soaks (contrib/soak.sh) of days-long use in minutes found two ways that
+ * Soaks (contrib/soak.sh) of days-long use in minutes found three ways that
  * glibc's malloc keeps freed memory resident in a daemon whose worker
  * threads each have an arena:
  *
@@ -35,9 +35,12 @@
 void imlfs_heap_reexec(char **argv)
 {
 	const char *old = getenv("GLIBC_TUNABLES");
-	char *keep = old ? strdup(old) : NULL, *val;
+	char *keep = NULL, *val;
 
-	if ((old && (!keep || strstr(old, TCACHE_KEY))) ||
+	if (old && strstr(old, TCACHE_KEY))
+		return;   /* the user's choice, or this exec done */
+	/* A copy: setenv may free the string getenv returned. */
+	if ((old && !(keep = strdup(old))) ||
 	    asprintf(&val, "%s%s" TCACHE_KEY "=0", old ? old : "", old ? ":" : "") < 0) {
 		free(keep);
 		return;

@@ -18,11 +18,10 @@
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
-#include "heap.h"
-#include "mountpoint.h"
-
 #include "imlfs/tarhash.h"
 #include "imlfs/verify.h"
+#include "heap.h"
+#include "mountpoint.h"
 
 struct options {
 	char *tarball, *mountpoint;
