@@ -89,13 +89,15 @@ enum imlfs_role {
 	IMLFS_NROLES,
 };
 
+#define IMLFS_MD5_LEN 16   /* bytes of an MD5 digest (nettle's MD5_DIGEST_SIZE) */
+
 /* MD5 of each small input, taken by its parser from the bytes it parsed
  * (the tarball's is taken in the background: tarhash.h).  Cached with the
  * model, which is keyed on every input's identity. */
 struct imlfs_input_md5 {
 	uint32_t have;                 /* bit r: md5[r] is set (r an imlfs_role) */
 	uint32_t pad;
-	uint8_t md5[IMLFS_NROLES][16];
+	uint8_t md5[IMLFS_NROLES][IMLFS_MD5_LEN];
 };
 
 struct imlfs_model {

@@ -35,7 +35,7 @@ struct imlfs_tarhash {
 	char *digest_file;             /* NULL: not remembered (no cache) */
 	atomic_int state;              /* enum imlfs_vstatus */
 	bool have_md5;                 /* md5 is set (read after state) */
-	uint8_t md5[16];
+	uint8_t md5[IMLFS_MD5_LEN];
 	uint64_t total;                /* bytes to hash, for the progress */
 	struct imlfs_md5_progress prog;
 	char why[160];                 /* IMLFS_V_FAILED: what went wrong */

@@ -1,5 +1,5 @@
 /* util.h — small helpers shared by the core and the tools: a growable byte
- * buffer, a growable array, whole-file reading, a string hash, mkdir -p and
+ * buffer, a growable array, formatted strings, whole-file reading, a string hash, mkdir -p and
  * a monotonic clock. */
 #ifndef IMLFS_UTIL_H
 #define IMLFS_UTIL_H
@@ -31,6 +31,14 @@ int imlfs_buf_check(const struct imlfs_buf *b);
 /* Empty the buffer (keeping its memory) and forget a failure. */
 void imlfs_buf_reset(struct imlfs_buf *b);
 void imlfs_buf_free(struct imlfs_buf *b);
+
+/* A zeroed array of n elements of `size` bytes, never NULL for n == 0, so
+ * that NULL always means out of memory (calloc(0) may return NULL). */
+void *imlfs_array_new(size_t n, size_t size);
+
+/* A new string from a printf format, or NULL when out of memory: asprintf
+ * without its "pointer undefined on failure" rule. */
+char *imlfs_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Make room for one more element of size `size` in *arr holding *n of *cap;
  * returns 0 or -1 when out of memory. */

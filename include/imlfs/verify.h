@@ -34,13 +34,13 @@ const char *imlfs_role_path(const struct imlfs_inputs *in, int role);
 
 /* The published MD5 of a file of this role and path (its base name counts):
  * 1 with *md5 filled, or 0 when none is known. */
-int imlfs_published_md5(int role, const char *path, uint8_t md5[16]);
+int imlfs_published_md5(int role, const char *path, uint8_t md5[IMLFS_MD5_LEN]);
 
-void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[16]);
+void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[IMLFS_MD5_LEN]);
 /* 32 lower-case hex digits and a NUL. */
-void imlfs_md5_hex(const uint8_t md5[16], char hex[33]);
+void imlfs_md5_hex(const uint8_t md5[IMLFS_MD5_LEN], char hex[33]);
 /* 0, or -1 when s is not 32 hex digits. */
-int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[16]);
+int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[IMLFS_MD5_LEN]);
 
 /* A parser's note of the bytes it parsed: m->md5 of role. */
 void imlfs_verify_note(struct imlfs_model *m, int role, const void *data, size_t len);
@@ -61,7 +61,7 @@ struct imlfs_md5_progress {
  * reads through the page cache and drops each chunk again
  * (POSIX_FADV_DONTNEED) unless some of it was cached before.
  * Returns 0, -ECANCELED, or -errno of a failed read. */
-int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progress *p);
+int imlfs_md5_fd(int fd, uint8_t md5[IMLFS_MD5_LEN], uint64_t *len, struct imlfs_md5_progress *p);
 
 /* How an input compares with its published file. */
 enum imlfs_vstatus {
@@ -74,12 +74,12 @@ enum imlfs_vstatus {
 };
 
 /* Compare md5 with the published digest of (role, path). */
-enum imlfs_vstatus imlfs_verify_compare(int role, const char *path, const uint8_t md5[16]);
+enum imlfs_vstatus imlfs_verify_compare(int role, const char *path, const uint8_t md5[IMLFS_MD5_LEN]);
 
 /* The words for a finished status: "the published file", "differs from the
  * published file (md5 X, published Y)", "no published digest known (md5 X)". */
 void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
-			enum imlfs_vstatus st, const uint8_t md5[16]);
+			enum imlfs_vstatus st, const uint8_t md5[IMLFS_MD5_LEN]);
 
 /* The remembered tarball digest: a small text file beside the index cache
  * (FILE.idx -> FILE.md5), keyed by the tarball's path, size, mtime, inode
@@ -89,9 +89,9 @@ void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
  * and renames it over, returning 0 or -errno. */
 char *imlfs_tardigest_file(const char *cache_file);
 int imlfs_tardigest_load(const char *file, const char *path, const struct stat *st,
-			 uint8_t md5[16]);
+			 uint8_t md5[IMLFS_MD5_LEN]);
 int imlfs_tardigest_save(const char *file, const char *path, const struct stat *st,
-			 const uint8_t md5[16]);
+			 const uint8_t md5[IMLFS_MD5_LEN]);
 
 /* `imlfs --verify`: hash every input of `in` (the tarball's digest from
  * tardigest_file when it is valid, and written there after hashing; NULL:

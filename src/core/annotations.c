@@ -393,7 +393,7 @@ struct md5_job {
 	const unsigned char *data;
 	size_t len;
 	atomic_bool stop;         /* the parse failed: the digest is not needed */
-	uint8_t md5[16];
+	uint8_t md5[IMLFS_MD5_LEN];
 };
 
 static void *md5_run(void *arg)
@@ -404,7 +404,7 @@ static void *md5_run(void *arg)
 	md5_init(&c);
 	for (size_t off = 0; off < j->len && !atomic_load(&j->stop); off += 1u << 20)
 		md5_update(&c, j->len - off < (1u << 20) ? j->len - off : 1u << 20, j->data + off);
-	md5_digest(&c, 16, j->md5);
+	md5_digest(&c, IMLFS_MD5_LEN, j->md5);
 	return NULL;
 }
 
@@ -436,7 +436,7 @@ int imlfs_annotations_load(struct imlfs_model *m, const char *path, struct imlfs
 	} else if (rc == 0) {
 		md5_run(&job);
 	}
-	memcpy(m->md5.md5[IMLFS_ROLE_ANNOTATIONS], job.md5, 16);
+	memcpy(m->md5.md5[IMLFS_ROLE_ANNOTATIONS], job.md5, IMLFS_MD5_LEN);
 	m->md5.have |= 1u << IMLFS_ROLE_ANNOTATIONS;
 	for (int k = 0; k < NKEYS; k++)
 		json_decref(a.val[k]);

@@ -161,34 +161,27 @@ uint64_t imlfs_cache_checksum(const void *data, size_t len)
 char *imlfs_cache_default_dir(void)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *s = NULL;
 
 	/* Relative paths would depend on the daemon's working directory. */
-	if (x && x[0] == '/') {
-		if (asprintf(&s, "%s/imlfs", x) < 0)
-			return NULL;
-	} else if (home && home[0] == '/') {
-		if (asprintf(&s, "%s/.cache/imlfs", home) < 0)
-			return NULL;
-	}
-	return s;
+	if (x && x[0] == '/')
+		return imlfs_strf("%s/imlfs", x);
+	if (home && home[0] == '/')
+		return imlfs_strf("%s/.cache/imlfs", home);
+	return NULL;
 }
 
 char *imlfs_cache_file(const char *dir, const struct imlfs_inputs *in)
 {
 	size_t dl;
-	char *s;
 
 	if (!dir || !in || !in->tarball)
 		return NULL;
 	dl = strlen(dir);
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
-	if (asprintf(&s, "%.*s/%016llx.idx", (int)dl, dir,
-		     (unsigned long long)imlfs_hash(in->tarball, strlen(in->tarball),
-						    IMLFS_HASH_SEED)) < 0)
-		return NULL;
-	return s;
+	return imlfs_strf("%.*s/%016llx.idx", (int)dl, dir,
+			  (unsigned long long)imlfs_hash(in->tarball, strlen(in->tarball),
+							 IMLFS_HASH_SEED));
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -366,7 +359,7 @@ static int write_file(const char *file, const struct writer *w, struct imlfs_err
 	char *tmp;
 	int fd, e;
 
-	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
+	if (!(tmp = imlfs_strf("%s.XXXXXX", file)))
 		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: out of memory", file);
 	fd = make_temp(tmp);
 	if (fd < 0) {

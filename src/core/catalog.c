@@ -56,7 +56,7 @@ struct kids {
 
 static uint32_t add_string(struct imlfs_catalog *c, const char *s)
 {
-	uint32_t off = 0;
+	uint32_t off;
 
 	if (imlfs_buf_addstr(&c->strings, s, strlen(s), &off))
 		c->failed = 1;
@@ -276,7 +276,7 @@ static uint32_t class_dirs(struct imlfs_catalog *c, uint32_t parent, const char 
 static uint32_t *split_members(const struct imlfs_model *m, enum imlfs_split s,
 			       uint8_t flags, uint32_t *n)
 {
-	uint32_t *v = malloc(((size_t)m->nmembers + 1) * sizeof *v);
+	uint32_t *v = imlfs_array_new(m->nmembers, sizeof *v);
 
 	*n = 0;
 	for (uint32_t i = 0; v && i < m->nmembers; i++)
@@ -344,8 +344,8 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 		return NULL;
 	c->m = m;
 	c->src = *src;
-	c->nlink = calloc((size_t)m->nmembers + 1, sizeof *c->nlink);
-	c->sidecar_size = calloc((size_t)m->nmembers + 1, sizeof *c->sidecar_size);
+	c->nlink = imlfs_array_new(m->nmembers, sizeof *c->nlink);
+	c->sidecar_size = imlfs_array_new(m->nmembers, sizeof *c->sidecar_size);
 	if (!c->nlink || !c->sidecar_size) {
 		imlfs_catalog_free(c);
 		return NULL;

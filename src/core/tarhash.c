@@ -23,9 +23,9 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 /* The md5 is written before the state that says it is there (release),
  * and read after the state (acquire). */
-static void finish(struct imlfs_tarhash *t, const uint8_t md5[16])
+static void finish(struct imlfs_tarhash *t, const uint8_t md5[IMLFS_MD5_LEN])
 {
-	memcpy(t->md5, md5, 16);
+	memcpy(t->md5, md5, IMLFS_MD5_LEN);
 	t->have_md5 = true;
 	atomic_store(&t->state, (int)imlfs_verify_compare(IMLFS_ROLE_TARBALL, t->path, md5));
 }
@@ -33,7 +33,7 @@ static void finish(struct imlfs_tarhash *t, const uint8_t md5[16])
 int imlfs_tarhash_init(struct imlfs_tarhash *t, const char *path, int fd,
 		       const char *cache_file, bool noverify)
 {
-	uint8_t md5[16];
+	uint8_t md5[IMLFS_MD5_LEN];
 	struct stat st;
 
 	memset(t, 0, sizeof *t);
@@ -70,7 +70,7 @@ static void *run(void *arg)
 {
 	struct imlfs_tarhash *t = arg;
 	struct stat before, after;
-	uint8_t md5[16];
+	uint8_t md5[IMLFS_MD5_LEN];
 	uint64_t len = 0;
 	int r;
 

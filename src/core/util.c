@@ -46,11 +46,11 @@ int imlfs_buf_add(struct imlfs_buf *b, const void *data, size_t len)
 
 int imlfs_buf_addstr(struct imlfs_buf *b, const char *s, size_t len, uint32_t *off)
 {
+	*off = (uint32_t)b->len;   /* defined on failure too, for callers that check later */
 	if (b->len + len + 1 > UINT32_MAX) {
 		b->failed = true;
 		return -1;
 	}
-	*off = (uint32_t)b->len;
 	if (imlfs_buf_add(b, s, len))
 		return -1;
 	b->len++; /* keep the terminating NUL inside the pool */
@@ -95,6 +95,23 @@ void imlfs_buf_free(struct imlfs_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	b->failed = false;
+}
+
+void *imlfs_array_new(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+char *imlfs_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
 }
 
 int imlfs_grow(void *arrp, size_t size, size_t n, size_t *cap)

@@ -11,6 +11,7 @@
 #include <nettle/md5.h>
 
 #include "imlfs/error.h"
+#include "imlfs/util.h"
 #include "imlfs/verify.h"
 
 /* The one table of published digests. */
@@ -58,7 +59,7 @@ static const char *base_name(const char *path)
 }
 
 /* IMLFS_TEST_DIGESTS entries, looked up each time: only a few per mount. */
-static int test_digest(int role, const char *name, uint8_t md5[16])
+static int test_digest(int role, const char *name, uint8_t md5[IMLFS_MD5_LEN])
 {
 	const char *s = getenv("IMLFS_TEST_DIGESTS");
 	const char *rn = imlfs_role_name(role);
@@ -80,7 +81,7 @@ static int test_digest(int role, const char *name, uint8_t md5[16])
 	return 0;
 }
 
-int imlfs_published_md5(int role, const char *path, uint8_t md5[16])
+int imlfs_published_md5(int role, const char *path, uint8_t md5[IMLFS_MD5_LEN])
 {
 	const char *name = base_name(path);
 
@@ -92,20 +93,20 @@ int imlfs_published_md5(int role, const char *path, uint8_t md5[16])
 	return 0;
 }
 
-void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[16])
+void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[IMLFS_MD5_LEN])
 {
 	struct md5_ctx c;
 
 	md5_init(&c);
 	md5_update(&c, len, data);
-	md5_digest(&c, 16, md5);
+	md5_digest(&c, IMLFS_MD5_LEN, md5);
 }
 
-void imlfs_md5_hex(const uint8_t md5[16], char hex[33])
+void imlfs_md5_hex(const uint8_t md5[IMLFS_MD5_LEN], char hex[33])
 {
 	static const char digits[] = "0123456789abcdef";
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < IMLFS_MD5_LEN; i++) {
 		hex[2 * i] = digits[md5[i] >> 4];
 		hex[2 * i + 1] = digits[md5[i] & 15];
 	}
@@ -123,11 +124,11 @@ static int hexval(char c)
 	return -1;
 }
 
-int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[16])
+int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[IMLFS_MD5_LEN])
 {
 	if (len != 32)
 		return -1;
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < IMLFS_MD5_LEN; i++) {
 		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
@@ -173,7 +174,7 @@ static bool any_cached(int fd, uint64_t off, size_t len)
 	return any;
 }
 
-int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progress *p)
+int imlfs_md5_fd(int fd, uint8_t md5[IMLFS_MD5_LEN], uint64_t *len, struct imlfs_md5_progress *p)
 {
 	char proc[64];
 	struct md5_ctx c;
@@ -246,27 +247,27 @@ int imlfs_md5_fd(int fd, uint8_t md5[16], uint64_t *len, struct imlfs_md5_progre
 	if (bfd >= 0)
 		close(bfd);
 	free(buf);
-	md5_digest(&c, 16, md5);
+	md5_digest(&c, IMLFS_MD5_LEN, md5);
 	*len = off;
 	return rc;
 }
 
 /* ---- statuses ------------------------------------------------------------ */
 
-enum imlfs_vstatus imlfs_verify_compare(int role, const char *path, const uint8_t md5[16])
+enum imlfs_vstatus imlfs_verify_compare(int role, const char *path, const uint8_t md5[IMLFS_MD5_LEN])
 {
-	uint8_t pub[16];
+	uint8_t pub[IMLFS_MD5_LEN];
 
 	if (!imlfs_published_md5(role, path, pub))
 		return IMLFS_V_UNKNOWN;
-	return memcmp(pub, md5, 16) ? IMLFS_V_DIFFERS : IMLFS_V_SAME;
+	return memcmp(pub, md5, IMLFS_MD5_LEN) ? IMLFS_V_DIFFERS : IMLFS_V_SAME;
 }
 
 void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
-			enum imlfs_vstatus st, const uint8_t md5[16])
+			enum imlfs_vstatus st, const uint8_t md5[IMLFS_MD5_LEN])
 {
 	char hex[33], phex[33];
-	uint8_t pub[16];
+	uint8_t pub[IMLFS_MD5_LEN];
 
 	imlfs_md5_hex(md5, hex);
 	switch (st) {
@@ -291,16 +292,13 @@ void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
 char *imlfs_tardigest_file(const char *cache_file)
 {
 	size_t n;
-	char *s;
 
 	if (!cache_file || !cache_file[0])
 		return NULL;
 	n = strlen(cache_file);
 	if (n > 4 && !strcmp(cache_file + n - 4, ".idx"))
 		n -= 4;
-	if (asprintf(&s, "%.*s.md5", (int)n, cache_file) < 0)
-		return NULL;
-	return s;
+	return imlfs_strf("%.*s.md5", (int)n, cache_file);
 }
 
 static int64_t mtime_ns(const struct stat *st)
@@ -312,17 +310,13 @@ static int64_t mtime_ns(const struct stat *st)
  * the path last (it may hold any byte but NUL). */
 static char *tardigest_text(const char *path, const struct stat *st, const char *hex)
 {
-	char *s;
-
-	if (asprintf(&s, TARDIGEST_MAGIC "\n%s %" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 "\n%s\n",
-		     hex, (uint64_t)st->st_size, mtime_ns(st), (uint64_t)st->st_ino,
-		     (uint64_t)st->st_dev, path) < 0)
-		return NULL;
-	return s;
+	return imlfs_strf(TARDIGEST_MAGIC "\n%s %" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 "\n%s\n",
+			  hex, (uint64_t)st->st_size, mtime_ns(st), (uint64_t)st->st_ino,
+			  (uint64_t)st->st_dev, path);
 }
 
 int imlfs_tardigest_load(const char *file, const char *path, const struct stat *st,
-			 uint8_t md5[16])
+			 uint8_t md5[IMLFS_MD5_LEN])
 {
 	char *text = NULL, *want;
 	size_t len = 0, hl = strlen(TARDIGEST_MAGIC) + 1;
@@ -346,7 +340,7 @@ int imlfs_tardigest_load(const char *file, const char *path, const struct stat *
 }
 
 int imlfs_tardigest_save(const char *file, const char *path, const struct stat *st,
-			 const uint8_t md5[16])
+			 const uint8_t md5[IMLFS_MD5_LEN])
 {
 	char hex[33], *text, *tmp;
 	size_t len, done = 0;
@@ -356,7 +350,7 @@ int imlfs_tardigest_save(const char *file, const char *path, const struct stat *
 	text = tardigest_text(path, st, hex);
 	if (!text)
 		return -ENOMEM;
-	if (asprintf(&tmp, "%s.XXXXXX", file) < 0) {
+	if (!(tmp = imlfs_strf("%s.XXXXXX", file))) {
 		free(text);
 		return -ENOMEM;
 	}
@@ -414,7 +408,7 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 {
 	struct imlfs_buf b = { 0 };
 	struct stat st;
-	uint8_t md5[16];
+	uint8_t md5[IMLFS_MD5_LEN];
 	uint64_t len = 0;
 	enum imlfs_vstatus vs;
 	struct ticker t = { .err = err, .path = path, .start = imlfs_now() };

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imlfs/util.h"
+
 #define TCACHE_KEY "glibc.malloc.tcache_count"
 
 void imlfs_heap_reexec(char **argv)
@@ -41,7 +43,7 @@ void imlfs_heap_reexec(char **argv)
 		return;   /* the user's choice, or this exec done */
 	/* A copy: setenv may free the string getenv returned. */
 	if ((old && !(keep = strdup(old))) ||
-	    asprintf(&val, "%s%s" TCACHE_KEY "=0", old ? old : "", old ? ":" : "") < 0) {
+	    !(val = imlfs_strf("%s%s" TCACHE_KEY "=0", old ? old : "", old ? ":" : ""))) {
 		free(keep);
 		return;
 	}

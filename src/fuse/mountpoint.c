@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imlfs/util.h"
 #include "mountpoint.h"
 
 #define FUSERMOUNT "fusermount3"
@@ -53,9 +54,8 @@ static char *via_parent(const char *arg)
 		dir = realpath(copy, NULL);
 	} else
 		dir = realpath(".", NULL);
-	if (dir && *base && strcmp(base, ".") && strcmp(base, "..") &&
-	    asprintf(&out, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) < 0)
-		out = NULL;
+	if (dir && *base && strcmp(base, ".") && strcmp(base, ".."))
+		out = imlfs_strf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
 	free(dir);
 	free(copy);
 	return out;
