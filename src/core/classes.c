@@ -180,7 +180,7 @@ static int load_lines(struct imlfs_model *m, const char *path, const char *text,
 		if (imlfs_grow(lines, sizeof **lines, m->nclasses, &cap))
 			return imlfs_fail(err, IMLFS_E_NOMEM, "%s: out of memory", path);
 		(*lines)[m->nclasses] = (uint32_t)line;
-		if (n < eol ? add_class(m, path, line, w, 9, n, (size_t)(eol - n), err)
+		if (n != eol ? add_class(m, path, line, w, 9, n, (size_t)(eol - n), err)
 			    : add_class(m, path, line, w, 9, w, 9, err))
 			return -1;
 	}

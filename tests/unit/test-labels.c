@@ -53,12 +53,15 @@ static void test_classes_lines(void)
 	struct imlfs_error e;
 	const char *p;
 
-	/* synset_words.txt, CRLF, trailing blank lines and spaces. */
+	/* synset_words.txt, CRLF, trailing blank lines and spaces; a wnid with
+	 * only blanks after it is named by its wnid. */
 	CHECK_EQ(load_classes_text(&m, "n01440764 tench, Tinca tinca\r\n"
 				   "n01443537\tgoldfish, Carassius auratus  \r\n"
-				   "n01484850\r\n\r\n  \n", &e, &p), 0);
+				   "n01484850\r\n"
+				   "n01491361 \t \r\n\r\n  \n", &e, &p), 0);
 	CHECK_EQ(e.code, 0);
-	CHECK_EQ(m.nclasses, 3);
+	CHECK_EQ(m.nclasses, 4);
+	CHECK_STR(imlfs_class_name(&m, 3), "n01491361");
 	CHECK_STR(imlfs_class_wnid(&m, 0), "n01440764");
 	CHECK_STR(imlfs_class_name(&m, 0), "tench, Tinca tinca");
 	CHECK_STR(imlfs_class_wnid(&m, 1), "n01443537");
