@@ -241,6 +241,10 @@ bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s);
 
 /* Length of the name without its last extension ("X.JPEG" -> "X"). */
 size_t imlfs_stem_len(const char *name);
+/* Does name[0..len) end in ".json" after its first byte?  Such is the name
+ * of every sidecar (stem + ".json"), so no member may have one: "X.json"
+ * would share its name with its own sidecar. */
+bool imlfs_is_sidecar_name(const char *name, size_t len);
 
 /* Build the lookup tables; call after parsing or loading the cache.
  * Returns 0 or -1 (out of memory). */

@@ -454,13 +454,9 @@ static int lookup_image(const struct imlfs_catalog *c, const struct dir *d, cons
 			struct imlfs_node *node)
 {
 	size_t len = strlen(name);
-	int64_t i = imlfs_find_member(c->m, name, len);
-	bool sidecar = false;
+	bool sidecar = imlfs_is_sidecar_name(name, len);
+	int64_t i = sidecar ? imlfs_find_stem(c->m, name, len - 5) : imlfs_find_member(c->m, name, len);
 
-	if (i < 0 && len > 5 && strcmp(name + len - 5, ".json") == 0) {
-		i = imlfs_find_stem(c->m, name, len - 5);
-		sidecar = true;
-	}
 	if (i < 0 || !dir_holds(c, d, (uint32_t)i))
 		return -ENOENT;
 	image_node((uint32_t)i, sidecar, node);

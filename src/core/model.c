@@ -38,6 +38,11 @@ size_t imlfs_stem_len(const char *name)
 	return dot && dot != name ? (size_t)(dot - name) : strlen(name);
 }
 
+bool imlfs_is_sidecar_name(const char *name, size_t len)
+{
+	return len > 5 && memcmp(name + len - 5, ".json", 5) == 0;
+}
+
 static uint32_t table_mask(uint32_t n)
 {
 	uint32_t size = 16;

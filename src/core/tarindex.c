@@ -198,6 +198,11 @@ static int add_member(struct scan *s, struct archive_entry *e, const char *path,
 				  "(%d before the extension, for the .json sidecar): repack the "
 				  "tarball with shorter names", s->path, (unsigned long long)hdr,
 				  base, strlen(base), IMLFS_NAME_MAX, IMLFS_NAME_MAX - 5);
+	if (imlfs_is_sidecar_name(base, strlen(base)))
+		return imlfs_fail(err, IMLFS_E_NOTTAR, "%s: byte %llu: member \"%s\" ends in \".json\", "
+				  "the name imlfs gives each image's JSON sidecar, so it would "
+				  "hide its own sidecar: repack the tarball without it", s->path,
+				  (unsigned long long)hdr, path);
 	if (s->n >= UINT32_MAX || imlfs_grow(&s->members, sizeof *s->members, s->n, &s->cap))
 		goto nomem;
 	mb = &s->members[s->n];

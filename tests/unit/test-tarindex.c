@@ -414,6 +414,28 @@ static void test_duplicates_sparse(void)
 	expect_fail(p, IMLFS_E_NOTTAR, "sparse", "holes.bin");
 }
 
+/* A member named like a sidecar ("X.json") would share its name with its
+ * own sidecar: refused.  ".json" alone is a stem, whose sidecar is
+ * ".json.json", so it stays a member. */
+static void test_sidecar_named_member(void)
+{
+	struct ent ents[] = {
+		{"val/y.JPEG", FILE_, NULL, 0, 1},
+		{"val/n01.x.json", FILE_, NULL, 0, 1},
+	};
+	struct imlfs_model m;
+	struct imlfs_error err;
+
+	ents[0].data = ents[1].data = rgb.p;
+	ents[0].len = ents[1].len = rgb.len;
+	expect_fail(write_tar("json.tar", ARCHIVE_FORMAT_TAR_USTAR, 0, ents, 2), IMLFS_E_NOTTAR,
+		    "\"val/n01.x.json\" ends in \".json\"", "sidecar");
+	ents[1].path = "val/.json";
+	CHECK_EQ(index_file(&m, write_tar("dotjson.tar", ARCHIVE_FORMAT_TAR_USTAR, 0, ents, 2), &err), 0);
+	CHECK_EQ(m.nmembers, 2);
+	imlfs_model_free(&m);
+}
+
 static void test_truncated(void)
 {
 	const char *full = basic_tar("full.tar", ARCHIVE_FORMAT_TAR_USTAR, 0);
@@ -618,6 +640,7 @@ int main(void)
 	test_formats();
 	test_not_tar();
 	test_duplicates_sparse();
+	test_sidecar_named_member();
 	test_truncated();
 	test_damaged();
 	test_read_error();
