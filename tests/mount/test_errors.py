@@ -167,6 +167,10 @@ def test_usage(tmp_path):
     r = run([tool("imlfs")], timeout=30)
     assert r.returncode == E_USAGE
     assert "usage" in r.stderr
+    # A tarball without a mount point.
+    r = run([tool("imlfs"), str(tmp_path / "x.tar")], timeout=30)
+    assert r.returncode == E_USAGE
+    assert "usage: " in r.stderr and "TARBALL MOUNTPOINT" in r.stderr
     r = run([tool("imlfs"), "--help"], timeout=30)
     assert r.returncode == 0 and "--annotations" in r.stdout
     r = run([tool("imlfs"), "--version"], timeout=30)

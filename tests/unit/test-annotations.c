@@ -36,6 +36,7 @@ static const char good[] =
 	"  },\n"
 	"  \"problematic_images\": {\n"
 	"    \"ILSVRC2012_val_00000003.JPEG\": {\"reason\": \"x\"},\n"
+	"    \"ILSVRC2012_val_00000001\": {},\n"
 	"    \"ILSVRC2012_val_00000002.JPEG\": {},\n"
 	"    \"ILSVRC2012_val_00000098.JPEG\": {}\n"
 	"  },\n"
@@ -48,8 +49,9 @@ static void check_good(const struct imlfs_model *m)
 	const struct imlfs_member *mb = m->members;
 
 	CHECK_EQ(m->nml, 6);
-	/* 1: correct {n03}, unclear {n02} */
-	CHECK_EQ(mb[0].flags, IMLFS_M_ANNOTATED | IMLFS_M_IMAGENET_M);
+	/* 1: correct {n03}, unclear {n02}; problematic too (the first member,
+	 * index 0, is found like any other) */
+	CHECK_EQ(mb[0].flags, IMLFS_M_ANNOTATED | IMLFS_M_IMAGENET_M | IMLFS_M_PROBLEMATIC);
 	CHECK_EQ(mb[0].n_correct, 1);
 	CHECK_EQ(mb[0].n_unclear, 1);
 	CHECK_EQ(mb[0].n_wrong, 0);
@@ -75,7 +77,7 @@ static void check_good(const struct imlfs_model *m)
 	CHECK_EQ(m->stats.annots_total, 5);
 	CHECK_EQ(m->stats.annots_other, 1);
 	CHECK_EQ(m->stats.annots_not_in_tar, 1);
-	CHECK_EQ(m->stats.problematic_total, 3);
+	CHECK_EQ(m->stats.problematic_total, 4);
 	CHECK_EQ(m->stats.problematic_not_in_tar, 1);
 	CHECK_EQ(m->stats.imagenet_m_total, 2);
 	CHECK_EQ(m->stats.imagenet_m_not_in_tar, 1);
