@@ -151,6 +151,17 @@ static void test_header(void)
 	HEADER_BAD(1, "{'descr': '<f4', 'fortran_order': 0, 'shape': (9, 8), }", "True or False");
 	HEADER_BAD(1, "{'descr': '<f4', 'fortran_order': Falsey, 'shape': (9, 8), }",
 		   "True or False");
+	/* each end of each range of identifier characters (and '_', UTF-8) */
+	for (const char *c = "azAZ09_\x80"; *c; c++) {
+		char hd[96];
+
+		snprintf(hd, sizeof hd, "{'descr': '<f4', 'fortran_order': False%c, 'shape': (9, 8), }", *c);
+		HEADER_BAD(1, hd, "True or False");
+		if (*c >= '0' && *c <= '9')
+			continue;   /* a digit is more of the number */
+		snprintf(hd, sizeof hd, "{'descr': '<f4', 'fortran_order': False, 'shape': (9%c, 8), }", *c);
+		HEADER_BAD(1, hd, "'shape'");
+	}
 	HEADER_BAD(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (9), }", "'shape'");
 	HEADER_BAD(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (9, -8), }", "'shape'");
 	HEADER_BAD(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (09, 8), }", "'shape'");

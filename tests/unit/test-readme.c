@@ -143,6 +143,7 @@ static void check_buf(void)
 	uint32_t off;
 
 	CHECK_EQ(imlfs_buf_printf(&b, "%s", "ok"), 0);
+	CHECK_EQ(imlfs_buf_printf(&b, "%s", ""), 0);          /* nothing to add is no failure */
 	CHECK_EQ(imlfs_buf_check(&b), 0);
 	fail_in = 1;
 	CHECK_EQ(imlfs_buf_printf(&b, "%300s", "x"), -1);   /* needs to grow */
