@@ -10,6 +10,7 @@ import re
 import select
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -19,6 +20,20 @@ from test_score_offline import assert_same, make_submission, KINDS
 
 FILES = {"predictions": None, "all/predictions": "all",
          "validation/predictions": "validation", "imagenet_m/predictions": "imagenet_m"}
+
+
+def after_release(err, fn, secs=10.0):
+    """fn(), retried while it fails with errno `err`, for at most secs.
+    close() returns after FLUSH; the RELEASE that gives a submission's slot
+    and bytes back reaches the daemon just after, asynchronously."""
+    deadline = time.monotonic() + secs
+    while True:
+        try:
+            return fn()
+        except OSError as e:
+            if e.errno != err or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +169,7 @@ def test_too_many_open_submissions(pmnt):
     finally:
         for fd in fds:
             os.close(fd)
-    os.close(os.open(pmnt.path("predictions"), os.O_WRONLY))   # free again
+    os.close(after_release(errno.EMFILE, lambda: os.open(pmnt.path("predictions"), os.O_WRONLY)))
 
 
 def test_garbage_keeps_daemon_serving(pmnt, ref, sample):
@@ -212,7 +227,7 @@ def test_uid_pending_bytes_limit(pmnt, ref):
         assert e.value.errno == errno.EFBIG          # the submission's own bound first
         os.close(fds.pop(0))
         data = make_submission(ref, "perfect", 0)
-        assert os.write(fds[3], data) == len(data)
+        assert after_release(errno.EDQUOT, lambda: os.write(fds[3], data)) == len(data)
     finally:
         for fd in fds:
             os.close(fd)
@@ -351,7 +366,7 @@ def test_numbers_are_shortest(pmnt, ref):
 
 
 HOLD = r"""
-import errno, os, sys
+import errno, os, sys, time
 p = sys.argv[1]
 fds = [os.open(p, os.O_WRONLY) for _ in range(8)]
 try:
@@ -362,7 +377,14 @@ except OSError as e:
 sys.stdin.read()                 # hold them until the test is done
 for fd in fds:
     os.close(fd)
-os.close(os.open(p, os.O_WRONLY))
+for _ in range(1000):            # the slots come back with the (asynchronous) RELEASE
+    try:
+        os.close(os.open(p, os.O_WRONLY))
+        break
+    except OSError as e:
+        if e.errno != errno.EMFILE:
+            raise
+        time.sleep(0.01)
 print("reopened", flush=True)
 """
 
