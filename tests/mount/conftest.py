@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -269,6 +270,19 @@ def mount_factory(tmp_path):
 @pytest.fixture
 def mnt(sample, mount_factory):
     return mount_factory(sample.tar)
+
+
+@pytest.fixture
+def shared_mnt(sample, mount_factory):
+    """The sample mounted with allow_other in a world-searchable folder, for
+    tests that act as other users (so root only: see needs_root)."""
+    needs_root("to act as other users")
+    parent = tempfile.mkdtemp(prefix="imlfs-shared-")
+    os.chmod(parent, 0o755)
+    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
+    yield m
+    m.umount()          # before removing its folder; the factory's umount is then a no-op
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 # Fixtures for tests that act as other users: tests/mount/users.py.

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import reference_score
-from conftest import needs_root, run, tool
+from conftest import run, tool
 from test_score_offline import assert_same, make_submission, KINDS
 
 FILES = {"predictions": None, "all/predictions": "all",
@@ -44,19 +44,6 @@ def ref(sample):
 @pytest.fixture
 def pmnt(sample, mount_factory):
     return mount_factory(sample.tar)
-
-
-@pytest.fixture
-def shared_mnt(sample, mount_factory):
-    """A mount another user can reach: allow_other, in a world-searchable folder."""
-    import tempfile
-    import shutil
-    parent = tempfile.mkdtemp(prefix="imlfs-shared-")
-    os.chmod(parent, 0o755)
-    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
-    yield m
-    m.umount()          # before removing its folder; the factory's umount is then a no-op
-    shutil.rmtree(parent, ignore_errors=True)
 
 
 def submit(m, rel, data):
@@ -183,12 +170,7 @@ def test_garbage_keeps_daemon_serving(pmnt, ref, sample):
         sample.read_member(sample.names[0])
 
 
-@pytest.fixture
-def root_only():
-    needs_root("to act as another user")
-
-
-def test_users_do_not_see_each_other(root_only, shared_mnt, ref):
+def test_users_do_not_see_each_other(shared_mnt, ref):
     pmnt = shared_mnt
     mine = make_submission(ref, "perfect", 0)
     assert submit(pmnt, "validation/predictions", mine)["multilabel_images"] > 0
@@ -397,7 +379,7 @@ print(open(p).read())
 """
 
 
-def test_uid_at_open_limit_does_not_stop_another(root_only, shared_mnt, ref):
+def test_uid_at_open_limit_does_not_stop_another(shared_mnt, ref):
     """uid 60001 holds its 8 submissions and is refused a 9th; uid 60002
     (and root) still submit and read their scores."""
     p = shared_mnt.path("validation", "predictions")

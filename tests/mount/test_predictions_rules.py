@@ -5,12 +5,10 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 
 import reference_score
-from conftest import needs_root
 from test_score_offline import assert_same, make_submission
 
 SPLIT_DIRS = {"all", "validation", "imagenet_m", "real"}
@@ -56,26 +54,19 @@ WRITE = ("import sys;open(sys.argv[1],'wb').write(sys.stdin.buffer.read());"
          "print(open(sys.argv[1]).read())")
 
 
-def test_isolation_when_another_user_submits_first(sample, mount_factory):
-    needs_root()
+def test_isolation_when_another_user_submits_first(sample, shared_mnt):
     ref = reference_score.Dataset.load(sample.dir)
-    parent = tempfile.mkdtemp(prefix="imlfs-iso-")
-    os.chmod(parent, 0o755)
-    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
-    try:
-        p = m.path("validation", "predictions")
-        theirs = make_submission(ref, "random", 4)
-        assert_same(as_user(65534, WRITE, p, stdin=theirs), ref.score(theirs, "validation"))
-        # root has submitted nothing: it must not see the other user's scores
-        assert read_json(p)["submitted"] is False
-        assert read_json(m.path("predictions"))["submitted"] is False
-        mine = make_submission(ref, "perfect", 0)
-        with open(p, "wb") as f:
-            f.write(mine)
-        assert_same(read_json(p), ref.score(mine, "validation"))
-        assert_same(as_user(65534, READ, p), ref.score(theirs, "validation"))
-        # a third uid still sees nothing
-        assert as_user(65533, READ, p)["submitted"] is False
-    finally:
-        m.umount()
-        shutil.rmtree(parent, ignore_errors=True)
+    m = shared_mnt
+    p = m.path("validation", "predictions")
+    theirs = make_submission(ref, "random", 4)
+    assert_same(as_user(65534, WRITE, p, stdin=theirs), ref.score(theirs, "validation"))
+    # root has submitted nothing: it must not see the other user's scores
+    assert read_json(p)["submitted"] is False
+    assert read_json(m.path("predictions"))["submitted"] is False
+    mine = make_submission(ref, "perfect", 0)
+    with open(p, "wb") as f:
+        f.write(mine)
+    assert_same(read_json(p), ref.score(mine, "validation"))
+    assert_same(as_user(65534, READ, p), ref.score(theirs, "validation"))
+    # a third uid still sees nothing
+    assert as_user(65533, READ, p)["submitted"] is False

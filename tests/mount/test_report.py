@@ -21,7 +21,7 @@ import tempfile
 import pytest
 
 import reference_score
-from conftest import SHARED_CLASSES, Sample, make_sample, needs_root
+from conftest import SHARED_CLASSES, Sample, make_sample
 from test_predictions_rules import READ, as_user
 from test_score_offline import make_submission
 
@@ -276,48 +276,41 @@ def test_report_gallery_bound(big_sample, mount_factory):
         assert all(float(r[5]) == 0 for r in parse_tsv(read(m.path(split, "per-class.tsv"))))
 
 
-def test_report_per_uid(sample, mount_factory):
-    needs_root()
+def test_report_per_uid(sample, shared_mnt):
     ds = reference_score.Dataset.load(sample.dir)
-    parent = tempfile.mkdtemp(prefix="imlfs-report-")
-    os.chmod(parent, 0o755)
-    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
-    try:
-        html_path = m.path("validation", "report.html")
-        mine = make_submission(ds, "perfect", 0)
-        submit(m.path("validation", "predictions"), mine)
-        assert "Nothing submitted yet" not in read(html_path)
-        # another uid has submitted nothing: it sees the page saying so
-        other = subprocess.run(["/usr/bin/python3", "-c", "import sys;print(open(sys.argv[1]).read())",
-                                html_path], capture_output=True, text=True, timeout=60,
-                               user=65534, group=65534, extra_groups=[])
-        assert other.returncode == 0, other.stderr
-        assert "Nothing submitted yet" in other.stdout
-        # it submits its own; each uid then reads its own report
-        theirs = make_submission(ds, "random", 5)
-        r = subprocess.run(["/usr/bin/python3", "-c",
-                            "import sys;open(sys.argv[1],'wb').write(sys.stdin.buffer.read());"
-                            "print(open(sys.argv[2]).read())",
-                            m.path("validation", "predictions"), html_path],
-                           input=theirs, capture_output=True, timeout=60,
+    m = shared_mnt
+    html_path = m.path("validation", "report.html")
+    mine = make_submission(ds, "perfect", 0)
+    submit(m.path("validation", "predictions"), mine)
+    assert "Nothing submitted yet" not in read(html_path)
+    # another uid has submitted nothing: it sees the page saying so
+    other = subprocess.run(["/usr/bin/python3", "-c", "import sys;print(open(sys.argv[1]).read())",
+                            html_path], capture_output=True, text=True, timeout=60,
                            user=65534, group=65534, extra_groups=[])
-        assert r.returncode == 0, r.stderr
-        their_scores = as_user(65534, READ, m.path("validation", "predictions"))
-        their_page = Page(r.stdout.decode())
-        assert their_page.scores["multilabel_correct"] == str(their_scores["multilabel_correct"])
-        my_page = Page(read(html_path))
-        my_scores = json.loads(read(m.path("validation", "predictions")))
-        assert my_page.scores["multilabel_correct"] == str(my_scores["multilabel_correct"])
-        assert my_scores["multilabel_correct"] != their_scores["multilabel_correct"]
-        assert len(my_page.figures) == 0 and len(their_page.figures) > 0
-        # read-only for the other uid too: the kernel's mode check
-        w = subprocess.run(["/usr/bin/python3", "-c", "import sys;open(sys.argv[1],'w')", html_path],
-                           capture_output=True, text=True, timeout=60,
-                           user=65534, group=65534, extra_groups=[])
-        assert w.returncode != 0 and "Permission denied" in w.stderr
-    finally:
-        m.umount()
-        shutil.rmtree(parent, ignore_errors=True)
+    assert other.returncode == 0, other.stderr
+    assert "Nothing submitted yet" in other.stdout
+    # it submits its own; each uid then reads its own report
+    theirs = make_submission(ds, "random", 5)
+    r = subprocess.run(["/usr/bin/python3", "-c",
+                        "import sys;open(sys.argv[1],'wb').write(sys.stdin.buffer.read());"
+                        "print(open(sys.argv[2]).read())",
+                        m.path("validation", "predictions"), html_path],
+                       input=theirs, capture_output=True, timeout=60,
+                       user=65534, group=65534, extra_groups=[])
+    assert r.returncode == 0, r.stderr
+    their_scores = as_user(65534, READ, m.path("validation", "predictions"))
+    their_page = Page(r.stdout.decode())
+    assert their_page.scores["multilabel_correct"] == str(their_scores["multilabel_correct"])
+    my_page = Page(read(html_path))
+    my_scores = json.loads(read(m.path("validation", "predictions")))
+    assert my_page.scores["multilabel_correct"] == str(my_scores["multilabel_correct"])
+    assert my_scores["multilabel_correct"] != their_scores["multilabel_correct"]
+    assert len(my_page.figures) == 0 and len(their_page.figures) > 0
+    # read-only for the other uid too: the kernel's mode check
+    w = subprocess.run(["/usr/bin/python3", "-c", "import sys;open(sys.argv[1],'w')", html_path],
+                       capture_output=True, text=True, timeout=60,
+                       user=65534, group=65534, extra_groups=[])
+    assert w.returncode != 0 and "Permission denied" in w.stderr
 
 
 # -- the page in a real browser ----------------------------------------------
