@@ -194,6 +194,8 @@ class Mount:
         self.mnt = {"imlfs": MNT_I, "squashfuse": MNT_S}.get(kind, MNT_A)
         if kind == "imlfs":
             cmd = [IMLFS] + (["--nocache"] if mode == "cold" else ["--cache-dir", CACHE])
+            if mode == "ro":   # read-only: no-open mode (README, "Read-only mounts")
+                cmd += ["-o", "ro"]
             # No background MD5 of the tarball competing with the timed reads.
             cmd += ["--noverify", TAR, self.mnt]
             self.exe, want = "imlfs", "all"
@@ -383,7 +385,7 @@ def opcodes(logfile):
     return counts
 
 
-def requests_per_image(rel):
+def requests_per_image(rel, opts=()):
     """FUSE requests per image from `imlfs -d -f` (its own short run): the
     first half of rel read with Python's open().read() (as PIL or a loader
     does: isatty and fstat included), the second half with os.open/read/
@@ -396,7 +398,8 @@ def requests_per_image(rel):
     out = {}
     os.makedirs(MNT_I, exist_ok=True)
     with open(logfile, "w") as errf:
-        p = subprocess.Popen([IMLFS, "-d", "-f", "--cache-dir", CACHE, "--noverify", TAR, MNT_I],
+        p = subprocess.Popen([IMLFS, "-d", "-f", "--cache-dir", CACHE, "--noverify", *opts, TAR,
+                              MNT_I],
                              stdout=subprocess.DEVNULL, stderr=errf)
     try:
         deadline = now() + 300
@@ -548,7 +551,7 @@ def run():
         "a_read4", "a_ips1", "a_ips4", "s_mount", "s_read1", "s_read4", "s_reread1",
         "s_reread4", "a_reread4", "i_dec", "e_dec", "s_dec", "a_dec", "i_med", "i_p99", "e_med", "e_p99", "a_med", "a_p99",
         "a_nrand", "i_find", "e_find", "a_find", "i_ls", "e_ls", "a_ls", "p_write", "p_read",
-        "p_total")}
+        "p_total", "r_read1", "r_read4", "r_reread1", "r_reread4", "r_dec")}
     counts = {}
 
     def mbs(t, nbytes):
@@ -571,6 +574,13 @@ def run():
             R["i_read1"].append(mbs(t, b))
             t, f, b = parallel_read([os.path.join(m.mnt, "all", p) for p in byclass], 1)
             R["i_reread1"].append(mbs(t, b))
+        with Mount("imlfs", "ro") as m:
+            paths = [os.path.join(m.mnt, "all", p) for p in byclass]
+            t, f, b = parallel_read(paths, 1)
+            assert f == n, "imlfs -o ro read %d of %d images" % (f, n)
+            R["r_read1"].append(mbs(t, b))
+            t, f, b = parallel_read(paths, 1)
+            R["r_reread1"].append(mbs(t, b))
         with Mount("archivemount") as m:
             R["am_mount"].append(m.seconds)
             R["am_rss"].append(m.rss_mount[0])
@@ -597,6 +607,13 @@ def run():
             R["i_read4"].append(mbs(t, b))
             t, f, b = parallel_read(paths, 4)
             R["i_reread4"].append(mbs(t, b))
+        with Mount("imlfs", "ro") as m:
+            paths = [os.path.join(m.mnt, "all", p) for p in byclass]
+            t, f, b = parallel_read(paths, 4)
+            assert f == n
+            R["r_read4"].append(mbs(t, b))
+            t, f, b = parallel_read(paths, 4)
+            R["r_reread4"].append(mbs(t, b))
         with Mount("archivemount") as m:
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_read4"].append(mbs(t, b))
@@ -615,6 +632,8 @@ def run():
         # the decode pipeline, each mount fresh (first read)
         with Mount("imlfs", "warm") as m:
             R["i_dec"].append(decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
+        with Mount("imlfs", "ro") as m:
+            R["r_dec"].append(decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
         R["e_dec"].append(decode([os.path.join(EXTRACTED, p) for p in dec_rel], 600))
         with Mount("squashfuse") as m:
             R["s_dec"].append(decode([os.path.join(m.mnt, p) for p in dec_rel], 600))
@@ -698,17 +717,19 @@ def run():
         a_after = m.rss()
 
     log("bench: requests per image (imlfs -d)")
-    req = requests_per_image(sorted(random.Random(3).sample(byclass, min(2 * NREQ, n))))
+    req_rel = sorted(random.Random(3).sample(byclass, min(2 * NREQ, n)))
+    req = requests_per_image(req_rel)
+    req_ro = requests_per_image(req_rel, ("-o", "ro"))
 
     counts["resident"] = (resident([TAR]), resident(ext_paths[::10]))
     report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after, req,
-           len(dec_rel))
+           len(dec_rel), req_ro)
 
 
 # ---- the table ----------------------------------------------------------------
 
 def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_after, req,
-           ndec):
+           ndec, req_ro):
     M = {k: med(v) for k, v in R.items()}
 
     def s(x):
@@ -749,6 +770,14 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         row("  same, re-read on the same mount (kernel page cache, keep_cache), %d reader%s" %
             (r, "s" if r > 1 else ""), "%.0f MB/s (%.2fx extr.)" % (i, i / e), "%.0f MB/s" % e,
             am, sq="%.0f MB/s (%.2fx extr.)" % (q, q / e))
+    for r in (1, 4):
+        i, e, q = M["r_read%d" % r], M["e_read%d" % r], M["s_read%d" % r]
+        j, q2 = M["r_reread%d" % r], M["s_reread%d" % r]
+        row("  same, mounted -o ro (no-open mode), %d reader%s: first read; re-read" %
+            (r, "s" if r > 1 else ""),
+            "%.0f MB/s (%.2fx rw, %.2fx squashfuse_ll); %.0f MB/s (%.2fx rw, %.2fx sq.)" % (
+                i, i / M["i_read%d" % r], i / q, j, j / M["i_reread%d" % r], j / q2),
+            "%.0f MB/s" % e, "-")
     e = M["e_dec"]
 
     def dec(x):
@@ -756,11 +785,15 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
     row("decode pipeline, %d images, 2 threads: PIL open, RGB, resize 256, crop 224 "
         "(first read)" % ndec, dec(M["i_dec"]), "%.0f img/s" % e,
         dec(M["a_dec"]) + " [%.0f s cap]" % AM_LIMIT, sq=dec(M["s_dec"]))
-    for kind, (first, again) in req.items():
-        def fig(d):
-            return ", ".join("%s %.2f" % (op, d[op]) for op in sorted(d))
-        row("FUSE requests per image, %s, %d images (imlfs -d): first read; re-read" % (
-            kind, NREQ), "%s; re-read: %s" % (fig(first), fig(again) or "none"), "-", "-")
+    row("  same, mounted -o ro (no-open mode)", dec(M["r_dec"]), "%.0f img/s" % e, "-")
+
+    def fig(d):
+        return ", ".join("%s %.2f" % (op, d[op]) for op in sorted(d))
+    for label, rq in (("", req), (" -o ro", req_ro)):
+        for kind, (first, again) in rq.items():
+            row("FUSE requests per image, %s, %d images (imlfs%s -d): first read; re-read" % (
+                kind, NREQ, label), "%s; re-read: %s" % (fig(first), fig(again) or "none"),
+                "-", "-")
     row("%d random single-image reads (open+read+close), median" % NRANDOM,
         "%s (%.2fx extr.)" % (ms(M["i_med"]), M["i_med"] / M["e_med"]), ms(M["e_med"]),
         "%s (%.0fx extr.) [%d reads in %.0f s cap]" % (ms(M["a_med"]), M["a_med"] / M["e_med"],

@@ -6,6 +6,7 @@
 
 #define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -25,6 +26,10 @@ struct imlfs_fs {
 	struct imlfs_tarhash *tarhash;  /* the tarball's check, for the README */
 	char ra_sysfs[64];        /* our bdi's read_ahead_kb (readahead.c), or "" */
 	atomic_bool ra_done;
+	bool readonly;            /* mounted -o ro: no-open mode (ops.c), from mountinfo */
+	pthread_mutex_t readme_lock;   /* guards the two below */
+	uint64_t readme_hash;     /* of the README text last rendered for a GETATTR */
+	struct timespec readme_mtime;  /* when that text last changed */
 };
 
 extern const struct fuse_lowlevel_ops imlfs_ops;
@@ -48,6 +53,10 @@ off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_no
 void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 		       struct fuse_file_info *fi);
 off_t imlfs_report_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
+/* No-open mode (no file handle): reply with the caller's latest scores or
+ * report, rendered now. */
+void imlfs_pred_read_now(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			 size_t size, off_t off);
 /* Truncate: ftruncate(2) on a descriptor open for writing (fi), or
  * truncate(2) by path (fi NULL); 0 or -errno. */
 int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
@@ -60,12 +69,18 @@ void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_inf
 void imlfs_readme_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
 void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi);
 off_t imlfs_readme_size(struct imlfs_fs *fs);
+/* No-open mode (no file handle): reply with the README rendered now. */
+void imlfs_readme_read_now(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off);
+/* Its size and, on a read-only mount, an mtime that moves whenever its
+ * text changes (the kernel then drops its cached pages). */
+void imlfs_readme_stat(struct imlfs_fs *fs, struct stat *st);
 /* At exit: the snapshots whose release never came. */
 void imlfs_readme_free_all(void);
 
 /* readahead.c: one READ per image (up to 1 MiB).  _find, after mounting:
- * our mount's read_ahead_kb in sysfs; _raise, on every request that may
- * come first after INIT: sets it once (as root; else nothing changes). */
+ * our mount's read_ahead_kb in sysfs, and whether it is read-only
+ * (fs->readonly); _raise, on every request that may come first after INIT:
+ * sets it once (as root; else nothing changes). */
 #define IMLFS_READAHEAD_KB "1024"
 void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint);
 void imlfs_readahead_raise(struct imlfs_fs *fs);

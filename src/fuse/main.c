@@ -239,7 +239,8 @@ int main(int argc, char *argv[])
 	struct imlfs_load_opts lopts = { .log = stderr };
 	struct imlfs_catalog *cat = NULL;
 	struct fuse_session *se = NULL;
-	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0 };
+	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0,
+			      .readme_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct imlfs_tarhash th = { 0 };
 	struct stat st;
 	int r = IMLFS_E_USAGE, fd_mount;

@@ -44,7 +44,7 @@ static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 		e->attr_timeout = 0;
 	} else if (imlfs_is_readme(node)) {
 		/* Its last part changes while mounted (readme.c). */
-		e->attr.st_size = imlfs_readme_size(fs);
+		imlfs_readme_stat(fs, &e->attr);
 		e->attr_timeout = 0;
 	} else if (node->kind == IMLFS_NODE_REPORT) {
 		/* The caller's report of its latest submission: likewise. */
@@ -213,6 +213,17 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (node.kind == IMLFS_NODE_DIR) {
 		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	/* No-open mode.  On a read-only mount nobody can submit, so no file's
+	 * content depends on who opens it or when it was opened: the scores
+	 * and reports read "nothing submitted yet" for every uid, and the
+	 * README's changes show in its size and mtime (readme.c).  ENOSYS
+	 * makes the kernel stop sending OPEN and RELEASE for every regular
+	 * file of the connection and keep their pages cached: a first read
+	 * is then a READ alone, a re-read no request at all. */
+	if (fs->readonly) {
+		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	if (node.kind == IMLFS_NODE_PREDICTIONS) {
@@ -434,7 +445,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		break;
 	case IMLFS_NODE_TEXT:
 		if (imlfs_is_readme(&node)) {
-			imlfs_readme_read(req, size, off, fi);
+			if (fi->fh)
+				imlfs_readme_read(req, size, off, fi);
+			else
+				imlfs_readme_read_now(req, fs, size, off);
 			break;
 		}
 		text = imlfs_catalog_text(fs->cat, (int)node.index, &len);
@@ -442,7 +456,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		break;
 	case IMLFS_NODE_PREDICTIONS:
 	case IMLFS_NODE_REPORT:
-		imlfs_pred_read(req, fs, size, off, fi);
+		if (fi->fh)
+			imlfs_pred_read(req, fs, size, off, fi);
+		else
+			imlfs_pred_read_now(req, fs, &node, size, off);
 		break;
 	default:
 		fuse_reply_err(req, EISDIR);
@@ -499,7 +516,11 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (has_handle(req, ino))
+	/* No-open mode sends FLUSH at every close, with no handle and nothing
+	 * to flush: ENOSYS makes the kernel stop sending it (no_flush). */
+	if (fs_of(req)->readonly)
+		fuse_reply_err(req, ENOSYS);
+	else if (fi->fh && has_handle(req, ino))
 		imlfs_pred_flush(req, fi);
 	else
 		fuse_reply_err(req, 0);
@@ -509,7 +530,9 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct imlfs_node node;
 
-	if (has_handle(req, ino))
+	if (!fi->fh)
+		fuse_reply_err(req, 0);
+	else if (has_handle(req, ino))
 		imlfs_pred_release(req, fi);
 	else if (imlfs_catalog_node(fs_of(req)->cat, ino, &node) == 0 && imlfs_is_readme(&node))
 		imlfs_readme_release(req, fi);

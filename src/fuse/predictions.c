@@ -6,7 +6,9 @@
  * read-only descriptor return a snapshot of the caller's latest scores taken
  * at open, so a reader sees one consistent text however it chunks its reads.
  * direct_io everywhere: the contents differ per user and change on every
- * submission, so the page cache must not keep them.
+ * submission, so the page cache must not keep them.  (A read-only mount
+ * opens nothing, ops.c: there every uid reads the same "nothing submitted
+ * yet", rendered at each read, _read_now.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,6 +121,23 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 		memcpy(text, h->text, h->len);
 		len = h->len;
 	}
+	if (!text) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	imlfs_reply_slice(req, text, len, size, off);
+	free(text);
+}
+
+void imlfs_pred_read_now(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			 size_t size, off_t off)
+{
+	uid_t uid = fuse_req_ctx(req)->uid;
+	size_t len;
+	char *text = node->kind == IMLFS_NODE_REPORT ?
+		imlfs_subs_report(fs->subs, uid, node->pred, (enum imlfs_report_kind)node->index, &len) :
+		imlfs_subs_latest(fs->subs, uid, node->pred, &len);
+
 	if (!text) {
 		fuse_reply_err(req, ENOMEM);
 		return;

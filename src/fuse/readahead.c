@@ -12,6 +12,8 @@
  * after the INIT reply, which would lower it again: on the first request
  * that follows (the kernel holds every request until INIT is done).
  * Not being allowed to write it (a user's mount) changes nothing else.
+ * The same line of mountinfo says whether the mount is read-only (-o ro),
+ * which ops.c serves in no-open mode.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,16 +36,20 @@ void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint)
 	/* The last fuse mount on our mount point is ours: just made. */
 	while (getline(&line, &cap, f) > 0) {
 		unsigned maj, min;
-		char mnt[4096], type[64];
+		char mnt[4096], type[64], opts[256];
 		const char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mnt) != 3 ||
+		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s %255s", &maj, &min, mnt,
+				   opts) != 4 ||
 		    sscanf(sep, " - %63s", type) != 1 || strncmp(type, "fuse", 4))
 			continue;
 		imlfs_mountinfo_unescape(mnt);
-		if (!strcmp(mnt, mountpoint))
+		if (!strcmp(mnt, mountpoint)) {
 			snprintf(fs->ra_sysfs, sizeof fs->ra_sysfs,
 				 "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
+			/* The mount's own options come first: "ro" or "rw". */
+			fs->readonly = !strncmp(opts, "ro", 2) && (!opts[2] || opts[2] == ',');
+		}
 	}
 	free(line);
 	fclose(f);

@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fs.h"
 #include "handles.h"
 #include "imlfs/readme.h"
+#include "imlfs/util.h"
 #include "reply.h"
 
 struct snapshot {
@@ -58,6 +60,46 @@ off_t imlfs_readme_size(struct imlfs_fs *fs)
 
 	imlfs_buf_free(&b);
 	return n;
+}
+
+/* On a read-only mount the kernel keeps the README's pages (no-open mode,
+ * ops.c): it asks GETATTR before each read (attribute timeout 0) and drops
+ * the pages when the size or the mtime differs from what it has
+ * (auto_inval_data).  The hashing progress changes the text but not
+ * always its size, so the mtime moves whenever the text does. */
+void imlfs_readme_stat(struct imlfs_fs *fs, struct stat *st)
+{
+	struct imlfs_buf b = { 0 };
+	uint64_t h;
+
+	if (render(fs, &b)) {
+		st->st_size = 0;
+		imlfs_buf_free(&b);
+		return;
+	}
+	st->st_size = (off_t)b.len;
+	if (fs->readonly) {
+		h = imlfs_hash(b.p, b.len, IMLFS_HASH_SEED);
+		pthread_mutex_lock(&fs->readme_lock);
+		if (h != fs->readme_hash) {
+			fs->readme_hash = h;
+			clock_gettime(CLOCK_REALTIME, &fs->readme_mtime);
+		}
+		st->st_mtim = fs->readme_mtime;
+		pthread_mutex_unlock(&fs->readme_lock);
+	}
+	imlfs_buf_free(&b);
+}
+
+void imlfs_readme_read_now(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off)
+{
+	struct imlfs_buf b = { 0 };
+
+	if (render(fs, &b))
+		fuse_reply_err(req, ENOMEM);
+	else
+		imlfs_reply_slice(req, b.p, b.len, size, off);
+	imlfs_buf_free(&b);
 }
 
 void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_info *fi)
