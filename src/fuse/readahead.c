@@ -39,9 +39,9 @@ void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint)
 		char mnt[4096], type[64], opts[256];
 		const char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s %255s", &maj, &min, mnt,
-				   opts) != 4 ||
-		    sscanf(sep, " - %63s", type) != 1 || strncmp(type, "fuse", 4))
+		if (!sep || sscanf(sep, " - %63s", type) != 1 || strncmp(type, "fuse", 4))
+			continue;
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s %255s", &maj, &min, mnt, opts) != 4)
 			continue;
 		imlfs_mountinfo_unescape(mnt);
 		if (!strcmp(mnt, mountpoint)) {
