@@ -557,6 +557,15 @@ def run():
     def mbs(t, nbytes):
         return nbytes / 1e6 / t
 
+    def read_twice(paths, readers, key, what):
+        """A first read of every image, then a re-read on the same mount:
+        R[key + "_read<readers>"] and R[key + "_reread<readers>"], MB/s."""
+        t, f, b = parallel_read(paths, readers)
+        assert f == n, "%s read %d of %d images" % (what, f, n)
+        R["%s_read%d" % (key, readers)].append(mbs(t, b))
+        t, f, b = parallel_read(paths, readers)
+        R["%s_reread%d" % (key, readers)].append(mbs(t, b))
+
     for k in range(RUNS):
         log("bench: run %d/%d" % (k + 1, RUNS))
         # mounts
@@ -569,18 +578,9 @@ def run():
             R["warm"].append(m.seconds)
             R["warm_rss"].append(m.rss_mount[0])
             R["warm_hwm"].append(m.rss_mount[1])
-            t, f, b = parallel_read([os.path.join(m.mnt, "all", p) for p in byclass], 1)
-            assert f == n, "imlfs read %d of %d images" % (f, n)
-            R["i_read1"].append(mbs(t, b))
-            t, f, b = parallel_read([os.path.join(m.mnt, "all", p) for p in byclass], 1)
-            R["i_reread1"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "i", "imlfs")
         with Mount("imlfs", "ro") as m:
-            paths = [os.path.join(m.mnt, "all", p) for p in byclass]
-            t, f, b = parallel_read(paths, 1)
-            assert f == n, "imlfs -o ro read %d of %d images" % (f, n)
-            R["r_read1"].append(mbs(t, b))
-            t, f, b = parallel_read(paths, 1)
-            R["r_reread1"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "r", "imlfs -o ro")
         with Mount("archivemount") as m:
             R["am_mount"].append(m.seconds)
             R["am_rss"].append(m.rss_mount[0])
@@ -590,30 +590,15 @@ def run():
             R["a_ips1"].append(f / t)
         with Mount("squashfuse") as m:
             R["s_mount"].append(m.seconds)
-            paths = [os.path.join(m.mnt, p) for p in byclass]
-            t, f, b = parallel_read(paths, 1)
-            assert f == n, "squashfuse_ll read %d of %d images" % (f, n)
-            R["s_read1"].append(mbs(t, b))
-            t, f, b = parallel_read(paths, 1)
-            R["s_reread1"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, p) for p in byclass], 1, "s", "squashfuse_ll")
         t, f, b = parallel_read(ext_paths, 1)
         R["e_read1"].append(mbs(t, b))
 
         # 4 readers
         with Mount("imlfs", "warm") as m:
-            paths = [os.path.join(m.mnt, "all", p) for p in byclass]
-            t, f, b = parallel_read(paths, 4)
-            assert f == n
-            R["i_read4"].append(mbs(t, b))
-            t, f, b = parallel_read(paths, 4)
-            R["i_reread4"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "i", "imlfs")
         with Mount("imlfs", "ro") as m:
-            paths = [os.path.join(m.mnt, "all", p) for p in byclass]
-            t, f, b = parallel_read(paths, 4)
-            assert f == n
-            R["r_read4"].append(mbs(t, b))
-            t, f, b = parallel_read(paths, 4)
-            R["r_reread4"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "r", "imlfs -o ro")
         with Mount("archivemount") as m:
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_read4"].append(mbs(t, b))
@@ -621,11 +606,7 @@ def run():
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_reread4"].append(mbs(t, b))
         with Mount("squashfuse") as m:
-            paths = [os.path.join(m.mnt, p) for p in byclass]
-            t, f, b = parallel_read(paths, 4)
-            R["s_read4"].append(mbs(t, b))
-            t, f, b = parallel_read(paths, 4)
-            R["s_reread4"].append(mbs(t, b))
+            read_twice([os.path.join(m.mnt, p) for p in byclass], 4, "s", "squashfuse_ll")
         t, f, b = parallel_read(ext_paths, 4)
         R["e_read4"].append(mbs(t, b))
 
