@@ -1,6 +1,6 @@
 /* util.h — small helpers shared by the core and the tools: a growable byte
- * buffer, a growable array, formatted strings, whole-file reading, a string hash, mkdir -p and
- * a monotonic clock. */
+ * buffer, a growable array, formatted strings, whole-file reading and
+ * mapping, a string hash, mkdir -p and a monotonic clock. */
 #ifndef IMLFS_UTIL_H
 #define IMLFS_UTIL_H
 

@@ -63,12 +63,12 @@ int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_
 			struct fuse_file_info *fi, off_t size);
 
 /* readme.c: README, whose last part (the inputs' check against the
- * published files) changes while mounted: a snapshot at each open. */
+ * published files) changes while mounted: a snapshot at each open, or on
+ * a read-only mount the text as it is at each READ. */
 bool imlfs_is_readme(const struct imlfs_node *node);
 void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_info *fi);
 void imlfs_readme_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
 void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi);
-off_t imlfs_readme_size(struct imlfs_fs *fs);
 /* No-open mode (no file handle): reply with the README rendered now. */
 void imlfs_readme_read_now(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off);
 /* Its size and, on a read-only mount, an mtime that moves whenever its

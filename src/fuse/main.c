@@ -65,6 +65,8 @@ static void usage(const char *prog)
 	       "    --noverify, -o noverify\n"
 	       "                           do not hash the tarball in the background to\n"
 	       "                           check it against the published file\n"
+	       "    -o ro                  read-only, for loaders: nothing can be submitted,\n"
+	       "                           and files are served without opens (fewer requests)\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
 	       "The README says whether each input is the published file (MD5).\n\n"
 	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] [--real F] TARBALL\n"

@@ -520,7 +520,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * to flush: ENOSYS makes the kernel stop sending it (no_flush). */
 	if (fs_of(req)->readonly)
 		fuse_reply_err(req, ENOSYS);
-	else if (fi->fh && has_handle(req, ino))
+	else if (has_handle(req, ino))
 		imlfs_pred_flush(req, fi);
 	else
 		fuse_reply_err(req, 0);

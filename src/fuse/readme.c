@@ -5,7 +5,9 @@
  * its reads; direct_io and an attribute timeout of 0 keep the kernel from
  * serving an older text or size.  Snapshots are also kept on a list: the
  * kernel may drop the RELEASE of a file closed just before an unmount, and
- * imlfs_readme_free_all() then frees what is left. */
+ * imlfs_readme_free_all() then frees what is left.  A read-only mount opens
+ * nothing (ops.c): there the text is rendered at each READ, and its mtime
+ * tells the kernel when its cached pages are stale (imlfs_readme_stat). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -51,15 +53,6 @@ static int render(struct imlfs_fs *fs, struct imlfs_buf *b)
 	if (fs->inputs)
 		imlfs_readme_verify(b, fs->inputs, fs->model, fs->tarhash);
 	return imlfs_buf_check(b);
-}
-
-off_t imlfs_readme_size(struct imlfs_fs *fs)
-{
-	struct imlfs_buf b = { 0 };
-	off_t n = render(fs, &b) ? 0 : (off_t)b.len;
-
-	imlfs_buf_free(&b);
-	return n;
 }
 
 /* On a read-only mount the kernel keeps the README's pages (no-open mode,
