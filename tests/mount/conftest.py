@@ -273,16 +273,29 @@ def mnt(sample, mount_factory):
 
 
 @pytest.fixture
-def shared_mnt(sample, mount_factory):
-    """The sample mounted with allow_other in a world-searchable folder, for
-    tests that act as other users (so root only: see needs_root)."""
+def shared_mount_factory(sample, mount_factory):
+    """make(*opts): the sample mounted with allow_other (and opts) in a
+    world-searchable folder, for tests that act as other users (so root
+    only: see needs_root)."""
     needs_root("to act as other users")
-    parent = tempfile.mkdtemp(prefix="imlfs-shared-")
-    os.chmod(parent, 0o755)
-    m = mount_factory(sample.tar, "-o", "allow_other", parent=parent)
-    yield m
-    m.umount()          # before removing its folder; the factory's umount is then a no-op
-    shutil.rmtree(parent, ignore_errors=True)
+    made = []
+
+    def make(*opts):
+        parent = tempfile.mkdtemp(prefix="imlfs-shared-")
+        os.chmod(parent, 0o755)
+        made.append((parent, mount_factory(sample.tar, "-o", "allow_other", *opts,
+                                           parent=parent)))
+        return made[-1][1]
+
+    yield make
+    for parent, m in made:
+        m.umount()      # before removing its folder; the factory's umount is then a no-op
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture
+def shared_mnt(shared_mount_factory):
+    return shared_mount_factory()
 
 
 # Fixtures for tests that act as other users: tests/mount/users.py.

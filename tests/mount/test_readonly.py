@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from conftest import needs_root
 from test_kernel_cache import requests
 from test_verify import TAR, digests, env, md5, readme, status, wait_for  # noqa: F401
 
@@ -70,25 +69,16 @@ def test_same_content_as_a_read_write_mount(sample, mount_factory):
     assert text(ro) == text(rw)
 
 
-def test_another_uid_reads_the_same(sample, mount_factory):
-    needs_root("to read as another user")
-    import tempfile
-    import shutil
-    parent = tempfile.mkdtemp(prefix="imlfs-ro-")
-    os.chmod(parent, 0o755)
-    try:
-        m = mount_factory(sample.tar, "-o", "ro,allow_other", parent=parent)
-        mine = open(m.path("validation", "report.html"), "rb").read()
-        theirs = subprocess.run(["/usr/bin/python3", "-c",
-                                 "import sys;sys.stdout.buffer.write(open(sys.argv[1],'rb').read())",
-                                 m.path("validation", "report.html")],
-                                capture_output=True, timeout=60, user=65534, group=65534,
-                                extra_groups=[])
-        assert theirs.returncode == 0, theirs.stderr
-        assert theirs.stdout == mine
-        m.umount()
-    finally:
-        shutil.rmtree(parent, ignore_errors=True)
+def test_another_uid_reads_the_same(shared_mount_factory):
+    m = shared_mount_factory("-o", "ro")
+    mine = open(m.path("validation", "report.html"), "rb").read()
+    theirs = subprocess.run(["/usr/bin/python3", "-c",
+                             "import sys;sys.stdout.buffer.write(open(sys.argv[1],'rb').read())",
+                             m.path("validation", "report.html")],
+                            capture_output=True, timeout=60, user=65534, group=65534,
+                            extra_groups=[])
+    assert theirs.returncode == 0, theirs.stderr
+    assert theirs.stdout == mine
 
 
 def test_nothing_can_be_written(romnt):
