@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import signal
 import statistics
@@ -39,6 +40,10 @@ NRANDOM = 1000
 NPRED = 50000
 
 IMLFS = os.path.abspath(os.path.join(BUILD, "imlfs"))
+# Another imlfs build to measure against in the same run (issue 10's
+# "today's main"): its own rows, and the targets' ratios against it.
+BASELINE = os.path.abspath(os.environ["IMLFS_BENCH_BASELINE"]) \
+    if os.environ.get("IMLFS_BENCH_BASELINE") else None
 SAMPLE = os.path.join(WORK, "sample")
 TAR = os.path.join(SAMPLE, "ILSVRC2012_img_val.tar")
 LABELS = os.path.join(SAMPLE, "validation_labels.txt")
@@ -192,7 +197,10 @@ class Mount:
     def __init__(self, kind, mode=None):
         self.kind, self.mode = kind, mode
         self.mnt = {"imlfs": MNT_I, "squashfuse": MNT_S}.get(kind, MNT_A)
-        if kind == "imlfs":
+        if kind == "imlfs" and mode == "base":   # its own cache: the format may differ
+            cmd = [BASELINE, "--cache-dir", CACHE + "-baseline", "--noverify", TAR, self.mnt]
+            self.exe, want = "imlfs", "all"
+        elif kind == "imlfs":
             cmd = [IMLFS] + (["--nocache"] if mode == "cold" else ["--cache-dir", CACHE])
             if mode == "ro":   # read-only: no-open mode (README, "Read-only mounts")
                 cmd += ["-o", "ro"]
@@ -284,6 +292,13 @@ def read_files(paths, deadline):
             os.close(fd)
         files += 1
     return files, nbytes
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def parallel_read(paths, nreaders, limit=600.0):
@@ -506,7 +521,10 @@ def machine():
             WORK, df[1], df[0], rota, df[3], git, IMLFS,
             subprocess.run(["archivemount", "--version"], capture_output=True,
                            text=True).stderr.splitlines()[0].strip()),
-    ]
+    ] + (["baseline: %s (%s)" % (BASELINE, subprocess.run(
+        ["git", "-C", os.path.dirname(os.path.dirname(BASELINE)), "describe", "--always",
+         "--dirty"], capture_output=True, text=True).stdout.strip() or "not in a git tree")]
+         if BASELINE else [])
 
 
 def run():
@@ -557,14 +575,26 @@ def run():
     def mbs(t, nbytes):
         return nbytes / 1e6 / t
 
-    def read_twice(paths, readers, key, what):
+    def read_twice(paths, readers, key, what, pid=None):
         """A first read of every image, then a re-read on the same mount:
-        R[key + "_read<readers>"] and R[key + "_reread<readers>"], MB/s."""
+        R[key + "_read<readers>"] and R[key + "_reread<readers>"], MB/s.
+        With the daemon's pid, also the CPU time per image of the first
+        read, the daemon's and the readers' (R[key + "_cpu<readers>d|r"],
+        microseconds): with every core busy, it is what bounds it."""
+        if pid:
+            d0 = cpu_seconds(pid)
+            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t, f, b = parallel_read(paths, readers)
         assert f == n, "%s read %d of %d images" % (what, f, n)
-        R["%s_read%d" % (key, readers)].append(mbs(t, b))
+        R.setdefault("%s_read%d" % (key, readers), []).append(mbs(t, b))
+        if pid:
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            R.setdefault("%s_cpu%dd" % (key, readers), []).append(
+                (cpu_seconds(pid) - d0) / f * 1e6)
+            R.setdefault("%s_cpu%dr" % (key, readers), []).append(
+                (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) / f * 1e6)
         t, f, b = parallel_read(paths, readers)
-        R["%s_reread%d" % (key, readers)].append(mbs(t, b))
+        R.setdefault("%s_reread%d" % (key, readers), []).append(mbs(t, b))
 
     for k in range(RUNS):
         log("bench: run %d/%d" % (k + 1, RUNS))
@@ -578,9 +608,15 @@ def run():
             R["warm"].append(m.seconds)
             R["warm_rss"].append(m.rss_mount[0])
             R["warm_hwm"].append(m.rss_mount[1])
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "i", "imlfs")
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "i", "imlfs",
+                       m.pid)
         with Mount("imlfs", "ro") as m:
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "r", "imlfs -o ro")
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "r", "imlfs -o ro",
+                       m.pid)
+        if BASELINE:
+            with Mount("imlfs", "base") as m:
+                read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "b",
+                           "baseline imlfs", m.pid)
         with Mount("archivemount") as m:
             R["am_mount"].append(m.seconds)
             R["am_rss"].append(m.rss_mount[0])
@@ -596,9 +632,15 @@ def run():
 
         # 4 readers
         with Mount("imlfs", "warm") as m:
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "i", "imlfs")
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "i", "imlfs",
+                       m.pid)
         with Mount("imlfs", "ro") as m:
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "r", "imlfs -o ro")
+            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "r", "imlfs -o ro",
+                       m.pid)
+        if BASELINE:
+            with Mount("imlfs", "base") as m:
+                read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "b",
+                           "baseline imlfs", m.pid)
         with Mount("archivemount") as m:
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_read4"].append(mbs(t, b))
@@ -615,6 +657,10 @@ def run():
             R["i_dec"].append(decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
         with Mount("imlfs", "ro") as m:
             R["r_dec"].append(decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
+        if BASELINE:
+            with Mount("imlfs", "base") as m:
+                R.setdefault("b_dec", []).append(
+                    decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
         R["e_dec"].append(decode([os.path.join(EXTRACTED, p) for p in dec_rel], 600))
         with Mount("squashfuse") as m:
             R["s_dec"].append(decode([os.path.join(m.mnt, p) for p in dec_rel], 600))
@@ -759,6 +805,16 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
             "%.0f MB/s (%.2fx rw, %.2fx squashfuse_ll); %.0f MB/s (%.2fx rw, %.2fx sq.)" % (
                 i, i / M["i_read%d" % r], i / q, j, j / M["i_reread%d" % r], j / q2),
             "%.0f MB/s" % e, "-")
+    if BASELINE:
+        for r in (1, 4):
+            b1, b2 = M["b_read%d" % r], M["b_reread%d" % r]
+            row("  same, baseline imlfs (IMLFS_BENCH_BASELINE), %d reader%s: first read; re-read" %
+                (r, "s" if r > 1 else ""), "%.0f MB/s; %.0f MB/s" % (b1, b2), "-", "-")
+            f1, f2 = M["r_read%d" % r] / b1, M["r_reread%d" % r] / b2
+            row("  -o ro against the baseline, %d reader%s: first read; re-read" % (
+                r, "s" if r > 1 else ""), "%.2fx; %.2fx (rw: %.2fx; %.2fx)" % (
+                    f1, f2, M["i_read%d" % r] / b1, M["i_reread%d" % r] / b2), "-", "-",
+                ">= 1.4x; >= 1.5x", f1 >= 1.4 and f2 >= 1.5)
     e = M["e_dec"]
 
     def dec(x):
@@ -767,6 +823,13 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         "(first read)" % ndec, dec(M["i_dec"]), "%.0f img/s" % e,
         dec(M["a_dec"]) + " [%.0f s cap]" % AM_LIMIT, sq=dec(M["s_dec"]))
     row("  same, mounted -o ro (no-open mode)", dec(M["r_dec"]), "%.0f img/s" % e, "-")
+    if BASELINE:
+        row("  same, baseline imlfs", dec(M["b_dec"]), "%.0f img/s" % e, "-")
+    for r in (1, 4):
+        row("CPU per image, first read, %d reader%s: daemon + readers, rw; -o ro%s" % (
+            r, "s" if r > 1 else "", "; baseline" if BASELINE else ""),
+            "; ".join("%.0f + %.0f us" % (M["%s_cpu%dd" % (k, r)], M["%s_cpu%dr" % (k, r)])
+                      for k in ("irb" if BASELINE else "ir")), "-", "-")
 
     def fig(d):
         return ", ".join("%s %.2f" % (op, d[op]) for op in sorted(d))

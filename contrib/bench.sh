@@ -16,6 +16,9 @@
 #                         proportion); a size change regenerates the sample
 #   IMLFS_BENCH_DECODE=N  images in the decode-pipeline row (default 2000)
 #   IMLFS_BENCH_REQUESTS=N  images in the requests-per-image count (default 200)
+#   IMLFS_BENCH_BASELINE=PATH  another imlfs binary (say, an older main's
+#                         build/imlfs) measured in the same run: its read and
+#                         decode rows, -o ro's ratios against it, CPU per image
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,7 +50,8 @@ SAMPLE=$WORK/sample
 CLASSES=${IMLFS_BENCH_CLASSES:-1000}
 PER_CLASS=${IMLFS_BENCH_PER_CLASS:-50}
 PAD=$(( (200 * CLASSES * PER_CLASS + 49999) / 50000 ))
-SIZE="--classes $CLASSES --per-class $PER_CLASS --annotated-per-class 20 --pad-annotations $PAD --seed 1"
+ANNOTATED=$(( PER_CLASS < 20 ? PER_CLASS : 20 ))   # mksample needs annotated <= per class
+SIZE="--classes $CLASSES --per-class $PER_CLASS --annotated-per-class $ANNOTATED --pad-annotations $PAD --seed 1"
 if [ ! -f "$SAMPLE/ILSVRC2012_img_val.tar" ] || [ ! -f "$SAMPLE/human_accuracy_v3.0.0.json" ] ||
    [ ! -f "$SAMPLE/validation_labels.txt" ] || [ ! -f "$SAMPLE/LOC_synset_mapping.txt" ] ||
    { [ -f "$SAMPLE/.bench-size" ] && [ "$(cat "$SAMPLE/.bench-size")" != "$SIZE" ]; } ||
@@ -60,5 +64,5 @@ if [ ! -f "$SAMPLE/ILSVRC2012_img_val.tar" ] || [ ! -f "$SAMPLE/human_accuracy_v
 fi
 timeout 1800 $PY contrib/bench.py prepare
 
-echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT}${IMLFS_BENCH_BASELINE:+ IMLFS_BENCH_BASELINE=$IMLFS_BENCH_BASELINE} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 timeout 1800 $PY contrib/bench.py run
