@@ -4,6 +4,7 @@ what a read-write mount serves: images, sidecars, README, scores and
 reports, for every uid; and the README must still follow the tarball's
 check.  Requests are counted from the daemon's -d output."""
 import errno
+import json
 import os
 import subprocess
 import time
@@ -104,3 +105,32 @@ def test_readme_follows_the_check(sample, mount_factory, env):  # noqa: F811
     after = os.stat(m.path("README"))
     assert after.st_size == len(readme(m).encode()) != before.st_size
     assert after.st_mtime_ns > before.st_mtime_ns
+
+
+def test_evaluate_from_a_read_only_mount(sample, mount_factory):
+    """The workflow the README gives for -o ro: a loader reads the images
+    from the read-only mount, the predictions go to a writable mount of the
+    same tarball, which loads its index from the cache the first made."""
+    ro = mount_factory(sample.tar, "-o", "ro", name="ro")
+    rw = mount_factory(sample.tar, name="rw")
+    assert "loaded from the cache" in readme(rw)
+    index = {}
+    for line in open(ro.path("classes.tsv")):
+        i, wnid, _ = line.rstrip("\n").split("\t")
+        index[wnid] = int(i)
+    root = ro.path("validation", "by-class")
+    lines = []
+    for wnid in sorted(os.listdir(root)):          # what ImageFolder does
+        for name in sorted(os.listdir(os.path.join(root, wnid))):
+            if not name.endswith(".JPEG"):
+                continue
+            with open(os.path.join(root, wnid, name), "rb") as f:
+                assert f.read() == sample.read_member(name)
+            lines.append("%s %d\n" % (name, index[wnid]))
+    assert lines
+    with open(rw.path("validation", "predictions"), "w") as f:
+        f.writelines(lines)
+    got = json.loads(open(rw.path("validation", "predictions")).read())
+    assert got["predicted"] == len(lines)
+    assert got["top1_accuracy"] == 1.0
+    assert b'"submitted": false' in open(ro.path("validation", "predictions"), "rb").read()
