@@ -596,6 +596,17 @@ def run():
         t, f, b = parallel_read(paths, readers)
         R.setdefault("%s_reread%d" % (key, readers), []).append(mbs(t, b))
 
+    def read_variants(readers):
+        """read_twice on a fresh mount of each other kind of imlfs: -o ro,
+        and the baseline build if there is one."""
+        kinds = [("ro", "r", "imlfs -o ro")]
+        if BASELINE:
+            kinds.append(("base", "b", "baseline imlfs"))
+        for mode, key, what in kinds:
+            with Mount("imlfs", mode) as m:
+                read_twice([os.path.join(m.mnt, "all", p) for p in byclass], readers, key, what,
+                           m.pid)
+
     for k in range(RUNS):
         log("bench: run %d/%d" % (k + 1, RUNS))
         # mounts
@@ -610,13 +621,7 @@ def run():
             R["warm_hwm"].append(m.rss_mount[1])
             read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "i", "imlfs",
                        m.pid)
-        with Mount("imlfs", "ro") as m:
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "r", "imlfs -o ro",
-                       m.pid)
-        if BASELINE:
-            with Mount("imlfs", "base") as m:
-                read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 1, "b",
-                           "baseline imlfs", m.pid)
+        read_variants(1)
         with Mount("archivemount") as m:
             R["am_mount"].append(m.seconds)
             R["am_rss"].append(m.rss_mount[0])
@@ -634,13 +639,7 @@ def run():
         with Mount("imlfs", "warm") as m:
             read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "i", "imlfs",
                        m.pid)
-        with Mount("imlfs", "ro") as m:
-            read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "r", "imlfs -o ro",
-                       m.pid)
-        if BASELINE:
-            with Mount("imlfs", "base") as m:
-                read_twice([os.path.join(m.mnt, "all", p) for p in byclass], 4, "b",
-                           "baseline imlfs", m.pid)
+        read_variants(4)
         with Mount("archivemount") as m:
             t, f, b = parallel_read([os.path.join(m.mnt, x) for x in am_subset], 4, AM_LIMIT)
             R["a_read4"].append(mbs(t, b))
