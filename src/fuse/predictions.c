@@ -46,6 +46,17 @@ void imlfs_pred_free_all(void)
 		handle_free(h);
 }
 
+/* What uid reads from node now: its latest scores, or its report of them
+ * (a string to free; NULL when out of memory). */
+static char *current_text(struct imlfs_fs *fs, uid_t uid, const struct imlfs_node *node,
+			  size_t *len)
+{
+	if (node->kind == IMLFS_NODE_REPORT)
+		return imlfs_subs_report(fs->subs, uid, node->pred,
+					 (enum imlfs_report_kind)node->index, len);
+	return imlfs_subs_latest(fs->subs, uid, node->pred, len);
+}
+
 /* Publish h in fi and answer the open. */
 static void reply_open(fuse_req_t req, struct handle *h, struct fuse_file_info *fi)
 {
@@ -77,7 +88,7 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		r = imlfs_subs_open(fs->subs, ctx->uid, node->pred, &h->sub);
 	else
-		h->text = imlfs_subs_latest(fs->subs, ctx->uid, node->pred, &h->len);
+		h->text = current_text(fs, ctx->uid, node, &h->len);
 	if (r == 0 && !h->sub && !h->text)
 		r = -ENOMEM;
 	if (r) {
@@ -95,8 +106,7 @@ void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 	struct handle *h = calloc(1, sizeof *h);
 
 	if (h)
-		h->text = imlfs_subs_report(fs->subs, fuse_req_ctx(req)->uid, node->pred,
-					    (enum imlfs_report_kind)node->index, &h->len);
+		h->text = current_text(fs, fuse_req_ctx(req)->uid, node, &h->len);
 	if (!h || !h->text) {
 		free(h);
 		fuse_reply_err(req, ENOMEM);
@@ -132,11 +142,8 @@ void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off
 void imlfs_pred_read_now(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 			 size_t size, off_t off)
 {
-	uid_t uid = fuse_req_ctx(req)->uid;
 	size_t len;
-	char *text = node->kind == IMLFS_NODE_REPORT ?
-		imlfs_subs_report(fs->subs, uid, node->pred, (enum imlfs_report_kind)node->index, &len) :
-		imlfs_subs_latest(fs->subs, uid, node->pred, &len);
+	char *text = current_text(fs, fuse_req_ctx(req)->uid, node, &len);
 
 	if (!text) {
 		fuse_reply_err(req, ENOMEM);
