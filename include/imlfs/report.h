@@ -29,6 +29,11 @@
 #include "imlfs/util.h"
 
 #define IMLFS_REPORT_GALLERY_MAX 200
+/* The size a writable mount reports for every report.html (the glue): the
+ * same for every reader, as the kernel keeps one size per inode, and above
+ * any page, since browsers read a file:// page up to its size (Chromium
+ * shows nothing of a file of size 0).  Reads end at the page's real end. */
+#define IMLFS_REPORT_HTML_SIZE (64 << 20)
 
 /* The two files beside each split's predictions file. */
 enum imlfs_report_kind {

@@ -45,14 +45,13 @@ void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi);
 void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi);
 /* Free the handles whose RELEASE never came (the session has ended). */
 void imlfs_pred_free_all(void);
-/* Size of the caller's latest scores, for st_size. */
+/* st_size of a predictions or report file (0 on a writable mount). */
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
 /* The report files (report.html, per-class.tsv): open takes a snapshot of
  * the caller's report, read with imlfs_pred_read, closed with
  * imlfs_pred_flush and imlfs_pred_release. */
 void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 		       struct fuse_file_info *fi);
-off_t imlfs_report_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node);
 /* No-open mode (no file handle): reply with the caller's latest scores or
  * report, rendered now. */
 void imlfs_pred_read_now(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,

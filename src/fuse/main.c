@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "stats.h"
 #include "imlfs/cache.h"
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
@@ -176,6 +177,7 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 	int r = IMLFS_E_MOUNT;
 
 	if (fuse_set_signal_handlers(se) == 0) {
+		imlfs_stats_install(fs->subs);
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			imlfs_readahead_find(fs, copts->mountpoint);
 			fuse_daemonize(copts->foreground);
@@ -187,10 +189,14 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 			r = copts->singlethread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &lc);
 			r = r < 0 ? IMLFS_E_INTERNAL : 0;
 			fuse_session_unmount(se);
+			/* Requests still waiting for a scoring are answered while
+			 * the session they belong to exists. */
+			imlfs_subs_drain(fs->subs);
 		} else {
 			fprintf(stderr, "imlfs: %s: cannot mount (see the message above); is it "
 				"already mounted, and is /dev/fuse usable?\n", copts->mountpoint);
 		}
+		imlfs_stats_remove();
 		fuse_remove_signal_handlers(se);
 	}
 	return r;

@@ -38,17 +38,14 @@ static void fill_entry(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 	imlfs_catalog_stat(fs->cat, node, &e->attr);
 	e->entry_timeout = fs->timeout;
 	e->attr_timeout = fs->timeout;
-	if (node->kind == IMLFS_NODE_PREDICTIONS) {
-		/* Its size is the caller's latest scores: ask every time. */
+	if (node->kind == IMLFS_NODE_PREDICTIONS || node->kind == IMLFS_NODE_REPORT) {
+		/* The caller's latest scores or report (predictions.c says
+		 * which size it reports); ask every time. */
 		e->attr.st_size = imlfs_pred_size(req, fs, node);
 		e->attr_timeout = 0;
 	} else if (imlfs_is_readme(node)) {
 		/* Its last part changes while mounted (readme.c). */
 		imlfs_readme_stat(fs, &e->attr);
-		e->attr_timeout = 0;
-	} else if (node->kind == IMLFS_NODE_REPORT) {
-		/* The caller's report of its latest submission: likewise. */
-		e->attr.st_size = imlfs_report_size(req, fs, node);
 		e->attr_timeout = 0;
 	}
 }

@@ -86,7 +86,8 @@ void imlfs_pred_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_nod
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		r = imlfs_subs_open(fs->subs, ctx->uid, node->pred, &h->sub);
+		r = imlfs_subs_open(fs->subs, ctx->uid, node->pred, (fi->flags & O_APPEND) != 0,
+				    &h->sub);
 	else
 		h->text = current_text(fs, ctx->uid, node, &h->len);
 	if (r == 0 && !h->sub && !h->text)
@@ -115,27 +116,53 @@ void imlfs_report_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_n
 	reply_open(req, h, fi);
 }
 
+/* A read of a submission's own scores, answered when they are at hand
+ * (submissions.h: maybe later, from a scoring worker). */
+struct pending_read {
+	fuse_req_t req;
+	size_t size;
+	off_t off;
+};
+
+static void read_done(void *arg, int err, const char *text, size_t len)
+{
+	struct pending_read *pr = arg;
+
+	if (err)
+		fuse_reply_err(pr->req, -err);
+	else
+		imlfs_reply_slice(pr->req, text, len, pr->size, pr->off);
+	free(pr);
+}
+
 void imlfs_pred_read(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	size_t len;
+	struct pending_read *pr;
 	char *text;
 
+	if (h->sub) {
+		pr = malloc(sizeof *pr);
+		if (!pr) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		*pr = (struct pending_read){ req, size, off };
+		imlfs_sub_scores_async(h->sub, read_done, pr);
+		return;
+	}
 	/* Read-only: reply from a copy of the snapshot.  The kernel consumes
 	 * the reply inside writev and may wake the reader, whose close() then
 	 * frees the snapshot in another thread's release, before writev has
 	 * returned here: nothing this thread still touches may be freed there. */
-	text = h->sub ? imlfs_sub_scores(h->sub, &len) : malloc(h->len ? h->len : 1);
-	if (text && !h->sub) {
-		memcpy(text, h->text, h->len);
-		len = h->len;
-	}
+	text = malloc(h->len ? h->len : 1);
 	if (!text) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	imlfs_reply_slice(req, text, len, size, off);
+	memcpy(text, h->text, h->len);
+	imlfs_reply_slice(req, text, h->len, size, off);
 	free(text);
 }
 
@@ -170,13 +197,22 @@ void imlfs_pred_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		fuse_reply_write(req, (size_t)r);
 }
 
+static void flush_done(void *arg, int err, const char *text, size_t len)
+{
+	fuse_reply_err((fuse_req_t)arg, -err);
+}
+
 void imlfs_pred_flush(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
 
 	/* Score here, not in release: flush runs inside close(), so the
-	 * scores are there when close() returns. */
-	fuse_reply_err(req, h->sub ? -imlfs_sub_flush(h->sub) : 0);
+	 * scores are there when close() returns.  The answer may come later,
+	 * from a scoring worker: this thread goes back to serving others. */
+	if (h->sub)
+		imlfs_sub_flush_async(h->sub, flush_done, req);
+	else
+		fuse_reply_err(req, 0);
 }
 
 void imlfs_pred_release(fuse_req_t req, struct fuse_file_info *fi)
@@ -208,13 +244,21 @@ int imlfs_pred_truncate(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_
 	return imlfs_subs_submit(fs->subs, fuse_req_ctx(req)->uid, node->pred, NULL, 0);
 }
 
+/* A writable mount's predictions and report files report size 0, as procfs
+ * files do, and are read to EOF (direct_io): what they hold depends on the
+ * reader, and the kernel keeps one size per inode that any uid can read
+ * back (statx with AT_STATX_DONT_SYNC), so a size of the caller's own would
+ * tell the next caller how long another user's scores or report are (a
+ * report grows with each mistake it shows).  On a read-only mount every uid
+ * reads the same "nothing submitted yet", and with no open (ops.c) the page
+ * cache serves reads up to the size: there the size is the text's. */
 off_t imlfs_pred_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
 {
+	if (!fs->readonly)
+		return node->kind == IMLFS_NODE_REPORT && node->index == IMLFS_REPORT_HTML ?
+			IMLFS_REPORT_HTML_SIZE : 0;
+	if (node->kind == IMLFS_NODE_REPORT)
+		return (off_t)imlfs_subs_report_size(fs->subs, fuse_req_ctx(req)->uid, node->pred,
+						     (enum imlfs_report_kind)node->index);
 	return (off_t)imlfs_subs_latest_size(fs->subs, fuse_req_ctx(req)->uid, node->pred);
-}
-
-off_t imlfs_report_size(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node)
-{
-	return (off_t)imlfs_subs_report_size(fs->subs, fuse_req_ctx(req)->uid, node->pred,
-					     (enum imlfs_report_kind)node->index);
 }

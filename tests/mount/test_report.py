@@ -192,11 +192,13 @@ def test_report_content(big_sample, mount_factory, split):
     scores = submit(mnt.path(split, "predictions"), data)
     want_rows, mistakes = expected(ds, split, data)
     tsv = read(mnt.path(split, "per-class.tsv"))
-    assert os.stat(mnt.path(split, "per-class.tsv")).st_size == len(tsv.encode())
+    # read to EOF; the size (0) does not depend on the reader (test_hostile.py)
+    assert os.stat(mnt.path(split, "per-class.tsv")).st_size == 0
     rows = parse_tsv(tsv)
     check_table(rows, want_rows, ds)
     text = read(mnt.path(split, "report.html"))
-    assert os.stat(mnt.path(split, "report.html")).st_size == len(text.encode())
+    # a fixed bound that browsers read up to (test_hostile.py)
+    assert os.stat(mnt.path(split, "report.html")).st_size == 64 << 20 > len(text.encode())
     page = Page(text)
     # the headline: every key of the JSON, written the same way
     tokens = json_tokens(scores)

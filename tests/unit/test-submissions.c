@@ -109,19 +109,19 @@ static void test_bounds(struct imlfs_subs *s)
 
 	/* a uid at its limit of open submissions does not stop another */
 	for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
-		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &subs[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &x), -EMFILE);
 	/* uids 2, 3, ... fill the store up to its own limit */
 	for (int i = IMLFS_SUB_UID_MAX_OPEN; i < IMLFS_SUB_MAX_OPEN; i++)
 		CHECK_EQ(imlfs_subs_open(s, (uid_t)(1 + i / IMLFS_SUB_UID_MAX_OPEN),
-					 IMLFS_PRED_ALL, &subs[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &x), -EMFILE);
+					 IMLFS_PRED_ALL, false, &subs[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, false, &x), -EMFILE);
 	/* closing gives the slot back, to the store and to the uid */
 	imlfs_sub_close(subs[0]);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &subs[0]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, false, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &x), -EMFILE);
 	imlfs_sub_close(subs[0]);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &subs[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &subs[0]), 0);
 
 	x = subs[1];
 	CHECK_EQ(imlfs_sub_write(x, "abc", 3, 0), 3);
@@ -151,7 +151,7 @@ static void test_flush(struct imlfs_subs *s)
 	char *t1 = lines(0, 10), *t2 = lines(10, 13);
 
 	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), -1);
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, false, &a), 0);
 	/* written in two pieces, the second at the end */
 	CHECK_EQ(imlfs_sub_write(a, t1, 50, 0), 50);
 	CHECK_EQ(imlfs_sub_write(a, t1 + 50, strlen(t1) - 50, 50), (long)strlen(t1) - 50);
@@ -167,7 +167,7 @@ static void test_flush(struct imlfs_subs *s)
 
 	/* a second submission replaces the latest; an unchanged one does not
 	 * publish again on flush */
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, &b), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ALL, false, &b), 0);
 	CHECK_EQ(imlfs_sub_write(b, t2, strlen(t2), 0), (long)strlen(t2));
 	CHECK_EQ(imlfs_sub_flush(b), 0);
 	CHECK_EQ(latest_predicted(s, 100, IMLFS_PRED_ALL), 3);
@@ -195,7 +195,7 @@ static void test_flush(struct imlfs_subs *s)
 	imlfs_sub_close(b);
 
 	/* the root file holds the root object */
-	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ROOT, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 100, IMLFS_PRED_ROOT, false, &a), 0);
 	CHECK_EQ(imlfs_sub_write(a, t1, strlen(t1), 0), (long)strlen(t1));
 	CHECK_EQ(imlfs_sub_flush(a), 0);
 	imlfs_sub_close(a);
@@ -223,8 +223,8 @@ static void test_pending(const struct imlfs_model *m)
 
 	memset(fill, '\n', 64 * KB);
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &a[i]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &x), -EMFILE);
+		CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &a[i]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &x), -EMFILE);
 	/* uid 1 reserves its 128 KiB in two submissions */
 	CHECK_EQ(imlfs_sub_write(a[0], fill, 64 * KB, 0), 64 * KB);
 	CHECK_EQ(imlfs_sub_write(a[1], fill, 64 * KB, 0), 64 * KB);
@@ -233,11 +233,11 @@ static void test_pending(const struct imlfs_model *m)
 	CHECK_EQ(imlfs_sub_truncate(a[2], 10), -EDQUOT);
 	CHECK_EQ(own_predicted(a[2]), 0);                           /* nothing stored */
 	/* ... which leaves uid 2 its own 128 KiB: the store is then full */
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, &b[0]), 0);
-	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, &b[1]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, false, &b[0]), 0);
+	CHECK_EQ(imlfs_subs_open(s, 2, IMLFS_PRED_ALL, false, &b[1]), 0);
 	CHECK_EQ(imlfs_sub_write(b[0], fill, 64 * KB, 0), 64 * KB);
 	CHECK_EQ(imlfs_sub_write(b[1], fill, 64 * KB, 0), 64 * KB);
-	CHECK_EQ(imlfs_subs_open(s, 3, IMLFS_PRED_ALL, &c), 0);
+	CHECK_EQ(imlfs_subs_open(s, 3, IMLFS_PRED_ALL, false, &c), 0);
 	CHECK_EQ(imlfs_sub_write(c, line, (size_t)llen, 0), -ENOSPC);
 	CHECK_EQ(own_predicted(c), 0);
 	/* closing gives the bytes back: c and uid 1 write again (4 KiB each) */
@@ -263,7 +263,7 @@ static void test_pending(const struct imlfs_model *m)
 	imlfs_sub_close(c);
 	/* everything given back: the whole budget is there again */
 	for (int i = 0; i < 4; i++) {
-		CHECK_EQ(imlfs_subs_open(s, (uid_t)(10 + i / 2), IMLFS_PRED_ALL, &a[i]), 0);
+		CHECK_EQ(imlfs_subs_open(s, (uid_t)(10 + i / 2), IMLFS_PRED_ALL, false, &a[i]), 0);
 		CHECK_EQ(imlfs_sub_write(a[i], fill, 64 * KB, 0), 64 * KB);
 	}
 	for (int i = 0; i < 4; i++)
@@ -291,18 +291,18 @@ static void test_empty(const struct imlfs_model *m)
 	for (unsigned k = 0; k < sizeof files / sizeof *files; k++) {
 		enum imlfs_pred_file file = files[k];
 
-		CHECK_EQ(imlfs_subs_open(s, 7, file, &a), 0);
+		CHECK_EQ(imlfs_subs_open(s, 7, file, false, &a), 0);
 		CHECK_EQ(imlfs_sub_write(a, t, strlen(t), 0), (long)strlen(t));
 		CHECK_EQ(imlfs_sub_flush(a), 0);
 		imlfs_sub_close(a);
 		CHECK(latest_predicted(s, 7, file) > 0);
 		/* open, close: an empty submission */
-		CHECK_EQ(imlfs_subs_open(s, 7, file, &a), 0);
+		CHECK_EQ(imlfs_subs_open(s, 7, file, false, &a), 0);
 		CHECK_EQ(own_predicted(a), 0);
 		CHECK_EQ(imlfs_sub_flush(a), 0);
 		CHECK_EQ(latest_predicted(s, 7, file), 0);
 		/* a later, unchanged flush of it does not publish over a newer one */
-		CHECK_EQ(imlfs_subs_open(s, 7, file, &b), 0);
+		CHECK_EQ(imlfs_subs_open(s, 7, file, false, &b), 0);
 		CHECK_EQ(imlfs_sub_write(b, t, strlen(t), 0), (long)strlen(t));
 		CHECK_EQ(imlfs_sub_flush(b), 0);
 		CHECK_EQ(imlfs_sub_flush(a), 0);
@@ -324,7 +324,7 @@ static void test_files(const struct imlfs_model *m)
 	size_t len = 0;
 
 	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
-		CHECK_EQ(imlfs_subs_open(s, 7, f, &sub), 0);
+		CHECK_EQ(imlfs_subs_open(s, 7, f, false, &sub), 0);
 		CHECK_EQ(imlfs_sub_write(sub, t, strlen(t), 0), (long)strlen(t));
 		CHECK_EQ(imlfs_sub_flush(sub), 0);
 		imlfs_sub_close(sub);
@@ -332,8 +332,8 @@ static void test_files(const struct imlfs_model *m)
 			CHECK_EQ(latest_predicted(s, 7, g) >= 0, g <= f);
 	}
 	sub = NULL;
-	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_NPRED, &sub), -EINVAL);
-	CHECK_EQ(imlfs_subs_open(s, 7, (enum imlfs_pred_file)-1, &sub), -EINVAL);
+	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_NPRED, false, &sub), -EINVAL);
+	CHECK_EQ(imlfs_subs_open(s, 7, (enum imlfs_pred_file)-1, false, &sub), -EINVAL);
 	CHECK(sub == NULL);
 	CHECK(imlfs_subs_latest(s, 7, IMLFS_NPRED, &len) == NULL);
 	CHECK_EQ(imlfs_subs_latest_size(s, 7, IMLFS_NPRED), 0);
@@ -365,7 +365,7 @@ static void test_submit(const struct imlfs_model *m)
 	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_NPRED, NULL, 0), -EINVAL);
 	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 0);
 	/* a submission started before it still replaces it when it closes */
-	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_PRED_ROOT, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 7, IMLFS_PRED_ROOT, false, &a), 0);
 	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ROOT, NULL, 0), 0);
 	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ROOT), 0);
 	CHECK_EQ(imlfs_sub_write(a, t, 31, 0), 31);
@@ -377,8 +377,8 @@ static void test_submit(const struct imlfs_model *m)
 		struct imlfs_sub *held[IMLFS_SUB_UID_MAX_OPEN];
 
 		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
-			CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &held[i]), 0);
-		CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, &a), -EMFILE);
+			CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, false, &held[i]), 0);
+		CHECK_EQ(imlfs_subs_open(s, 9, IMLFS_PRED_ALL, false, &a), -EMFILE);
 		CHECK_EQ(imlfs_subs_submit(s, 9, IMLFS_PRED_ALL, t, 31), 0);
 		CHECK_EQ(latest_predicted(s, 9, IMLFS_PRED_ALL), 1);
 		for (int i = 0; i < IMLFS_SUB_UID_MAX_OPEN; i++)
@@ -389,18 +389,22 @@ static void test_submit(const struct imlfs_model *m)
 }
 
 /* At most IMLFS_SUB_MAX_USERS users: the least recently submitting goes. */
+/* With keep_seconds 0, the least recently submitting user makes room. */
 static void test_eviction(const struct imlfs_model *m)
 {
-	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_sub_limits lim = IMLFS_SUB_LIMITS_DEFAULT;
+	struct imlfs_subs *s;
 	struct imlfs_sub *sub;
 	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
 
+	lim.keep_seconds = 0;
+	s = imlfs_subs_new(m, &lim);
 	for (uid_t u = 0; u <= IMLFS_SUB_MAX_USERS + 1; u++) {
 		/* users 0..1023, then user 0 again (user 1 becomes the oldest),
 		 * then a new user 5000 */
 		uid_t uid = u < IMLFS_SUB_MAX_USERS ? u : u == IMLFS_SUB_MAX_USERS ? 0 : 5000;
 
-		CHECK_EQ(imlfs_subs_open(s, uid, IMLFS_PRED_ALL, &sub), 0);
+		CHECK_EQ(imlfs_subs_open(s, uid, IMLFS_PRED_ALL, false, &sub), 0);
 		CHECK_EQ(imlfs_sub_write(sub, line, strlen(line), 0), (long)strlen(line));
 		CHECK_EQ(imlfs_sub_flush(sub), 0);
 		imlfs_sub_close(sub);
@@ -411,6 +415,77 @@ static void test_eviction(const struct imlfs_model *m)
 	CHECK_EQ(latest_predicted(s, 5000, IMLFS_PRED_ALL), 1);
 	CHECK_EQ(latest_predicted(s, IMLFS_SUB_MAX_USERS - 1, IMLFS_PRED_ALL), 1);
 	imlfs_subs_free(s);
+}
+
+/* By default results younger than an hour stay: a new user finds no place
+ * (-ENOSPC, at its flush or whole submission) and nobody loses scores. */
+static void test_keep(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_sub *sub;
+	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
+
+	for (uid_t u = 0; u < IMLFS_SUB_MAX_USERS; u++)
+		CHECK_EQ(imlfs_subs_submit(s, u, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	CHECK_EQ(imlfs_subs_open(s, 5000, IMLFS_PRED_ALL, false, &sub), 0);
+	CHECK_EQ(imlfs_sub_write(sub, line, strlen(line), 0), (long)strlen(line));
+	CHECK_EQ(imlfs_sub_flush(sub), -ENOSPC);
+	imlfs_sub_close(sub);
+	CHECK_EQ(imlfs_subs_submit(s, 5001, IMLFS_PRED_ALL, line, strlen(line)), -ENOSPC);
+	/* a known user still submits */
+	CHECK_EQ(imlfs_subs_submit(s, 0, IMLFS_PRED_VALIDATION, line, strlen(line)), 0);
+	for (uid_t u = 0; u < IMLFS_SUB_MAX_USERS; u++)
+		CHECK_EQ(latest_predicted(s, u, IMLFS_PRED_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 5000, IMLFS_PRED_ALL), -1);
+	imlfs_subs_free(s);
+}
+
+/* Each version is scored once, however many reads and flushes ask for
+ * it; a change makes a new version. */
+static void test_scored_once(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_subs_stats st;
+	struct imlfs_sub *sub;
+	char *t = lines(0, 10);
+
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &sub), 0);
+	CHECK_EQ(imlfs_sub_write(sub, t, strlen(t), 0), (long)strlen(t));
+	for (int i = 0; i < 20; i++)
+		CHECK_EQ(own_predicted(sub), 10);
+	CHECK_EQ(imlfs_sub_flush(sub), 0);
+	CHECK_EQ(imlfs_sub_flush(sub), 0);
+	imlfs_subs_stats(s, &st);
+	CHECK_EQ(st.evaluations, 1);
+	CHECK_EQ(st.waited, 1);
+	CHECK_EQ(st.cached, 21);
+	CHECK_EQ(imlfs_sub_write(sub, "#", 1, 0), 1);     /* a new version */
+	CHECK_EQ(own_predicted(sub), 9);
+	CHECK_EQ(own_predicted(sub), 9);
+	imlfs_subs_stats(s, &st);
+	CHECK_EQ(st.evaluations, 2);
+	imlfs_sub_close(sub);
+	imlfs_subs_free(s);
+	free(t);
+}
+
+/* An appending submission starts empty and writes at its own end,
+ * whatever offset the kernel passes (the shared file's size). */
+static void test_append(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	struct imlfs_sub *sub;
+	char *t = lines(0, 3);
+	size_t n = strlen(t);
+
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, true, &sub), 0);
+	CHECK_EQ(imlfs_sub_write(sub, t, 10, 351), 10);
+	CHECK_EQ(imlfs_sub_write(sub, t + 10, n - 10, 7), (long)(n - 10));
+	CHECK_EQ(imlfs_sub_flush(sub), 0);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), 3);
+	imlfs_sub_close(sub);
+	imlfs_subs_free(s);
+	free(t);
 }
 
 struct worker {
@@ -432,7 +507,7 @@ static void *writer(void *arg)
 		struct imlfs_sub *sub;
 		bool ok = true;
 
-		if (imlfs_subs_open(w->s, w->uid, IMLFS_PRED_VALIDATION, &sub)) {
+		if (imlfs_subs_open(w->s, w->uid, IMLFS_PRED_VALIDATION, false, &sub)) {
 			free(t);
 			continue;
 		}
@@ -507,9 +582,9 @@ static void test_npy_bound(const struct imlfs_model *m)
 
 	CHECK(cap > 16 * KB && cap < 32 * KB);
 	memset(fill, '\n', 2 * KB);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &t), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &a), 0);
-	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, &b), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &t), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &a), 0);
+	CHECK_EQ(imlfs_subs_open(s, 1, IMLFS_PRED_ALL, false, &b), 0);
 	/* text: 1 KiB */
 	CHECK_EQ(imlfs_sub_write(t, fill, 2 * KB, 0), -EFBIG);
 	CHECK_EQ(imlfs_sub_write(t, fill, 1 * KB, 0), 1 * KB);
@@ -530,6 +605,12 @@ static void test_npy_bound(const struct imlfs_model *m)
 	CHECK_EQ(imlfs_sub_truncate(b, 4 * KB), 0);
 	CHECK_EQ(imlfs_subs_submit(s, 1, IMLFS_PRED_ALL, fill, 4 * KB), 0);
 	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), 0);          /* trailing bytes */
+	/* an array past the text bound cannot become a text: its magic stays */
+	CHECK_EQ(imlfs_sub_write(b, "ILSVRC", 6, 0), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(b, "I", 1, 0), -EFBIG);
+	CHECK_EQ(imlfs_sub_write(b, "\x93NUMPY", 6, 0), 6);           /* the same bytes: fine */
+	CHECK_EQ(imlfs_sub_truncate(b, 1 * KB), 0);
+	CHECK_EQ(imlfs_sub_write(b, "ILSVRC", 6, 0), 6);              /* within the text bound */
 	imlfs_sub_close(t);
 	imlfs_sub_close(a);
 	imlfs_sub_close(b);
@@ -553,6 +634,9 @@ int main(void)
 	test_files(&m);
 	test_submit(&m);
 	test_eviction(&m);
+	test_keep(&m);
+	test_scored_once(&m);
+	test_append(&m);
 	test_threads(&m);
 	test_npy_bound(&m);
 	imlfs_model_free(&m);

@@ -1,0 +1,12 @@
+/* stats.h — the daemon's counters on SIGUSR1 (stats.c). */
+#ifndef IMLFS_FUSE_STATS_H
+#define IMLFS_FUSE_STATS_H
+
+#include "imlfs/submissions.h"
+
+/* 0, or -1 when the handler could not be set. */
+int imlfs_stats_install(struct imlfs_subs *subs);
+/* Ignore SIGUSR1 from now on (before subs is freed). */
+void imlfs_stats_remove(void);
+
+#endif
