@@ -73,9 +73,8 @@ int imlfs_tardigest_save(const char *file, const char *path, const struct stat *
 /* `imlfs --verify`: hash every input of `in` (the tarball's digest from
  * tardigest_file when it is valid, and written there after hashing; NULL:
  * none), print "FILE: STATUS" lines on out, and return 0, or
- * IMLFS_VERIFY_DIFFERS when a file with a published digest differs, or
- * IMLFS_E_MISSING when one cannot be read (a line on err). */
-#define IMLFS_VERIFY_DIFFERS 14
+ * IMLFS_VERIFY_DIFFERS (error.h) when a file with a published digest
+ * differs, or IMLFS_E_MISSING when one cannot be read (a line on err). */
 int imlfs_verify_command(const struct imlfs_inputs *in, const char *tardigest_file,
 			 FILE *out, FILE *err);
 
