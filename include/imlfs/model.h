@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imlfs/md5.h"   /* IMLFS_MD5_LEN */
+
 #define IMLFS_NO_LABEL (-1)
 #define IMLFS_MAX_CLASSES 65535   /* multi-labels are stored as uint16_t */
 /* The longest file name Linux can open (NAME_MAX).  Member names are
@@ -88,8 +90,6 @@ enum imlfs_role {
 	IMLFS_ROLE_REAL,
 	IMLFS_NROLES,
 };
-
-#define IMLFS_MD5_LEN 16   /* bytes of an MD5 digest (nettle's MD5_DIGEST_SIZE) */
 
 /* MD5 of each small input, taken by its parser from the bytes it parsed
  * (the tarball's is taken in the background: tarhash.h).  Cached with the

@@ -1,7 +1,7 @@
 /* verify.h — are the inputs the published files?  The table of published
- * MD5 digests, matched by an input's role and file name, the MD5 of a
- * buffer or a file (libnettle), the words the README and `imlfs --verify`
- * use, and the small file that remembers a tarball's digest.
+ * MD5 digests, matched by an input's role and file name, the words the
+ * README and `imlfs --verify` use, and the small file that remembers a
+ * tarball's digest.  The MD5 of a buffer or a file is md5.h's.
  *
  * Which digest applies: the input's role and its base name, e.g. the
  * annotations role and "human_accuracy_v3.0.0.json".  A file under another
@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "imlfs/inputs.h"
+#include "imlfs/md5.h"
 #include "imlfs/model.h"
 #include "imlfs/util.h"
 
@@ -36,32 +37,8 @@ const char *imlfs_role_path(const struct imlfs_inputs *in, int role);
  * 1 with *md5 filled, or 0 when none is known. */
 int imlfs_published_md5(int role, const char *path, uint8_t md5[IMLFS_MD5_LEN]);
 
-void imlfs_md5_buf(const void *data, size_t len, uint8_t md5[IMLFS_MD5_LEN]);
-/* 32 lower-case hex digits and a NUL. */
-void imlfs_md5_hex(const uint8_t md5[IMLFS_MD5_LEN], char hex[33]);
-/* 0, or -1 when s is not 32 hex digits. */
-int imlfs_md5_parse(const char *s, size_t len, uint8_t md5[IMLFS_MD5_LEN]);
-
 /* A parser's note of the bytes it parsed: m->md5 of role. */
 void imlfs_verify_note(struct imlfs_model *m, int role, const void *data, size_t len);
-
-/* Progress and cancellation of imlfs_md5_fd (p may be NULL). */
-struct imlfs_md5_progress {
-	_Atomic uint64_t done;         /* bytes hashed so far */
-	atomic_bool stop;              /* set to make it return -ECANCELED */
-	bool buffered;                 /* for tests: never try O_DIRECT */
-	void (*tick)(void *ctx, uint64_t done);   /* after each chunk, if set */
-	void *ctx;
-};
-
-/* MD5 of the whole file open at fd, read with pread in large chunks from
- * offset 0 to the end; *len gets the bytes read.  So as not to disturb the
- * page cache that readers of the mount rely on, it reads with O_DIRECT
- * (through /proc/self/fd) where the file system allows it; otherwise it
- * reads through the page cache and drops each chunk again
- * (POSIX_FADV_DONTNEED) unless some of it was cached before.
- * Returns 0, -ECANCELED, or -errno of a failed read. */
-int imlfs_md5_fd(int fd, uint8_t md5[IMLFS_MD5_LEN], uint64_t *len, struct imlfs_md5_progress *p);
 
 /* How an input compares with its published file. */
 enum imlfs_vstatus {
@@ -96,9 +73,8 @@ int imlfs_tardigest_save(const char *file, const char *path, const struct stat *
 /* `imlfs --verify`: hash every input of `in` (the tarball's digest from
  * tardigest_file when it is valid, and written there after hashing; NULL:
  * none), print "FILE: STATUS" lines on out, and return 0, or
- * IMLFS_VERIFY_DIFFERS when a file with a published digest differs, or
- * IMLFS_E_MISSING when one cannot be read (a line on err). */
-#define IMLFS_VERIFY_DIFFERS 14
+ * IMLFS_VERIFY_DIFFERS (error.h) when a file with a published digest
+ * differs, or IMLFS_E_MISSING when one cannot be read (a line on err). */
 int imlfs_verify_command(const struct imlfs_inputs *in, const char *tardigest_file,
 			 FILE *out, FILE *err);
 

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <nettle/md5.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,8 +18,8 @@
 #include "imlfs/annotations.h"
 #include "imlfs/classes.h"
 #include "imlfs/jsonscan.h"
+#include "imlfs/md5.h"
 #include "imlfs/util.h"
-#include "imlfs/verify.h"
 
 #define VAL_PREFIX "ILSVRC2012_val_"
 #define NOT_ANNOT "the file is not the annotation JSON (human_accuracy_v3.0.0.json)"
@@ -386,32 +385,28 @@ static int parse(struct ann *a)
 	return convert(a);
 }
 
-/* The file's MD5 (verify.h), taken on another core while the parser reads
+/* The file's MD5 (md5.h), taken on another core while the parser reads
  * the same mapping: the 200 MB file costs ~0.4 s of MD5, which then hides
  * behind the parse instead of adding to it. */
 struct md5_job {
-	const unsigned char *data;
+	const void *data;
 	size_t len;
-	atomic_bool stop;         /* the parse failed: the digest is not needed */
+	struct imlfs_md5_progress prog;   /* .stop: the parse failed, the digest is not needed */
 	uint8_t md5[IMLFS_MD5_LEN];
 };
 
 static void *md5_run(void *arg)
 {
 	struct md5_job *j = arg;
-	struct md5_ctx c;
 
-	md5_init(&c);
-	for (size_t off = 0; off < j->len && !atomic_load(&j->stop); off += 1u << 20)
-		md5_update(&c, j->len - off < (1u << 20) ? j->len - off : 1u << 20, j->data + off);
-	md5_digest(&c, IMLFS_MD5_LEN, j->md5);
+	imlfs_md5_mem(j->data, j->len, j->md5, &j->prog);
 	return NULL;
 }
 
 int imlfs_annotations_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
 {
 	struct ann a = {.m = m, .path = path, .err = err};
-	struct md5_job job;
+	struct md5_job job = { 0 };
 	pthread_t hasher;
 	bool threaded;
 	void *map;
@@ -425,13 +420,12 @@ int imlfs_annotations_load(struct imlfs_model *m, const char *path, struct imlfs
 		madvise(map, a.len, MADV_SEQUENTIAL);
 		a.text = map;
 	}
-	job.data = (const unsigned char *)a.text;
+	job.data = a.text;
 	job.len = a.len;
-	atomic_init(&job.stop, false);
 	threaded = pthread_create(&hasher, NULL, md5_run, &job) == 0;
 	rc = parse(&a);
 	if (threaded) {
-		atomic_store(&job.stop, rc != 0);
+		atomic_store(&job.prog.stop, rc != 0);
 		pthread_join(hasher, NULL);
 	} else if (rc == 0) {
 		md5_run(&job);

@@ -1,8 +1,21 @@
-/* error.c — filling struct imlfs_error. */
+/* error.c — filling struct imlfs_error, and the exit statuses' table read
+ * back for messages and --help (see error.h). */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "imlfs/error.h"
+
+static const struct exit_row {
+	int status;
+	unsigned by;
+	const char *name, *meaning;
+} exit_rows[] = {
+#define IMLFS_EXIT_ROW(id, status, by, name, meaning) { status, by, name, meaning },
+	IMLFS_EXIT_TABLE(IMLFS_EXIT_ROW)
+#undef IMLFS_EXIT_ROW
+};
+
+#define NROWS (sizeof exit_rows / sizeof exit_rows[0])
 
 int imlfs_fail(struct imlfs_error *err, int code, const char *fmt, ...)
 {
@@ -19,21 +32,22 @@ int imlfs_fail(struct imlfs_error *err, int code, const char *fmt, ...)
 
 const char *imlfs_exit_name(int code)
 {
-	switch (code) {
-	case IMLFS_OK: return "ok";
-	case IMLFS_E_INTERNAL: return "internal error";
-	case IMLFS_E_USAGE: return "usage error";
-	case IMLFS_E_MISSING: return "missing input";
-	case IMLFS_E_NOTTAR: return "not an uncompressed tar";
-	case IMLFS_E_TRUNCATED: return "truncated tar";
-	case IMLFS_E_JSON: return "JSON syntax error";
-	case IMLFS_E_SCHEMA: return "annotation schema error";
-	case IMLFS_E_LABELS: return "bad labels file";
-	case IMLFS_E_CLASSES: return "bad classes file";
-	case IMLFS_E_WNID: return "unknown class";
-	case IMLFS_E_MOUNT: return "mount failed";
-	case IMLFS_E_NOMEM: return "out of memory";
-	case IMLFS_E_REAL: return "bad ReaL labels file";
-	}
+	for (size_t i = 0; i < NROWS; i++)
+		if (exit_rows[i].status == code)
+			return exit_rows[i].name;
 	return "unknown";
+}
+
+void imlfs_exit_help(FILE *out, unsigned by)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (exit_rows[i].by & by)
+			fprintf(out, "  %2d  %-23s  %s\n", exit_rows[i].status, exit_rows[i].name,
+				exit_rows[i].meaning);
+}
+
+int imlfs_exit_report(FILE *out, const char *prog, int code, const char *msg)
+{
+	fprintf(out, "%s: %s (exit status %d, %s)\n", prog, msg, code, imlfs_exit_name(code));
+	return code;
 }

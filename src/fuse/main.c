@@ -74,12 +74,11 @@ static void usage(const char *prog)
 	       "Check every input against the published files (MD5) and mount nothing:\n"
 	       "one line per file, \"FILE: the published file\", \"FILE: differs from the\n"
 	       "published file (md5 X, published Y)\" or \"FILE: no published digest known\n"
-	       "(md5 X)\"; exit status 14 when a file differs.\n\n"
-	       "Exit status: 0 ok, 2 usage, 3 missing input, 4 not an uncompressed tar,\n"
-	       "5 truncated tar, 6 JSON syntax, 7 annotation schema, 8 labels, 9 classes,\n"
-	       "10 unknown class, 11 mount failed, 12 out of memory, 13 ReaL labels file,\n"
-	       "14 an input differs from the published file (--verify) (see imlfs(1)).\n\n",
-	       prog, prog);
+	       "(md5 X)\"; exit status %d when a file differs.\n\n"
+	       "Exit status (see imlfs(1)):\n",
+	       prog, prog, IMLFS_VERIFY_DIFFERS);
+	imlfs_exit_help(stdout, IMLFS_BY_IMLFS);
+	printf("\n");
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -169,8 +168,9 @@ static int add_mount_opts(struct fuse_args *args, const char *tarball)
 	return r;
 }
 
+/* 0, or the exit status; a mount that failed is also told in err. */
 static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
-		 struct imlfs_tarhash *th, struct imlfs_fs *fs)
+		 struct imlfs_tarhash *th, struct imlfs_fs *fs, struct imlfs_error *err)
 {
 	struct fuse_loop_config lc = { .clone_fd = copts->clone_fd,
 				       .max_idle_threads = copts->max_idle_threads };
@@ -193,8 +193,8 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 			 * the session they belong to exists. */
 			imlfs_subs_drain(fs->subs);
 		} else {
-			fprintf(stderr, "imlfs: %s: cannot mount (see the message above); is it "
-				"already mounted, and is /dev/fuse usable?\n", copts->mountpoint);
+			imlfs_fail(err, IMLFS_E_MOUNT, "%s: cannot mount (see the message above); is "
+				   "it already mounted, and is /dev/fuse usable?", copts->mountpoint);
 		}
 		imlfs_stats_remove();
 		fuse_remove_signal_handlers(se);
@@ -273,7 +273,7 @@ int main(int argc, char *argv[])
 	if (o.verify) {
 		r = verify_inputs(&o, &err);
 		if (r && err.code)
-			fprintf(stderr, "imlfs: %s\n", err.msg);
+			imlfs_exit_report(stderr, "imlfs", err.code, err.msg);
 		goto out_usage;
 	}
 	if (!o.tarball || !o.mountpoint) {
@@ -336,11 +336,12 @@ int main(int argc, char *argv[])
 		goto out_err;
 	}
 	fs.tarhash = &th;
-	r = serve(se, &copts, &th, &fs);
+	r = serve(se, &copts, &th, &fs, &err);
+	if (r && err.code)
+		goto out_err;
 	goto out;
 out_err:
-	fprintf(stderr, "imlfs: %s\n", err.msg);
-	r = err.code ? err.code : IMLFS_E_INTERNAL;
+	r = imlfs_exit_report(stderr, "imlfs", err.code ? err.code : IMLFS_E_INTERNAL, err.msg);
 out:
 	imlfs_tarhash_stop(&th);   /* it reads tar_fd */
 	if (se)

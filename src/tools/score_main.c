@@ -49,10 +49,10 @@ struct args {
 	bool nocache;
 };
 
+/* The one line of a failure, naming its exit status; returns the status. */
 static int fail(int code, const char *msg)
 {
-	fprintf(stderr, "imlfs-score: %s\n", msg);
-	return code;
+	return imlfs_exit_report(stderr, "imlfs-score", code, msg);
 }
 
 /* The split called name: true and *out, or false. */
@@ -102,7 +102,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			a->file = imlfs_pred_of_split(s);
 			break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'h':
+			fputs(usage, stdout);
+			printf("\nExit status (see imlfs-score(1)):\n");
+			imlfs_exit_help(stdout, IMLFS_BY_SCORE);
+			return 0;
 		case 'V': printf("imlfs-score %s\n", IMLFS_VERSION); return 0;
 		default: fputs(usage, stderr); return IMLFS_E_USAGE;
 		}

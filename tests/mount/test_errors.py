@@ -9,9 +9,38 @@ import pytest
 
 from conftest import run, tool, fuse_available
 
-# include/imlfs/error.h, documented in docs/imlfs.1
-E_USAGE, E_MISSING, E_NOTTAR, E_TRUNCATED, E_JSON, E_SCHEMA, E_LABELS, E_CLASSES, \
-    E_WNID, E_MOUNT = 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+# The exit statuses of imlfs and their names: include/imlfs/error.h's
+# IMLFS_EXIT_TABLE, listed again in README.md, docs/imlfs.1 and
+# docs/imlfs-score.1.  test_exit_table.py checks that this list and those
+# agree with the header; the tests take their statuses from it by name.
+EXIT_STATUSES = {
+    0: "ok",
+    1: "internal error",
+    2: "usage error",
+    3: "missing input",
+    4: "not an uncompressed tar",
+    5: "truncated tar",
+    6: "JSON syntax error",
+    7: "annotation schema error",
+    8: "bad labels file",
+    9: "bad classes file",
+    10: "unknown class",
+    11: "mount failed",
+    12: "out of memory",
+    13: "bad ReaL labels file",
+    14: "input differs",
+}
+STATUS = {name: status for status, name in EXIT_STATUSES.items()}
+E_USAGE = STATUS["usage error"]
+E_MISSING = STATUS["missing input"]
+E_NOTTAR = STATUS["not an uncompressed tar"]
+E_TRUNCATED = STATUS["truncated tar"]
+E_JSON = STATUS["JSON syntax error"]
+E_SCHEMA = STATUS["annotation schema error"]
+E_LABELS = STATUS["bad labels file"]
+E_CLASSES = STATUS["bad classes file"]
+E_WNID = STATUS["unknown class"]
+E_MOUNT = STATUS["mount failed"]
 
 
 @pytest.fixture
@@ -37,6 +66,9 @@ def one_line(r):
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("imlfs: ")
+    # The line ends by naming the status it exits with (imlfs_exit_name).
+    status = f" (exit status {r.returncode}, {EXIT_STATUSES[r.returncode]})"
+    assert lines[0].endswith(status), (r.returncode, lines[0])
     return lines[0]
 
 

@@ -21,9 +21,8 @@ import pytest
 
 import reference_score
 from conftest import Mount, fuse_available, live_mount, run, tool
+from test_errors import E_MOUNT
 from test_score_offline import assert_same, make_submission
-
-E_MOUNT = 11
 
 
 def unescape(s):

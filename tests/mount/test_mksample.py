@@ -139,3 +139,21 @@ def test_class_file_empty_synset_agrees_with_imlfs(tmp_path, mount_factory):
     m = mount_factory(s.tar, "--classes", str(f))
     rows = [r.split("\t") for r in open(m.path("classes.tsv")).read().splitlines()]
     assert [(r[1], r[2]) for r in rows] == list(zip(s.wnids, s.class_names))
+
+
+def test_class_file_read_by_the_core(tmp_path):
+    """--class-file goes through imlfs's own class reader (src/core/classes.c):
+    its other forms work, and its checks cover the whole file, with lines."""
+    f = tmp_path / "synset_words.txt"
+    f.write_text("n01440764 tench, Tinca tinca\nn01443537 goldfish\nn01484850 great white shark\n")
+    s = Sample(mk(tmp_path / "s", "--tiny", "--classes", "2", "--per-class", "2",
+                  "--annotated-per-class", "1", "--class-file", str(f)))
+    assert s.wnids == ["n01440764", "n01443537"]
+    assert s.class_names == ["tench, Tinca tinca", "goldfish"]
+    # A wnid listed twice past the classes taken: refused as imlfs refuses it.
+    f = tmp_path / "class_info.json"
+    f.write_text(json.dumps(NAMELESS + [dict(NAMELESS[0], cid=4)], indent=1))
+    r = run([tool("imlfs-mksample"), str(tmp_path / "x"), "--classes", "2", "--class-file", str(f)])
+    assert r.returncode == 9, r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()], r.stderr
+    assert "n01440764 is listed twice" in r.stderr and "line " in r.stderr, r.stderr

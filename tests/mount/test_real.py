@@ -7,17 +7,19 @@ mounted over a 50,000-image sample."""
 import json
 import os
 import random
+import re
 import shutil
 
 import pytest
 
 import reference_score
 from conftest import Sample, make_sample, run, tool
+from test_errors import STATUS
 from test_score_offline import assert_same
 
 SHARED_REAL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "..", "shared", "data", "real.json")
-E_REAL = 13
+E_REAL = STATUS["bad ReaL labels file"]
 
 
 def read_json(path):
@@ -280,7 +282,8 @@ def test_missing_real_option(sample, tmp_path):
 
 def test_help_mentions_real():
     r = run([tool("imlfs"), "--help"])
-    assert "--real FILE" in r.stdout and "13 ReaL labels file" in r.stdout
+    assert "--real FILE" in r.stdout
+    assert re.search(rf"^ *{E_REAL} +bad ReaL labels file +real\.json: ", r.stdout, re.M), r.stdout
     r = run([tool("imlfs-score"), "--help"])
     assert "--real F" in r.stdout and "imagenet_m or real" in r.stdout
 

@@ -13,8 +13,7 @@ import tarfile
 import pytest
 
 from conftest import run, tool
-
-E_NOTTAR = 4
+from test_errors import E_NOTTAR
 
 
 @pytest.fixture

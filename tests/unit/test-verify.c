@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/md5.h>
+
 #include "imlfs/readme.h"
 #include "imlfs/tarhash.h"
 #include "imlfs/verify.h"
@@ -45,6 +47,54 @@ static void test_md5(void)
 	CHECK_STR(hex(d), "900150983cd24fb0d6963f7d28e17f72");
 	CHECK(imlfs_md5_parse("900150983cd24fb0d6963f7d28e17f7", 31, d) < 0);
 	CHECK(imlfs_md5_parse("900150983cd24fb0d6963f7d28e17f7g", 32, d) < 0);
+}
+
+/* imlfs_md5_mem in its 1 MiB chunks: the same digest as one nettle call
+ * over the whole buffer, progress after each chunk, and a stop between
+ * chunks (the annotation loader's failed parse) ends it with -ECANCELED. */
+static void stop_after_first(void *ctx, uint64_t done)
+{
+	struct imlfs_md5_progress *p = ctx;
+
+	(void)done;
+	atomic_store(&p->stop, true);
+}
+
+static void count_ticks(void *ctx, uint64_t done)
+{
+	(void)done;
+	++*(int *)ctx;
+}
+
+static void test_md5_mem(void)
+{
+	size_t n = (3u << 20) + 12345;
+	unsigned char *data = malloc(n);
+	uint8_t want[16], got[16];
+	struct md5_ctx c;
+	struct imlfs_md5_progress p = { 0 };
+	int ticks = 0;
+
+	CHECK(data != NULL);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7 + i / 4099);
+	md5_init(&c);
+	md5_update(&c, n, data);
+	md5_digest(&c, 16, want);
+	p.tick = count_ticks;
+	p.ctx = &ticks;
+	CHECK_EQ(imlfs_md5_mem(data, n, got, &p), 0);
+	CHECK(memcmp(got, want, 16) == 0);
+	CHECK_EQ(ticks, 4);
+	CHECK(atomic_load(&p.done) == n);
+	imlfs_md5_buf(data, n, got);
+	CHECK(memcmp(got, want, 16) == 0);
+	atomic_store(&p.done, 0);
+	p.tick = stop_after_first;
+	p.ctx = &p;
+	CHECK_EQ(imlfs_md5_mem(data, n, got, &p), -ECANCELED);
+	CHECK(atomic_load(&p.done) == 1u << 20);
+	free(data);
 }
 
 /* A file larger than one read chunk, hashed through imlfs_md5_fd: in dir
@@ -308,6 +358,7 @@ static void test_tarhash(void)
 int main(void)
 {
 	test_md5();
+	test_md5_mem();
 	test_md5_fd(NULL);
 	test_md5_fd("/dev/shm");
 	test_md5_fd_page_cache();
