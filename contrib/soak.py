@@ -19,6 +19,11 @@ runs against that one mount:
               labels, partial and sparse writes, opens closed without
               writing, read-write descriptors reading back, writes past
               64 MiB, writes to read-only nodes)
+  attacker    a hostile neighbour with a uid of its own (issue 17, finding 1):
+              $IMLFS_SOAK_ATTACK_THREADS threads (default 8) loop
+              pwrite(fd, "#", 0); pread(fd, 1, 0) on one read-write descriptor
+              holding 4 MiB, so that each read asks for a new scoring, while
+              the honest users above check every score they read back
 
 Everything expected is computed from the sample's files (tarfile, json),
 never through imlfs.  Each worker stops by itself at the deadline; the
@@ -55,6 +60,8 @@ BUILD = os.environ.get("IMLFS_BUILD",
 USERS = os.environ.get("IMLFS_SOAK_USERS", "").split()
 NREADERS = int(os.environ.get("IMLFS_SOAK_READERS", "3"))
 NLISTERS = int(os.environ.get("IMLFS_SOAK_LISTERS", "1"))
+ATTACK_THREADS = int(os.environ.get("IMLFS_SOAK_ATTACK_THREADS", "8"))   # 0: no attacker
+ATTACK_UID = 42999         # the attacker's own uid (no account needed)
 RSS_LIMIT = 5.0            # % growth allowed from the start to the end
 MOUNT_WAIT = 60            # s for the mount to appear
 GRACE = 60                 # s after the deadline for workers to finish
@@ -423,6 +430,49 @@ class Lister(Worker):
                 " ".join(cmd), r.returncode, n, want, r.stderr[:200]))
 
 
+class Attacker(Worker):
+    """Issue 17's finding 1 beside the honest users: threads that make every
+    read of one descriptor need a new scoring.  It holds still while the
+    parent pauses the workers, so the RSS samples see no scoring of its."""
+
+    FILL = 4 << 20
+
+    def __init__(self, wid, exp, deadline, seed, nthreads):
+        super().__init__("attacker", wid, exp, deadline, seed)
+        self.nthreads = nthreads
+
+    def warmup(self):
+        import threading
+        self.fd = os.open(os.path.join(MNT, "validation", "predictions"), os.O_RDWR)
+        line = ("%s 0\n" % self.exp.names[0]).encode()
+        os.pwrite(self.fd, line * (self.FILL // len(line)), 0)
+        self.threads = [threading.Thread(target=self.loop, daemon=True)
+                        for _ in range(self.nthreads)]
+        for t in self.threads:
+            t.start()
+
+    def loop(self):
+        while now() < self.deadline:
+            if os.path.exists(PAUSE):
+                time.sleep(0.05)
+                continue
+            try:
+                os.pwrite(self.fd, b"#", 0)
+                if len(os.pread(self.fd, 1, 0)) != 1:
+                    self.error("pread of its own scores: nothing")
+                self.ops["attack"] += 1
+            except OSError as e:
+                self.error("attack: unexpected %s" % errno.errorcode.get(e.errno, e))
+
+    def step(self):
+        # The threads do the work; at the deadline they end, and their
+        # counts are in before the parent is told.
+        time.sleep(max(0.0, min(0.2, self.deadline - now())))
+        if now() >= self.deadline:
+            for t in self.threads:
+                t.join(GRACE / 2)
+
+
 class Submitter(Worker):
     """One per uid: its read-backs see only its own submissions."""
 
@@ -677,9 +727,12 @@ def start(worker, uid):
             if os.getppid() == 1:
                 os._exit(1)
             if uid:
-                pw = pwd.getpwuid(uid)
+                try:
+                    gid = pwd.getpwuid(uid).pw_gid
+                except KeyError:          # the attacker's uid has no account
+                    gid = uid
                 os.setgroups([])
-                os.setgid(pw.pw_gid)
+                os.setgid(gid)
                 os.setuid(uid)
             worker.run(w)
         except BaseException as e:
@@ -749,6 +802,9 @@ def run(minutes):
                                 len(images)), uids[(i + 1) % len(uids)]))
         for i, uid in enumerate(uids):
             plan.append((Submitter(i, exp, deadline, seed * 1000 + 200 + i, readonly), uid))
+        if ATTACK_THREADS:
+            plan.append((Attacker(0, exp, deadline, seed * 1000 + 300, ATTACK_THREADS),
+                         ATTACK_UID))
         for w, uid in plan:
             pid, fd = start(w, uid)
             kids[fd] = {"pid": pid, "name": "%s %d (uid %d)" % (w.kind, w.wid, uid),

@@ -16,6 +16,8 @@
 #                            about 110 KB, --classes 50 --per-class 20
 #                            --annotated-per-class 8; add --tiny for small images)
 #   IMLFS_SOAK_READERS=N     reader processes (default 3); IMLFS_SOAK_LISTERS=N (1)
+#   IMLFS_SOAK_ATTACK_THREADS=N  threads of the hostile neighbour (issue 17's
+#                            write+pread loop as uid 42999; default 8, 0: none)
 #   IMLFS_SOAK_TMP=DIR       where the temp dir goes (default /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
