@@ -221,10 +221,10 @@ void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 		s->height = portrait ? lng : shrt;
 	}
 	/* A few of each kind, and at least one when there are 3 images. */
-	s->gray = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3);
+	s->colour = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3) ? MK_GRAY : MK_YCC;
 	s->progressive = mk_chance(&r, 20) || (p->n >= 3 && i == 2 * p->n / 3);
 	s->quality = mk_chance(&r, 600) ? 90 : mk_range(&r, 85, 95);
-	s->full_chroma = !s->gray && mk_chance(&r, 100);
+	s->samp = s->colour != MK_GRAY && mk_chance(&r, 100) ? MK_444 : MK_420;
 	if (p->o.tiny)
 		s->detail = mk_range(&r, 0, 15);
 	else if (u = mk_below(&r, 100), u < 85)

@@ -144,7 +144,7 @@ static int tar_members(struct pool *pl, struct archive *a, struct tarstats *ts,
 					"check free space", tmp, i + 1, archive_error_string(a));
 		image_spec(pl->plan, i, &spec);
 		ts->jpeg_bytes += s.len;
-		ts->gray += spec.gray;
+		ts->gray += spec.colour == MK_GRAY;
 		ts->progressive += spec.progressive;
 		mkjpeg_release(s.jpeg);
 	}
