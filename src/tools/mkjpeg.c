@@ -353,9 +353,18 @@ static void dest_term(j_compress_ptr c)
 	d->len = d->cap - d->pub.free_in_buffer;
 }
 
-/* Luma (and K) sampling factors per enum mk_samp; chroma is always 1x1. */
-static const int samp_h[MK_NSAMPS] = { 2, 2, 1, 4, 1 };
-static const int samp_v[MK_NSAMPS] = { 2, 1, 2, 1, 1 };
+/* Sampling factors of Y, Cb and Cr per enum mk_samp; K has Y's, as
+ * TurboJPEG and Photoshop write it. */
+static const struct {
+	int h[3], v[3];
+} factors[MK_NSAMPS] = {
+	[MK_420] = { { 2, 1, 1 }, { 2, 1, 1 } },
+	[MK_422] = { { 2, 1, 1 }, { 1, 1, 1 } },
+	[MK_440] = { { 1, 1, 1 }, { 2, 1, 1 } },
+	[MK_411] = { { 4, 1, 1 }, { 1, 1, 1 } },
+	[MK_444] = { { 1, 1, 1 }, { 1, 1, 1 } },
+	[MK_MIXED] = { { 2, 1, 2 }, { 2, 1, 1 } },
+};
 
 static void set_params(struct jpeg_compress_struct *c, const struct mkjpeg_spec *spec)
 {
@@ -390,10 +399,8 @@ static void set_params(struct jpeg_compress_struct *c, const struct mkjpeg_spec 
 	if (spec->colour == MK_GRAY)
 		samp = MK_444;
 	for (int k = 0; k < c->num_components; k++) {
-		int full = k == 0 || k == 3;
-
-		c->comp_info[k].h_samp_factor = full ? samp_h[samp] : 1;
-		c->comp_info[k].v_samp_factor = full ? samp_v[samp] : 1;
+		c->comp_info[k].h_samp_factor = factors[samp].h[k % 3];
+		c->comp_info[k].v_samp_factor = factors[samp].v[k % 3];
 	}
 }
 

@@ -67,9 +67,11 @@ enum mk_colour {
 	MK_NCOLOURS
 };
 
-/* Chroma subsampling: the luma's (and K's) sampling factors, chroma 1x1.
- * 4:2:0 is 0 so that a zeroed spec is the usual JPEG. */
-enum mk_samp { MK_420, MK_422, MK_440, MK_411, MK_444, MK_NSAMPS };
+/* Chroma subsampling.  4:2:0 is 0 so that a zeroed spec is the usual JPEG.
+ * MK_MIXED gives Cb and Cr planes of different sizes (luma 2x2, Cb 1x1,
+ * Cr 2x1): valid, decoded by libjpeg and PIL, but TurboJPEG 2.1 has no name
+ * for it and its tjDecompressHeader3 fails on it. */
+enum mk_samp { MK_420, MK_422, MK_440, MK_411, MK_444, MK_MIXED, MK_NSAMPS };
 
 struct mkjpeg_spec {
 	uint64_t seed;      /* all content derives from this */
