@@ -23,7 +23,7 @@ die() { printf 'demo.sh: %s\n' "$*" >&2; exit 1; }
 
 # ---- packages ---------------------------------------------------------------
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev
-      libturbojpeg0-dev libjansson-dev)
+      libturbojpeg0-dev libjpeg62-turbo-dev libjansson-dev)
 contrib/install-packages.sh "${PKGS[@]}" || die "could not install the packages it needs"
 
 # ---- build ------------------------------------------------------------------

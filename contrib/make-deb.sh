@@ -25,7 +25,7 @@ OUT=${1:-.}
 OUT=$(cd "$OUT" && pwd)
 
 PKGS=(debhelper dpkg-dev meson ninja-build pkg-config gcc libfuse3-dev
-      libarchive-dev libturbojpeg0-dev libjansson-dev)
+      libarchive-dev libturbojpeg0-dev libjpeg62-turbo-dev libjansson-dev)
 command -v lintian >/dev/null || echo "make-deb.sh: lintian is not installed: the package will not be checked" >&2
 "$ROOT/contrib/install-packages.sh" "${PKGS[@]}" || die "could not install the packages it needs"
 

@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturbojpeg0-dev
-      libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
+      libjpeg62-turbo-dev libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
       debhelper dpkg-dev lintian man-db   # tests/mount/test_install.py
       clang-14 libfuzzer-14-dev           # contrib/fuzz.sh
       chromium chromium-driver python3-selenium)   # tests/mount/test_report.py

@@ -75,8 +75,16 @@ int imlfs_jpeg_probe(const unsigned char *buf, size_t len,
 	tj = handle_get();
 	if (!tj)
 		return -1;
-	if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &cs) != 0 ||
-	    w < 1 || h < 1) {
+	/* A failure with the size filled in came after libjpeg read the whole
+	 * header: TurboJPEG has no name for the subsampling (Cb and Cr of
+	 * different sizes, say), or libjpeg warned (junk bytes before a
+	 * marker).  libjpeg and PIL decode such images, so their facts hold.
+	 * A libjpeg error leaves the size at 0. */
+	if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &cs) != 0) {
+		handle_drop(tj);
+		if (w < 1 || h < 1 || cs < 0)
+			return -1;
+	} else if (w < 1 || h < 1) {
 		handle_drop(tj);
 		return -1;
 	}

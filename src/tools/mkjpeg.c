@@ -1,5 +1,6 @@
 /* mkjpeg.c — paints a photo-like picture from a seed and encodes it with
- * TurboJPEG.
+ * libjpeg (libjpeg-turbo's jpeglib API), in the colour kind, subsampling,
+ * progression and restart interval the spec asks for.
  *
  * The content is chosen so that JPEG sizes resemble ImageNet's (about 110 KB
  * for 500x375 at quality 90): a smooth two-colour background, a handful of
@@ -8,13 +9,16 @@
  * bytes, so spec->detail scales it.  Only integer arithmetic is used per pixel,
  * which keeps the output independent of libm and fast enough to paint and
  * encode tens of thousands of images in minutes. */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <turbojpeg.h>
+#include <jerror.h>
+#include <jpeglib.h>
 
 #include "mkjpeg.h"
+
 /* Noise strengths at detail 100, tuned so that ImageNet-shaped images
  * average about 105 KB (see the summary imlfs-mksample prints).  More noise
  * does not help: clipped pixels turn flat and cheap again. */
@@ -265,50 +269,238 @@ int mkjpeg_init(struct mkjpeg *enc)
 	return 0;
 }
 
-/* A fresh TurboJPEG handle for every image: with libjpeg-turbo 2.1.5 a
- * reused handle (in a mix of gray, progressive, 4:2:0 and 4:4:4 encodes)
- * made an image's bytes depend on what that handle had encoded before, so
- * the output depended on which thread got which image.  A handle costs far
- * less than the encode itself. */
+/* ---- libjpeg ----------------------------------------------------------
+ *
+ * libjpeg rather than TurboJPEG: TurboJPEG 2.1 cannot write restart
+ * intervals or Photoshop's Adobe CMYK, and it reads TJ_OPTIMIZE, TJ_RESTART,
+ * TJ_PROGRESSIVE and TJ_ARITHMETIC from the environment, which would make
+ * the bytes depend on the caller's shell.  The settings below are the ones
+ * tjCompress2 of libjpeg-turbo 2.1 made (setCompDefaults), so the images
+ * TurboJPEG could write come out byte-identical to what it wrote.
+ *
+ * Everything a run touches lives in one struct job of the caller's, not in
+ * locals of the function that calls setjmp, so nothing is clobbered by the
+ * longjmp of an error. */
+
+struct job_err {
+	struct jpeg_error_mgr pub;
+	jmp_buf jb;
+	char *msg;          /* enc->err */
+	size_t msglen;
+};
+
+/* The JPEG in a buffer of our own that grows by doubling: jpeg_mem_dest
+ * would leak its buffer when an error aborts the run. */
+struct job_dest {
+	struct jpeg_destination_mgr pub;
+	unsigned char *buf;
+	size_t cap, len;
+};
+
+struct job {
+	struct jpeg_compress_struct c;
+	struct job_err err;
+	struct job_dest dest;
+};
+
+static void job_error_exit(j_common_ptr c)
+{
+	struct job_err *e = (struct job_err *)c->err;
+	char text[JMSG_LENGTH_MAX];
+
+	e->pub.format_message(c, text);
+	snprintf(e->msg, e->msglen, "libjpeg: %s", text);
+	longjmp(e->jb, 1);
+}
+
+/* Warnings (corrupt-data notices) concern decoding; an encoder has none
+ * worth printing from inside a library. */
+static void job_output_message(j_common_ptr c)
+{
+	(void)c;
+}
+
+static void dest_init(j_compress_ptr c)
+{
+	struct job_dest *d = (struct job_dest *)c->dest;
+
+	d->cap = 64 * 1024;
+	d->buf = malloc(d->cap);
+	if (!d->buf)
+		ERREXIT1(c, JERR_OUT_OF_MEMORY, 1);
+	d->pub.next_output_byte = d->buf;
+	d->pub.free_in_buffer = d->cap;
+}
+
+static boolean dest_grow(j_compress_ptr c)
+{
+	struct job_dest *d = (struct job_dest *)c->dest;
+	unsigned char *p = realloc(d->buf, d->cap * 2);
+
+	if (!p)
+		ERREXIT1(c, JERR_OUT_OF_MEMORY, 2);
+	d->buf = p;
+	d->pub.next_output_byte = p + d->cap;
+	d->pub.free_in_buffer = d->cap;
+	d->cap *= 2;
+	return TRUE;
+}
+
+static void dest_term(j_compress_ptr c)
+{
+	struct job_dest *d = (struct job_dest *)c->dest;
+
+	d->len = d->cap - d->pub.free_in_buffer;
+}
+
+/* Sampling factors of Y, Cb and Cr per enum mk_samp; K has Y's, as
+ * TurboJPEG and Photoshop write it. */
+static const struct {
+	int h[3], v[3];
+} factors[MK_NSAMPS] = {
+	[MK_420] = { { 2, 1, 1 }, { 2, 1, 1 } },
+	[MK_422] = { { 2, 1, 1 }, { 1, 1, 1 } },
+	[MK_440] = { { 1, 1, 1 }, { 2, 1, 1 } },
+	[MK_411] = { { 4, 1, 1 }, { 1, 1, 1 } },
+	[MK_444] = { { 1, 1, 1 }, { 1, 1, 1 } },
+	[MK_MIXED] = { { 2, 1, 2 }, { 2, 1, 1 } },
+};
+
+static void set_params(struct jpeg_compress_struct *c, const struct mkjpeg_spec *spec)
+{
+	static const J_COLOR_SPACE stored[MK_NCOLOURS] = {
+		JCS_YCbCr, JCS_GRAYSCALE, JCS_YCCK, JCS_CMYK, JCS_CMYK };
+	int samp = spec->samp >= 0 && spec->samp < MK_NSAMPS ? spec->samp : MK_420;
+
+	switch (spec->colour) {
+	case MK_GRAY:
+		c->in_color_space = JCS_GRAYSCALE;
+		c->input_components = 1;
+		break;
+	case MK_YCC:
+		c->in_color_space = JCS_EXT_RGB;
+		c->input_components = 3;
+		break;
+	default:
+		c->in_color_space = JCS_CMYK;
+		c->input_components = 4;
+		break;
+	}
+	jpeg_set_defaults(c);
+	jpeg_set_quality(c, spec->quality, TRUE);
+	c->dct_method = spec->quality >= 96 ? JDCT_ISLOW : JDCT_FASTEST;
+	jpeg_set_colorspace(c, stored[spec->colour]);
+	if (spec->colour == MK_CMYK_BARE)
+		c->write_Adobe_marker = FALSE;
+	if (spec->progressive)
+		jpeg_simple_progression(c);
+	c->restart_interval = spec->restart_mcus > 0 ? (unsigned)spec->restart_mcus : 0;
+	c->restart_in_rows = spec->restart_rows > 0 ? spec->restart_rows : 0;
+	if (spec->colour == MK_GRAY)
+		samp = MK_444;
+	for (int k = 0; k < c->num_components; k++) {
+		c->comp_info[k].h_samp_factor = factors[samp].h[k % 3];
+		c->comp_info[k].v_samp_factor = factors[samp].v[k % 3];
+	}
+}
+
+/* Photoshop's inverted CMYK for one RGB row: K from the brightest channel,
+ * then C, M and Y of what is left, all stored as 255 - ink.  PIL's
+ * CMYK-to-RGB conversion, (255 - ink) * (255 - k) / 255, gives back
+ * about the painted RGB. */
+static void rgb_to_inverted_cmyk(const uint8_t *rgb, uint8_t *out, int w)
+{
+	for (int x = 0; x < w; x++, rgb += 3, out += 4) {
+		int mx = rgb[0] > rgb[1] ? rgb[0] : rgb[1];
+
+		mx = mx > rgb[2] ? mx : rgb[2];
+		for (int k = 0; k < 3; k++)
+			out[k] = (uint8_t)(mx ? 255 - (mx - rgb[k]) * 255 / mx : 255);
+		out[3] = (uint8_t)mx;
+	}
+}
+
+static int run_job(struct job *j, struct mkjpeg *enc, const struct mkjpeg_spec *spec,
+		   const struct canvas *cv)
+{
+	j->c.err = jpeg_std_error(&j->err.pub);
+	j->err.pub.error_exit = job_error_exit;
+	j->err.pub.output_message = job_output_message;
+	j->err.msg = enc->err;
+	j->err.msglen = sizeof enc->err;
+	if (setjmp(j->err.jb))
+		return -1;
+	jpeg_create_compress(&j->c);
+	j->dest.pub.init_destination = dest_init;
+	j->dest.pub.empty_output_buffer = dest_grow;
+	j->dest.pub.term_destination = dest_term;
+	j->c.dest = &j->dest.pub;
+	j->c.image_width = (JDIMENSION)cv->w;
+	j->c.image_height = (JDIMENSION)cv->h;
+	set_params(&j->c, spec);
+	jpeg_start_compress(&j->c, TRUE);
+	while (j->c.next_scanline < j->c.image_height) {
+		JSAMPROW row = cv->p + (size_t)j->c.next_scanline * cv->w * cv->nc;
+
+		if (j->c.input_components == 4) {
+			rgb_to_inverted_cmyk(row, enc->row, cv->w);
+			row = enc->row;
+		}
+		jpeg_write_scanlines(&j->c, &row, 1);
+	}
+	jpeg_finish_compress(&j->c);
+	return 0;
+}
+
 static int compress(struct mkjpeg *enc, const struct mkjpeg_spec *spec, const struct canvas *cv,
 		    unsigned char **jpeg, unsigned long *len)
 {
-	tjhandle tj = tjInitCompress();
-	int samp = spec->gray ? TJSAMP_GRAY : spec->full_chroma ? TJSAMP_444 : TJSAMP_420;
-	int rc = 0;
+	struct job j;
+	int rc;
 
+	memset(&j, 0, sizeof j);
 	*jpeg = NULL;
 	*len = 0;
-	if (!tj) {
-		snprintf(enc->err, sizeof enc->err, "TurboJPEG: %s", tjGetErrorStr2(NULL));
+	rc = run_job(&j, enc, spec, cv);
+	jpeg_destroy_compress(&j.c);
+	if (rc < 0) {
+		free(j.dest.buf);
 		return -1;
 	}
-	if (tjCompress2(tj, cv->p, cv->w, 0, cv->h, spec->gray ? TJPF_GRAY : TJPF_RGB, jpeg, len,
-			samp, spec->quality, spec->progressive ? TJFLAG_PROGRESSIVE : 0) < 0) {
-		snprintf(enc->err, sizeof enc->err, "TurboJPEG: %s", tjGetErrorStr2(tj));
-		tjFree(*jpeg);
-		*jpeg = NULL;
-		rc = -1;
-	}
-	tjDestroy(tj);
-	return rc;
+	*jpeg = j.dest.buf;
+	*len = (unsigned long)j.dest.len;
+	return 0;
+}
+
+static int reserve(unsigned char **p, size_t *cap, size_t need)
+{
+	unsigned char *q;
+
+	if (need <= *cap)
+		return 0;
+	q = realloc(*p, need);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = need;
+	return 0;
 }
 
 int mkjpeg_encode(struct mkjpeg *enc, const struct mkjpeg_spec *spec,
 		  unsigned char **jpeg, unsigned long *len)
 {
-	struct canvas cv = { NULL, spec->width, spec->height, spec->gray ? 1 : 3 };
-	size_t need = (size_t)cv.w * cv.h * cv.nc;
+	struct canvas cv = { NULL, spec->width, spec->height, spec->colour == MK_GRAY ? 1 : 3 };
 
-	if (need > enc->pixcap) {
-		unsigned char *p = realloc(enc->pix, need);
-
-		if (!p) {
-			snprintf(enc->err, sizeof enc->err, "out of memory for a %dx%d image", cv.w, cv.h);
-			return -1;
-		}
-		enc->pix = p;
-		enc->pixcap = need;
+	if (spec->colour < 0 || spec->colour >= MK_NCOLOURS || spec->samp < 0 ||
+	    spec->samp >= MK_NSAMPS) {
+		snprintf(enc->err, sizeof enc->err, "unknown colour kind %d or subsampling %d",
+			 spec->colour, spec->samp);
+		return -1;
+	}
+	if (reserve(&enc->pix, &enc->pixcap, (size_t)cv.w * cv.h * cv.nc) < 0 ||
+	    reserve(&enc->row, &enc->rowcap, (size_t)cv.w * 4) < 0) {
+		snprintf(enc->err, sizeof enc->err, "out of memory for a %dx%d image", cv.w, cv.h);
+		return -1;
 	}
 	cv.p = enc->pix;
 	if (paint(spec, &cv) < 0) {
@@ -320,11 +512,12 @@ int mkjpeg_encode(struct mkjpeg *enc, const struct mkjpeg_spec *spec,
 
 void mkjpeg_release(unsigned char *jpeg)
 {
-	tjFree(jpeg);
+	free(jpeg);
 }
 
 void mkjpeg_free(struct mkjpeg *enc)
 {
 	free(enc->pix);
+	free(enc->row);
 	memset(enc, 0, sizeof *enc);
 }

@@ -199,13 +199,59 @@ int make_plan(struct plan *p, struct imlfs_error *err)
 	return 0;
 }
 
+/* The showcase: one image of each way of storing a JPEG that a decoder
+ * handles differently, so every sample of SHOWCASE_MIN images or more has
+ * them all, whatever the seed.  Zero sizes keep the drawn size. */
+struct show {
+	int colour, samp, progressive, restart_mcus, restart_rows, width, height;
+};
+
+static const struct show showcase[] = {
+	{ MK_CMYK, MK_444, 0, 0, 0, 0, 0 },        /* Photoshop's and PIL's CMYK */
+	{ MK_YCCK, MK_420, 0, 0, 0, 0, 0 },        /* TurboJPEG's CMYK */
+	{ MK_CMYK_BARE, MK_444, 0, 0, 0, 0, 0 },   /* no Adobe marker */
+	{ MK_YCCK, MK_422, 1, 0, 0, 0, 0 },        /* progressive, 4 components */
+	{ MK_YCC, MK_422, 0, 0, 0, 0, 0 },
+	{ MK_YCC, MK_440, 0, 0, 0, 0, 0 },
+	{ MK_YCC, MK_411, 0, 0, 0, 0, 0 },
+	{ MK_YCC, MK_444, 1, 0, 0, 0, 0 },
+	{ MK_YCC, MK_MIXED, 0, 0, 0, 0, 0 },      /* Cb and Cr differ */
+	{ MK_YCC, MK_420, 0, 0, 1, 0, 0 },         /* a restart every MCU row */
+	{ MK_YCC, MK_422, 1, 5, 0, 0, 0 },         /* every 5 MCUs, mid-row, progressive */
+	{ MK_GRAY, MK_444, 0, 1, 0, 0, 0 },        /* every MCU */
+	{ MK_CMYK, MK_444, 0, 3, 0, 0, 0 },
+	{ MK_YCC, MK_420, 0, 0, 0, 1, 1 },
+	{ MK_GRAY, MK_444, 0, 0, 0, 1, 1 },
+	{ MK_YCC, MK_420, 1, 0, 0, 3, 2 },
+	{ MK_YCC, MK_420, 0, 0, 0, 1200, 8 },
+	{ MK_YCC, MK_422, 0, 0, 1, 8, 1200 },
+};
+
+#define SHOWCASE_MIN (sizeof showcase / sizeof showcase[0])
+
+/* Showcase image k is image k * n / SHOWCASE_MIN + n / (2 * SHOWCASE_MIN):
+ * spread over the sample, one per slot. */
+static const struct show *show_for(const struct plan *p, uint32_t i)
+{
+	uint64_t n = p->n, m = SHOWCASE_MIN;
+
+	if (n < m)
+		return NULL;
+	for (uint64_t k = 0; k < m; k++)
+		if (k * n / m + n / (2 * m) == i)
+			return &showcase[k];
+	return NULL;
+}
+
 /* Image i's JPEG: ImageNet's mix of sizes (most 500x375 or 375x500), a few
- * gray, progressive or 4:4:4 ones, a colour per class. */
+ * gray, progressive, 4:4:4, 4:2:2, CMYK or restart-marked ones, a colour per
+ * class; then the showcase. */
 void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 {
 	struct mk_rng r = mk_rng_for(p->o.seed, S_IMAGE, i);
 	uint32_t u = mk_below(&r, 1000);
 	int lng, shrt, portrait = mk_chance(&r, 300);
+	const struct show *sh;
 
 	memset(s, 0, sizeof *s);
 	if (p->o.tiny) {
@@ -221,10 +267,10 @@ void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 		s->height = portrait ? lng : shrt;
 	}
 	/* A few of each kind, and at least one when there are 3 images. */
-	s->gray = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3);
+	s->colour = mk_chance(&r, 15) || (p->n >= 3 && i == p->n / 3) ? MK_GRAY : MK_YCC;
 	s->progressive = mk_chance(&r, 20) || (p->n >= 3 && i == 2 * p->n / 3);
 	s->quality = mk_chance(&r, 600) ? 90 : mk_range(&r, 85, 95);
-	s->full_chroma = !s->gray && mk_chance(&r, 100);
+	s->samp = s->colour != MK_GRAY && mk_chance(&r, 100) ? MK_444 : MK_420;
 	if (p->o.tiny)
 		s->detail = mk_range(&r, 0, 15);
 	else if (u = mk_below(&r, 100), u < 85)
@@ -233,6 +279,28 @@ void image_spec(const struct plan *p, uint32_t i, struct mkjpeg_spec *s)
 		s->detail = u < 95 ? mk_range(&r, 40, 80) : mk_range(&r, 150, 220);
 	s->hue = (int)(p->label[i] * 137u % 360u);
 	s->seed = mk_next(&r);
+	/* Drawn after the seed, so that an image drawing none of these is the
+	 * one earlier versions wrote for the same seed. */
+	if (s->samp == MK_420 && s->colour == MK_YCC && mk_chance(&r, 20))
+		s->samp = MK_422;
+	if (mk_chance(&r, 10))
+		s->restart_rows = 1;
+	if (s->colour == MK_YCC && mk_chance(&r, 2)) {
+		s->colour = MK_CMYK;        /* as Photoshop writes it: no subsampling */
+		s->samp = MK_444;
+	}
+	sh = show_for(p, i);
+	if (sh) {
+		s->colour = sh->colour;
+		s->samp = sh->samp;
+		s->progressive = sh->progressive;
+		s->restart_mcus = sh->restart_mcus;
+		s->restart_rows = sh->restart_rows;
+		if (sh->width) {
+			s->width = sh->width;
+			s->height = sh->height;
+		}
+	}
 }
 
 static int real_has(const uint32_t *cls, int n, uint32_t c)

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"  --annotated-per-class N  images per class with expert labels (default 4)\n"
 		"  --class-file FILE        take wnids and names from ImageNetV2's class_info.json\n"
 		"  --seed S                 random seed (default 2012)\n"
-		"  --tiny                   small images (16..64 px) for quick tests\n"
+		"  --tiny                   small images (16..64 px, and the few odd sizes) for\n"
+		"                           quick tests\n"
 		"  --pad-annotations MB     pad the annotation file to about MB megabytes\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n\n"
@@ -165,10 +166,12 @@ static void summary(const struct plan *p, const struct tarstats *ts, off_t json_
 	double mb = ts->size / 1e6;
 
 	printf(PROG ": wrote %s in %.1f s (seed %" PRIu64 ")\n", p->o.outdir, total, p->o.seed);
-	printf("  %-28s %" PRIu32 " images, %.1f MB, average JPEG %.1f KB "
-	       "(%" PRIu32 " gray, %" PRIu32 " progressive), %.1f s, %.1f MB/s\n",
-	       TAR_NAME, p->n, mb, p->n ? ts->jpeg_bytes / 1e3 / p->n : 0.0, ts->gray,
-	       ts->progressive, ts->seconds, ts->seconds > 0 ? mb / ts->seconds : 0.0);
+	printf("  %-28s %" PRIu32 " images, %.1f MB, average JPEG %.1f KB, %.1f s, %.1f MB/s\n",
+	       TAR_NAME, p->n, mb, p->n ? ts->jpeg_bytes / 1e3 / p->n : 0.0, ts->seconds,
+	       ts->seconds > 0 ? mb / ts->seconds : 0.0);
+	printf("  %-28s %" PRIu32 " gray, %" PRIu32 " progressive, %" PRIu32 " CMYK, %" PRIu32
+	       " with restart markers, %" PRIu32 " in 4:2:2, 4:4:0, 4:1:1 or mixed chroma\n",
+	       "", ts->gray, ts->progressive, ts->cmyk, ts->restart, ts->subsampled);
 	printf("  %-28s %" PRIu32 " annotated (+%" PRIu32 " ImageNetV2 keys), %" PRIu32
 	       " problematic (%" PRIu32 " not annotated), %" PRIu32 " imagenet_m, %.1f MB\n",
 	       JSON_NAME, p->nannot, p->nother, p->nprob, p->nprob_outside, p->nimnetm,

@@ -82,7 +82,8 @@ struct pending {
 struct tarstats {
 	uint64_t jpeg_bytes;
 	off_t size;
-	uint32_t gray, progressive;
+	uint32_t gray, progressive, cmyk, restart;
+	uint32_t subsampled;        /* 4:2:2, 4:4:0, 4:1:1 or mixed chroma */
 	double seconds;
 };
 

@@ -144,8 +144,13 @@ static int tar_members(struct pool *pl, struct archive *a, struct tarstats *ts,
 					"check free space", tmp, i + 1, archive_error_string(a));
 		image_spec(pl->plan, i, &spec);
 		ts->jpeg_bytes += s.len;
-		ts->gray += spec.gray;
+		ts->gray += spec.colour == MK_GRAY;
 		ts->progressive += spec.progressive;
+		ts->cmyk += spec.colour == MK_YCCK || spec.colour == MK_CMYK ||
+			    spec.colour == MK_CMYK_BARE;
+		ts->restart += spec.restart_mcus > 0 || spec.restart_rows > 0;
+		ts->subsampled += spec.colour != MK_GRAY && spec.samp != MK_420 &&
+				  spec.samp != MK_444;   /* 4:2:2, 4:4:0, 4:1:1, mixed */
 		mkjpeg_release(s.jpeg);
 	}
 	archive_entry_free(e);

@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import struct
 import tarfile
 
 import pytest
@@ -29,6 +30,174 @@ def test_deterministic(tmp_path):
                          "human_accuracy_v3.0.0.json", "real.json", "validation_labels.txt"]
     c = digest(mk(tmp_path / "c", *args[:-1], "10"))
     assert c["ILSVRC2012_img_val.tar"] != a["ILSVRC2012_img_val.tar"]
+    # TurboJPEG reads these; the generator (libjpeg) must not depend on them.
+    env = dict(os.environ, TJ_OPTIMIZE="1", TJ_RESTART="1", TJ_PROGRESSIVE="1",
+               TJ_ARITHMETIC="1")
+    r = run([tool("imlfs-mksample"), str(tmp_path / "e"), *args], env=env)
+    assert r.returncode == 0, r.stderr
+    assert digest(tmp_path / "e") == a
+
+
+# ---- the JPEG markers, read here independently of libjpeg ----
+
+SOF_BASELINE, SOF_PROGRESSIVE = 0xC0, 0xC2
+
+
+def jpeg_markers(b):
+    """What a JPEG's markers say: the frame (SOF type, width, height,
+    components as (id, h, v)), the Adobe APP14 transform, JFIF, the DRI
+    interval, and per scan the RSTn numbers met in its entropy data."""
+    assert b[:2] == b"\xff\xd8", "no SOI"
+    out = {"sof": None, "adobe": None, "jfif": False, "dri": None, "scans": [], "eoi": False}
+    i = 2
+    while i < len(b):
+        assert b[i] == 0xFF, "no marker at %d" % i
+        while b[i] == 0xFF:
+            i += 1
+        m = b[i]
+        i += 1
+        if m == 0xD9:
+            out["eoi"] = i == len(b)
+            break
+        seg = b[i + 2:i + struct.unpack(">H", b[i:i + 2])[0]]
+        i += 2 + len(seg)
+        if m in (SOF_BASELINE, SOF_PROGRESSIVE):
+            _, h, w, nf = struct.unpack(">BHHB", seg[:6])
+            out["sof"] = (m, w, h, [(seg[6 + 3 * k], seg[7 + 3 * k] >> 4,
+                                     seg[7 + 3 * k] & 15) for k in range(nf)])
+        elif 0xC1 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
+            pytest.fail("frame type 0x%02x, not baseline or progressive" % m)
+        elif m == 0xEE and seg[:5] == b"Adobe":
+            out["adobe"] = seg[11]
+        elif m == 0xE0 and seg[:5] == b"JFIF\0":
+            out["jfif"] = True
+        elif m == 0xDD:
+            out["dri"] = struct.unpack(">H", seg[:2])[0]
+        elif m == 0xDA:
+            rst = []
+            while True:
+                j = b.index(b"\xff", i)
+                if b[j + 1] == 0:
+                    i = j + 2
+                elif 0xD0 <= b[j + 1] <= 0xD7:
+                    rst.append(b[j + 1] - 0xD0)
+                    i = j + 2
+                else:
+                    i = j
+                    break
+            out["scans"].append(rst)
+    return out
+
+
+def mcus(sof):
+    """(MCUs per row, MCU rows) of an interleaved scan of all components, or
+    of the one component of a gray image (one block per MCU)."""
+    _, w, h, comps = sof
+    hmax = max(c[1] for c in comps) if len(comps) > 1 else 1
+    vmax = max(c[2] for c in comps) if len(comps) > 1 else 1
+    return -(-w // (8 * hmax)), -(-h // (8 * vmax))
+
+
+# The kinds every sample of 18 images or more holds (src/tools/mkplan.c's
+# showcase), each a test of what the JPEG's markers say.
+LUMA_ONLY = {"4:2:0": (2, 2), "4:2:2": (2, 1), "4:4:0": (1, 2), "4:1:1": (4, 1),
+             "4:4:4": (1, 1)}
+ODD_SIZES = [(1, 1), (1, 1), (3, 2), (1200, 8), (8, 1200)]
+
+
+def kinds(x):
+    """The names of the kinds one image is of."""
+    sof, n = x["sof"], len(x["sof"][3])
+    k = set()
+    prog = sof[0] == SOF_PROGRESSIVE
+    k.add("progressive" if prog else "baseline")
+    if n == 1:
+        k.add("gray")
+    elif n == 4:
+        ids = [c[0] for c in sof[3]]
+        if x["adobe"] == 0 and ids == [67, 77, 89, 75]:
+            k.add("Adobe CMYK")
+        if x["adobe"] == 2:
+            k.add("YCCK")
+        if x["adobe"] is None:
+            k.add("CMYK without APP14")
+        if prog:
+            k.add("progressive 4-component")
+    else:
+        (_, yh, yv), (_, bh, bv), (_, rh, rv) = sof[3]
+        for name, f in LUMA_ONLY.items():
+            if (yh, yv) == f and (bh, bv) == (rh, rv) == (1, 1):
+                k.add(name)
+        if (bh, bv) != (rh, rv):
+            k.add("Cb and Cr differ")
+    if x["dri"]:
+        per_row, rows = mcus(sof)
+        if not prog and sum(map(len, x["scans"])):
+            k.add("restart, baseline")
+        if prog and sum(map(len, x["scans"])):
+            k.add("restart, progressive")
+        if x["dri"] == per_row and rows > 1:
+            k.add("restart every MCU row")
+        if per_row % x["dri"] and sum(map(len, x["scans"])):
+            k.add("restart mid-row")
+        if n == 4:
+            k.add("restart, 4-component")
+    return k
+
+
+ALL_KINDS = {"baseline", "progressive", "gray", "Adobe CMYK", "YCCK", "CMYK without APP14",
+             "progressive 4-component", "Cb and Cr differ", "restart, baseline",
+             "restart, progressive", "restart every MCU row", "restart mid-row",
+             "restart, 4-component", *LUMA_ONLY}
+
+
+def check_members(tar):
+    """Every member's markers against PIL's reading of it; returns
+    {name: (markers, PIL size, PIL mode)}."""
+    from PIL import Image
+    seen = {}
+    with tarfile.open(tar) as t:
+        for m in t.getmembers():
+            b = t.extractfile(m).read()
+            x = jpeg_markers(b)
+            assert x["sof"] and x["eoi"], m.name
+            _, w, h, comps = x["sof"]
+            img = Image.open(t.extractfile(m))
+            assert img.size == (w, h), m.name
+            assert len(img.getbands()) == len(comps), m.name
+            assert img.convert("RGB").size == (w, h), m.name
+            # JFIF on YCbCr and gray, never on CMYK (Adobe's marker or none).
+            assert x["jfif"] == (len(comps) != 4), m.name
+            for rst in x["scans"]:
+                assert rst == [k % 8 for k in range(len(rst))], m.name
+            if x["scans"][0] and x["sof"][0] == SOF_BASELINE:
+                # One interleaved scan: a restart after every DRI MCUs.
+                per_row, rows = mcus(x["sof"])
+                assert len(x["scans"]) == 1, m.name
+                assert len(x["scans"][0]) == -(-per_row * rows // x["dri"]) - 1, m.name
+            seen[m.name] = (x, img.size, img.mode)
+    return seen
+
+
+@pytest.mark.parametrize("tiny", [False, True])
+def test_every_decoder_branch(tmp_path, tiny):
+    """The sample holds every way of storing a JPEG that a decoder (and
+    PIL's reading of it) takes a different path for, each image opens in
+    PIL, and its markers say what PIL says."""
+    d = mk(tmp_path / "s", *(["--tiny"] if tiny else []), "--classes", "3", "--per-class", "6",
+           "--seed", "5")
+    seen = check_members(d / "ILSVRC2012_img_val.tar")
+    assert len(seen) == 18
+    found = set().union(*(kinds(x) for x, _, _ in seen.values()))
+    assert ALL_KINDS <= found, sorted(ALL_KINDS - found)
+    sizes = sorted(size for _, size, _ in seen.values())
+    assert [s for s in sizes if s in ODD_SIZES] == sorted(ODD_SIZES)
+    assert {"L", "RGB", "CMYK"} == {mode for _, _, mode in seen.values()}
+    # Fewer images than the showcase: still valid, the usual kinds only.
+    small = check_members(mk(tmp_path / "small", "--tiny", "--classes", "17",
+                             "--per-class", "1", "--seed", "5") / "ILSVRC2012_img_val.tar")
+    assert len(small) == 17
+    assert not any(size in ODD_SIZES for _, size, _ in small.values())
 
 
 def test_realistic_images(tmp_path):
@@ -45,7 +214,9 @@ def test_realistic_images(tmp_path):
     assert len(sizes) == 40
     assert 40_000 < sum(sizes) / len(sizes) < 250_000, "about 110 KB on average"
     assert sum(s in ((500, 375), (375, 500)) for s in shapes) >= 20
-    assert all(100 <= min(s) and max(s) <= 1100 for s in shapes)
+    # ImageNet's sizes, but for the showcase's tiny and elongated images.
+    assert sorted(s for s in shapes if s in ODD_SIZES) == sorted(ODD_SIZES)
+    assert all(100 <= min(s) and max(s) <= 1100 for s in shapes if s not in ODD_SIZES)
 
 
 def test_schema_and_counts(tmp_path):

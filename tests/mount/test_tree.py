@@ -78,6 +78,7 @@ def test_status_folders(mnt, sample):
 
 def test_sidecars(mnt, sample):
     from PIL import Image
+    modes, sizes = set(), set()
     for n in sample.names:
         j = json.load(open(mnt.path("all", "images", n[:-5] + ".json")))
         c = sample.label[n]
@@ -93,8 +94,16 @@ def test_sidecars(mnt, sample):
         img = Image.open(mnt.path("all", "images", n))
         assert (j["width"], j["height"]) == img.size
         assert j["components"] == len(img.getbands())
+        modes.add(img.mode)
+        sizes.add(img.size)
         assert os.stat(mnt.path("all", "images", n[:-5] + ".json")).st_size == \
             len(open(mnt.path("all", "images", n[:-5] + ".json"), "rb").read())
+    # So the header facts were checked on every kind of JPEG imlfs-mksample
+    # writes (test_mksample.py checks the kinds): CMYK and YCCK (4
+    # components), Cb and Cr of different sizes (TurboJPEG cannot name the
+    # subsampling), 1x1 and 8x1200 among them.
+    assert {"L", "RGB", "CMYK"} <= modes
+    assert {(1, 1), (3, 2), (1200, 8), (8, 1200)} <= sizes
 
 
 def test_sidecar_same_everywhere(mnt, sample):

@@ -280,6 +280,55 @@ static void test_probe(void)
 	CHECK_EQ(w, 33);
 }
 
+/* Offset of the first marker `m` (0xFF m) in a JPEG, or exit. */
+static size_t marker_at(struct blob j, unsigned char m)
+{
+	for (size_t i = 2; i + 1 < j.len; i++)
+		if (j.p[i] == 0xFF && j.p[i + 1] == m)
+			return i;
+	fprintf(stderr, "no marker 0x%02x\n", m);
+	exit(99);
+}
+
+/* Headers libjpeg reads but TurboJPEG 2.1's tjDecompressHeader3 reports as
+ * failures after filling in the size: the facts are still known, and PIL
+ * opens such images.  Only the header matters to the probe, so the frame
+ * header of a 4:4:4 JPEG is edited in place (its scan no longer matches). */
+static void test_probe_after_turbojpeg_complains(void)
+{
+	struct blob j = make_jpeg(24, 16, TJPF_RGB, TJSAMP_444);
+	struct blob junk = {malloc(j.len + 3), j.len + 3};
+	size_t sof = marker_at(j, 0xC0), dqt = marker_at(j, 0xDB);
+	uint16_t w = 7, h = 7;
+	uint8_t c = 7;
+
+	if (!junk.p)
+		exit(99);
+	/* Y 2x2, Cb 1x1, Cr 2x1 (the H/V bytes of the frame header's first
+	 * and third components): Cb and Cr of different sizes, which TurboJPEG
+	 * cannot name ("could not determine subsampling type"). */
+	CHECK_EQ(j.p[sof + 11], 0x11);
+	j.p[sof + 11] = 0x22;
+	j.p[sof + 17] = 0x21;
+	CHECK_EQ(imlfs_jpeg_probe(j.p, j.len, &w, &h, &c), 0);
+	CHECK(w == 24 && h == 16 && c == 3);
+	/* Junk before a marker: libjpeg warns ("extraneous bytes"), decodes. */
+	j.p[sof + 11] = j.p[sof + 17] = 0x11;
+	memcpy(junk.p, j.p, dqt);
+	memcpy(junk.p + dqt, "\x01\x02\x03", 3);
+	memcpy(junk.p + dqt + 3, j.p + dqt, j.len - dqt);
+	w = h = c = 7;
+	CHECK_EQ(imlfs_jpeg_probe(junk.p, junk.len, &w, &h, &c), 0);
+	CHECK(w == 24 && h == 16 && c == 3);
+	/* A sampling factor libjpeg refuses (5) still fails, outputs untouched. */
+	j.p[sof + 11] = 0x51;
+	w = h = c = 7;
+	CHECK_EQ(imlfs_jpeg_probe(j.p, j.len, &w, &h, &c), -1);
+	CHECK(w == 7 && h == 7 && c == 7);
+	free(j.p);
+	free(junk.p);
+}
+
 /* A tarball of one header flavour; `longdir` makes names that need
  * the flavour's long-name mechanism. */
 static void test_format(int format, const char *fname, const char *longdir)
@@ -637,6 +686,7 @@ int main(void)
 	big = pad_jpeg(rgb, 9000, 0);
 	text = (struct blob){(unsigned char *)msg, sizeof msg - 1};
 	test_probe();
+	test_probe_after_turbojpeg_complains();
 	test_formats();
 	test_not_tar();
 	test_duplicates_sparse();
