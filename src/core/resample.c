@@ -29,7 +29,6 @@
  * crop about 1.5 M multiply-adds, small beside decoding the JPEG.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +98,8 @@ static int axis_ksize(uint32_t n_in, uint32_t n_out, enum imlfs_filter f)
 	if (scale < 1.0)
 		scale = 1.0;
 	support = (f == IMLFS_FILTER_BICUBIC ? 2.0 : 1.0) * scale;
-	return (int)ceil(support) * 2 + 1;
+	/* ceil(support) without libm: support is positive and below 2^30 */
+	return ((int)support + ((int)support < support)) * 2 + 1;
 }
 
 /* An axis n_in -> n_out with filter f, in Pillow's terms. */
