@@ -15,11 +15,15 @@
  *   - the resized size: the shorter side becomes S, the longer
  *     int(S * long / short) in double (torchvision's rule); the crop's
  *     offsets round((size - C) / 2) half to even (Python's round).
- * Where they differ: a JPEG whose data ends early (libjpeg's "Premature
- * end of JPEG file") is an error here, as Pillow raises "image file is
- * truncated"; libjpeg's other warnings (e.g. extraneous bytes before a
- * marker) are ignored by both.  Images of more than the decoder's pixel
- * bound are refused (Pillow refuses above 178,956,970 pixels).
+ * Failures as Pillow's: bytes that do not start with FF D8 FF are not a
+ * JPEG (Image.open's test); data that ends early, even just before the
+ * final EOI marker (libjpeg's "Premature end of JPEG file"), is an error
+ * as Pillow's "image file is truncated"; libjpeg's other warnings (e.g.
+ * extraneous bytes before a marker) are ignored by both.  Where they
+ * differ: images of more pixels than the decoder's bound are refused here
+ * (Pillow refuses above 178,956,970), and when libjpeg's first warning is
+ * about corrupt data and a later one about the end of the data, only the
+ * first is seen (TurboJPEG keeps one message), so the image is kept.
  */
 #ifndef IMLFS_PIXELS_H
 #define IMLFS_PIXELS_H

@@ -136,6 +136,11 @@ int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t
 			    IMLFS_PIXSPEC_MAX);
 	if (!jpeg || len > ULONG_MAX)
 		return fail(why, whysz, -EINVAL, "no JPEG data");
+	/* Pillow opens as a JPEG only what starts with FF D8 FF; libjpeg
+	 * would skip junk after SOI with a mere warning */
+	if (len < 3 || jpeg[0] != 0xff || jpeg[1] != 0xd8 || jpeg[2] != 0xff)
+		return fail(why, whysz, -EINVAL, "not a JPEG: it does not start with the bytes "
+			    "FF D8 FF");
 	if (!px->tj && !(px->tj = tjInitDecompress()))
 		return fail(why, whysz, -ENOMEM, "cannot start a JPEG decoder: %s",
 			    tjGetErrorStr2(NULL));

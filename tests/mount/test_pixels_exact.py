@@ -218,8 +218,13 @@ def test_npy_headers_load_and_match_numpy(images):
 def test_truncated_and_garbage_fail_as_pil_does(tmp_path):
     from PIL import Image
     good = jpeg(300, 200, 30)
+    prog = jpeg(300, 200, 32, progressive=True)
     cases = {"truncated": good[: len(good) * 2 // 3], "garbage": b"not a jpeg at all",
-             "empty": b"", "header-only": good[:300]}
+             "empty": b"", "header-only": good[:300],
+             # Pillow needs the final EOI marker too
+             "no-eoi": good[:-2], "no-eoi-progressive": prog[:-2],
+             # libjpeg would skip junk after SOI; Pillow's Image.open refuses
+             "junk-after-soi": good[:2] + b"\x00" + good[2:]}
     for name, data in cases.items():
         with pytest.raises(Exception):
             Image.open(io.BytesIO(data)).convert("RGB")

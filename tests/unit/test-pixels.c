@@ -158,6 +158,9 @@ static void test_errors(void)
 	CHECK_EQ(imlfs_pixels_crop(px, (const unsigned char *)"GIF89a", 6, &spec, out, why,
 				   sizeof why), -EINVAL);
 	CHECK(strstr(why, "not a JPEG") != NULL);
+	CHECK_EQ(imlfs_pixels_crop(px, (const unsigned char *)"\xff\xd8\x00\xff", 4, &spec, out,
+				   why, sizeof why), -EINVAL);
+	CHECK(strstr(why, "does not start with the bytes FF D8 FF") != NULL);
 	CHECK_EQ(imlfs_pixels_crop(px, j, 0, &spec, out, why, sizeof why), -EINVAL);
 	CHECK_EQ(imlfs_pixels_crop(px, NULL, 0, &spec, out, why, sizeof why), -EINVAL);
 	/* header complete, data cut: Pillow's "image file is truncated" */
