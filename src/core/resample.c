@@ -222,21 +222,28 @@ static void horizontal_row(const struct axis *a, const uint8_t *in, uint8_t *out
 	}
 }
 
-/* The vertical pass for one output row: rows[y] is source row y (already
- * offset to the window's first byte), n bytes of it are used; acc holds n
- * int32. */
+/* The vertical pass for one output row: rows holds source rows from
+ * row0 on (already offset to the window's first byte), n bytes of each
+ * are used; acc holds n int32.  Blocks of 16 bytes with a fixed count
+ * let gcc -O2 vectorise (its cheapest cost model refuses loops that need
+ * a scalar epilogue); restrict tells it acc overlaps no pixel. */
 static void vertical_row(const struct axis *a, uint32_t i, const uint8_t *rows, size_t stride,
-			 int32_t row0, size_t n, int32_t *acc, uint8_t *out)
+			 int32_t row0, size_t n, int32_t *restrict acc, uint8_t *restrict out)
 {
 	const int32_t *k = a->k + (size_t)i * (size_t)a->ksize;
-	const uint8_t *p = rows + (size_t)(a->start[i] - row0) * stride;
+	const uint8_t *restrict p = rows + (size_t)(a->start[i] - row0) * stride;
+	size_t n16 = n & ~(size_t)15;
 
 	for (size_t x = 0; x < n; x++)
 		acc[x] = 1 << (PRECISION_BITS - 1);
 	for (int32_t y = 0; y < a->count[i]; y++, p += stride) {
 		int32_t ky = k[y];
+		size_t x;
 
-		for (size_t x = 0; x < n; x++)
+		for (x = 0; x < n16; x += 16)
+			for (size_t j = 0; j < 16; j++)
+				acc[x + j] += p[x + j] * ky;
+		for (; x < n; x++)
 			acc[x] += p[x] * ky;
 	}
 	for (size_t x = 0; x < n; x++)
