@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,34 @@ static void drop_handle(struct imlfs_pixels *px)
 	px->tj = NULL;
 }
 
+/* Did the last TurboJPEG call fail only through libjpeg warnings, which
+ * Pillow ignores (its decoder drops libjpeg's messages)?  tjGetErrorCode
+ * cannot tell: TurboJPEG 2.1 says TJERR_WARNING for a fatal error that
+ * followed a warning, leaving the image half decoded.  Its message can:
+ * it is the fatal error's when there was one, else the first warning's,
+ * so a failure counts as warnings only when the message is one of
+ * libjpeg-turbo 2.1's warnings (jerror.h, JWRN_*).  "Premature end of
+ * JPEG file" is not among them: Pillow fails on data that ends early. */
+static bool only_warnings(tjhandle tj)
+{
+	static const char *const warnings[] = {
+		"Unknown Adobe color transform code",
+		"Corrupt JPEG data: ",   /* bad codes, extraneous bytes, markers */
+		"Inconsistent progression sequence for component",
+		"Warning: unknown JFIF revision number",
+		"Invalid SOS parameters for sequential JPEG",
+		"Application transferred too many scanlines",
+	};
+	const char *msg = tjGetErrorStr2(tj);
+
+	if (tjGetErrorCode(tj) != TJERR_WARNING || !msg)
+		return false;
+	for (size_t i = 0; i < sizeof warnings / sizeof *warnings; i++)
+		if (!strncmp(msg, warnings[i], strlen(warnings[i])))
+			return true;
+	return false;
+}
+
 /* Python's round(d / 2) for d >= 0: halves go to the even neighbour. */
 static uint32_t half_to_even(uint32_t d)
 {
@@ -144,7 +173,13 @@ int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t
 	if (!px->tj && !(px->tj = tjInitDecompress()))
 		return fail(why, whysz, -ENOMEM, "cannot start a JPEG decoder: %s",
 			    tjGetErrorStr2(NULL));
-	if (tjDecompressHeader3(px->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &cs) != 0) {
+	/* A header with sampling factors TurboJPEG has no name for fails
+	 * after the size and colour space are known; libjpeg decodes it, as
+	 * for Pillow, so only the size and colour space matter here. */
+	if (tjDecompressHeader3(px->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &cs) != 0 &&
+	    !only_warnings(px->tj) &&
+	    !(strstr(tjGetErrorStr2(px->tj), "Could not determine subsampling type") &&
+	      w > 0 && h > 0 && cs >= 0)) {
 		rc = fail(why, whysz, -EINVAL, "not a JPEG that can be decoded: %s",
 			  tjGetErrorStr2(px->tj));
 		drop_handle(px);
@@ -177,16 +212,12 @@ int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t
 	 * uses them; LIMITSCANS only refuses progressive JPEGs of absurdly
 	 * many scans (a decoding-time bomb), and changes no pixel. */
 	if (tjDecompress2(px->tj, jpeg, (unsigned long)len, px->img.p, w, w * (int)nch, h, pf,
-			  TJFLAG_LIMITSCANS) != 0) {
-		const char *msg = tjGetErrorStr2(px->tj);
-
-		/* Warnings leave a complete image, which Pillow keeps too, but
-		 * data that ends early is "image file is truncated" there. */
-		if (tjGetErrorCode(px->tj) != TJERR_WARNING || strstr(msg, "Premature end")) {
-			rc = fail(why, whysz, -EIO, "corrupt JPEG data: %s", msg);
-			drop_handle(px);
-			return rc;
-		}
+			  TJFLAG_LIMITSCANS) != 0 && !only_warnings(px->tj)) {
+		/* (after warnings alone the image is complete, and Pillow keeps
+		 * it too) */
+		rc = fail(why, whysz, -EIO, "corrupt JPEG data: %s", tjGetErrorStr2(px->tj));
+		drop_handle(px);
+		return rc;
 	}
 	if (nch == 4) {
 		cmyk_to_rgb(px->img.p, (size_t)w * (size_t)h);

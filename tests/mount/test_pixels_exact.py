@@ -237,6 +237,54 @@ def test_truncated_and_garbage_fail_as_pil_does(tmp_path):
         assert str(p) in err and ("JPEG" in err or "jpeg" in err), err
 
 
+def test_corrupt_jpegs_fail_or_decode_as_pil_does(tmp_path):
+    """Damaged entropy-coded data: libjpeg warns (bad Huffman code, data
+    ending at a marker) and both keep the image, or fails and both fail;
+    a fatal error after a warning must fail (TurboJPEG reports it as a
+    warning: fuzz-pixels found that, tests/fuzz/regressions/pixels)."""
+    from PIL import Image
+    import os
+    spec = "resize40-crop32-bicubic"
+    base = jpeg(64, 48, 40, subsampling=2)
+    prog = jpeg(64, 48, 41, progressive=True)
+    rng = np.random.default_rng(42)
+    cases = {"fatal-after-warning": open(os.path.join(
+        os.path.dirname(__file__), "..", "fuzz", "regressions", "pixels",
+        "fatal-error-after-warning.jpg"), "rb").read()}
+    for name, good in (("baseline", base), ("progressive", prog)):
+        sos = good.index(b"\xff\xda")
+        for i in range(40):
+            d = bytearray(good)
+            for _ in range(1 + i % 4):
+                # the scan data only (not its header, not EOI)
+                d[int(rng.integers(sos + 14, len(d) - 2))] = int(rng.integers(0, 256))
+            cases[f"{name}-{i}"] = bytes(d)
+    kept = failed = 0
+    wrong = []
+    for name, data in cases.items():
+        try:
+            want = reference(data, spec)
+        except Exception:
+            want = None
+        p = tmp_path / f"{name}.jpg"
+        p.write_bytes(data)
+        r = dump(spec, p)
+        if want is None:
+            failed += 1
+            if r.returncode != 1:
+                wrong.append(f"{name}: PIL fails, pixels-dump exits {r.returncode}")
+        else:
+            kept += 1
+            got = np.frombuffer(r.stdout, np.uint8)
+            if r.returncode != 0:
+                wrong.append(f"{name}: PIL decodes, pixels-dump fails: {r.stderr.decode()}")
+            elif not np.array_equal(got.reshape(32, 32, 3), want):
+                wrong.append(f"{name}: crops differ")
+    assert not wrong, "\n".join(wrong)
+    # both outcomes were exercised
+    assert kept >= 10 and failed >= 1, (kept, failed)
+
+
 def test_bad_spec_is_refused(tmp_path):
     p = tmp_path / "a.jpg"
     p.write_bytes(jpeg(20, 20, 31))
