@@ -37,8 +37,9 @@
  * 200 MB for the decoded RGB (ImageNet's largest images are far below). */
 #define IMLFS_PIXELS_MAX_PIXELS (1u << 26)
 
-/* A decoder: a TurboJPEG handle and buffers kept between calls.  Use one
- * per thread. */
+/* A decoder's buffers, kept between calls (its libjpeg decompressor is
+ * new for each image, as Pillow's, so that no table of an earlier image
+ * is ever used).  Use one per thread. */
 struct imlfs_pixels;
 
 /* NULL when out of memory. */

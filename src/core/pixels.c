@@ -22,7 +22,6 @@
 #include "imlfs/pixels.h"
 
 struct imlfs_pixels {
-	tjhandle tj;
 	uint64_t max_pixels;
 	struct imlfs_scratch img;    /* the decoded image */
 	struct imlfs_scratch work;   /* resample.c's weights and rows */
@@ -41,8 +40,6 @@ void imlfs_pixels_free(struct imlfs_pixels *px)
 {
 	if (!px)
 		return;
-	if (px->tj)
-		tjDestroy(px->tj);
 	imlfs_scratch_free(&px->img);
 	imlfs_scratch_free(&px->work);
 	free(px);
@@ -72,13 +69,6 @@ static int fail(char *why, size_t whysz, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
-}
-
-/* TurboJPEG 2.1 leaves a handle mid-stream after an error; start afresh. */
-static void drop_handle(struct imlfs_pixels *px)
-{
-	tjDestroy(px->tj);
-	px->tj = NULL;
 }
 
 /* Did the last TurboJPEG call fail only through libjpeg warnings, which
@@ -151,39 +141,24 @@ static void cmyk_to_rgb(uint8_t *p, size_t n)
 	}
 }
 
-int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t len,
-		      const struct imlfs_pixspec *spec, uint8_t *out, char *why, size_t whysz)
+/* imlfs_pixels_crop with the decompressor tj. */
+static int decode(struct imlfs_pixels *px, tjhandle tj, const unsigned char *jpeg, size_t len,
+		  const struct imlfs_pixspec *spec, uint8_t *out, char *why, size_t whysz)
 {
 	int w = 0, h = 0, subsamp, cs = -1, pf, rc;
 	unsigned nch;
 	uint32_t rw, rh, left, top, c;
 	struct imlfs_resample r;
-	char name[IMLFS_PIXSPEC_NAME_SIZE];
 
-	if (!spec || imlfs_pixspec_format(spec, name, sizeof name) < 0)
-		return fail(why, whysz, -EINVAL, "not a valid pixel spec (1 <= crop <= resize <= %u)",
-			    IMLFS_PIXSPEC_MAX);
-	if (!jpeg || len > ULONG_MAX)
-		return fail(why, whysz, -EINVAL, "no JPEG data");
-	/* Pillow opens as a JPEG only what starts with FF D8 FF; libjpeg
-	 * would skip junk after SOI with a mere warning */
-	if (len < 3 || jpeg[0] != 0xff || jpeg[1] != 0xd8 || jpeg[2] != 0xff)
-		return fail(why, whysz, -EINVAL, "not a JPEG: it does not start with the bytes "
-			    "FF D8 FF");
-	if (!px->tj && !(px->tj = tjInitDecompress()))
-		return fail(why, whysz, -ENOMEM, "cannot start a JPEG decoder: %s",
-			    tjGetErrorStr2(NULL));
 	/* A header with sampling factors TurboJPEG has no name for fails
 	 * after the size and colour space are known; libjpeg decodes it, as
 	 * for Pillow, so only the size and colour space matter here. */
-	if (tjDecompressHeader3(px->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &cs) != 0 &&
-	    !only_warnings(px->tj) &&
-	    !(strstr(tjGetErrorStr2(px->tj), "Could not determine subsampling type") &&
+	if (tjDecompressHeader3(tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &cs) != 0 &&
+	    !only_warnings(tj) &&
+	    !(strstr(tjGetErrorStr2(tj), "Could not determine subsampling type") &&
 	      w > 0 && h > 0 && cs >= 0)) {
-		rc = fail(why, whysz, -EINVAL, "not a JPEG that can be decoded: %s",
-			  tjGetErrorStr2(px->tj));
-		drop_handle(px);
-		return rc;
+		return fail(why, whysz, -EINVAL, "not a JPEG that can be decoded: %s",
+			    tjGetErrorStr2(tj));
 	}
 	/* TurboJPEG 2.1 succeeds without a size on a tables-only stream */
 	if (w < 1 || h < 1)
@@ -211,13 +186,11 @@ int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t
 	/* Flags: libjpeg's defaults (islow IDCT, fancy upsampling) as Pillow
 	 * uses them; LIMITSCANS only refuses progressive JPEGs of absurdly
 	 * many scans (a decoding-time bomb), and changes no pixel. */
-	if (tjDecompress2(px->tj, jpeg, (unsigned long)len, px->img.p, w, w * (int)nch, h, pf,
-			  TJFLAG_LIMITSCANS) != 0 && !only_warnings(px->tj)) {
+	if (tjDecompress2(tj, jpeg, (unsigned long)len, px->img.p, w, w * (int)nch, h, pf,
+			  TJFLAG_LIMITSCANS) != 0 && !only_warnings(tj)) {
 		/* (after warnings alone the image is complete, and Pillow keeps
 		 * it too) */
-		rc = fail(why, whysz, -EIO, "corrupt JPEG data: %s", tjGetErrorStr2(px->tj));
-		drop_handle(px);
-		return rc;
+		return fail(why, whysz, -EIO, "corrupt JPEG data: %s", tjGetErrorStr2(tj));
 	}
 	if (nch == 4) {
 		cmyk_to_rgb(px->img.p, (size_t)w * (size_t)h);
@@ -240,6 +213,37 @@ int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t
 			out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = out[i];
 	}
 	return 0;
+}
+
+int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t len,
+		      const struct imlfs_pixspec *spec, uint8_t *out, char *why, size_t whysz)
+{
+	char name[IMLFS_PIXSPEC_NAME_SIZE];
+	tjhandle tj;
+	int rc;
+
+	if (!spec || imlfs_pixspec_format(spec, name, sizeof name) < 0)
+		return fail(why, whysz, -EINVAL, "not a valid pixel spec (1 <= crop <= resize <= %u)",
+			    IMLFS_PIXSPEC_MAX);
+	if (!jpeg || len > ULONG_MAX)
+		return fail(why, whysz, -EINVAL, "no JPEG data");
+	/* Pillow opens as a JPEG only what starts with FF D8 FF; libjpeg
+	 * would skip junk after SOI with a mere warning */
+	if (len < 3 || jpeg[0] != 0xff || jpeg[1] != 0xd8 || jpeg[2] != 0xff)
+		return fail(why, whysz, -EINVAL, "not a JPEG: it does not start with the bytes "
+			    "FF D8 FF");
+	/* A new decompressor for each image, as Pillow's: libjpeg keeps the
+	 * Huffman and quantisation tables of earlier images in a decompressor,
+	 * so a reused one would decode an image that lacks a table with the
+	 * previous image's (fuzz-pixels found that).  It costs microseconds
+	 * beside the decoding. */
+	tj = tjInitDecompress();
+	if (!tj)
+		return fail(why, whysz, -ENOMEM, "cannot start a JPEG decoder: %s",
+			    tjGetErrorStr2(NULL));
+	rc = decode(px, tj, jpeg, len, spec, out, why, whysz);
+	tjDestroy(tj);
+	return rc;
 }
 
 size_t imlfs_pixels_npy_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], unsigned crop, int64_t n)

@@ -182,11 +182,53 @@ static void test_errors(void)
 	imlfs_pixels_free(px);
 }
 
+/* The JPEG without its DQT segments (it then cannot be decoded alone):
+ * in place, the new length returned. */
+static unsigned long strip_dqt(unsigned char *j, unsigned long len)
+{
+	unsigned long i = 2;
+
+	while (i + 4 <= len && j[i] == 0xff && j[i + 1] != 0xda) {
+		unsigned long n = 2 + ((unsigned long)j[i + 2] << 8 | j[i + 3]);
+
+		if (j[i + 1] == 0xdb) {
+			memmove(j + i, j + i + n, len - i - n);
+			len -= n;
+		} else {
+			i += n;
+		}
+	}
+	return len;
+}
+
+/* No table of one image is used for the next: libjpeg would keep them
+ * in a reused decompressor, Pillow starts each image afresh. */
+static void test_no_borrowed_tables(void)
+{
+	struct imlfs_pixels *px = imlfs_pixels_new();
+	struct imlfs_pixspec spec = { 24, 24, IMLFS_FILTER_BILINEAR };
+	uint8_t out[24 * 24 * 3], rgb[3] = { 9, 99, 199 };
+	char why[256];
+	unsigned long len, len2;
+	unsigned char *j = make_jpeg(40, 30, TJPF_RGB, rgb, TJSAMP_420, &len);
+	unsigned char *k = make_jpeg(40, 30, TJPF_RGB, rgb, TJSAMP_420, &len2);
+
+	len2 = strip_dqt(k, len2);
+	CHECK(len2 < len);
+	CHECK_EQ(imlfs_pixels_crop(px, j, len, &spec, out, why, sizeof why), 0);
+	CHECK_EQ(imlfs_pixels_crop(px, k, len2, &spec, out, why, sizeof why), -EIO);
+	CHECK(strstr(why, "Quantization table 0x00 was not defined") != NULL);
+	tjFree(j);
+	tjFree(k);
+	imlfs_pixels_free(px);
+}
+
 int main(void)
 {
 	test_geometry();
 	test_npy_header();
 	test_uniform();
 	test_errors();
+	test_no_borrowed_tables();
 	return tu_done();
 }
