@@ -26,7 +26,9 @@
  *
  * Cost: horizontal taps x window columns x rows read + vertical taps x
  * window pixels, times channels; for a 500x375 photo to 256 and a 224
- * crop about 1.5 M multiply-adds, small beside decoding the JPEG.
+ * crop about 1.5 M multiply-adds: 0.6 ms bilinear, 0.9 ms bicubic on
+ * this machine, against about 1.6 ms to decode the JPEG.  Most of it is
+ * the horizontal pass (interleaved RGB, 3-5 taps: scalar code).
  */
 #include <errno.h>
 #include <stdbool.h>
