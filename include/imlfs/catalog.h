@@ -32,7 +32,8 @@ enum imlfs_node_kind {
 	IMLFS_NODE_DIR = 1,
 	IMLFS_NODE_IMAGE,
 	IMLFS_NODE_SIDECAR,
-	IMLFS_NODE_TEXT,
+	IMLFS_NODE_TEXT,          /* classes.tsv: a text fixed at mount */
+	IMLFS_NODE_README,        /* README: its last part changes while mounted */
 	IMLFS_NODE_PREDICTIONS,
 	IMLFS_NODE_REPORT,        /* report.html, per-class.tsv: per reader */
 };
@@ -43,7 +44,7 @@ struct imlfs_node {
 	uint64_t ino;
 	enum imlfs_node_kind kind;
 	enum imlfs_pred_file pred;   /* PREDICTIONS, REPORT: which file */
-	/* DIR: directory id; IMAGE/SIDECAR: member; TEXT: IMLFS_TEXT_*;
+	/* DIR: directory id; IMAGE/SIDECAR: member; TEXT, README: IMLFS_TEXT_*;
 	 * PREDICTIONS: 0; REPORT: enum imlfs_report_kind */
 	int64_t index;
 };

@@ -351,7 +351,7 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 		return NULL;
 	}
 	new_dir(c, 0, "", false);
-	add_kid(c, &k, "README", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_README,
+	add_kid(c, &k, "README", IMLFS_NODE_README, IMLFS_INO_SPECIAL + IMLFS_TEXT_README,
 		IMLFS_TEXT_README);
 	add_kid(c, &k, "classes.tsv", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_CLASSES,
 		IMLFS_TEXT_CLASSES);
@@ -415,8 +415,8 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 	} else if (ino >= IMLFS_INO_SPECIAL) {
 		if (ino - IMLFS_INO_SPECIAL >= IMLFS_NTEXTS)
 			return -ENOENT;
-		node->kind = IMLFS_NODE_TEXT;
 		node->index = (int64_t)(ino - IMLFS_INO_SPECIAL);
+		node->kind = node->index == IMLFS_TEXT_README ? IMLFS_NODE_README : IMLFS_NODE_TEXT;
 	} else {
 		if (ino < IMLFS_INO_ROOT || ino - IMLFS_INO_ROOT >= c->ndirs)
 			return -ENOENT;
@@ -538,6 +538,7 @@ void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *
 		st->st_mtime = st->st_ctime = st->st_atime = (time_t)mem->mtime;
 		break;
 	case IMLFS_NODE_TEXT:
+	case IMLFS_NODE_README:
 		st->st_mode = S_IFREG | 0444;
 		st->st_size = (off_t)c->texts[node->index].len;
 		break;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "handles.h"
 #include "stats.h"
 #include "imlfs/cache.h"
 #include "imlfs/error.h"
@@ -248,7 +249,8 @@ int main(int argc, char *argv[])
 	struct imlfs_catalog *cat = NULL;
 	struct fuse_session *se = NULL;
 	struct imlfs_fs fs = { .tar_fd = -1, .timeout = 86400.0,
-			      .readme_lock = PTHREAD_MUTEX_INITIALIZER };
+			      .readme_lock = PTHREAD_MUTEX_INITIALIZER,
+			      .handles_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct imlfs_tarhash th = { 0 };
 	struct stat st;
 	int r = IMLFS_E_USAGE, fd_mount;
@@ -346,8 +348,7 @@ out:
 	imlfs_tarhash_stop(&th);   /* it reads tar_fd */
 	if (se)
 		fuse_session_destroy(se);
-	imlfs_readme_free_all();
-	imlfs_pred_free_all();     /* before the submissions they belong to */
+	imlfs_handles_free_all(&fs);   /* before the submissions they belong to */
 	imlfs_subs_free(fs.subs);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

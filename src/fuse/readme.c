@@ -2,12 +2,10 @@
  * its last part, the inputs' check against the published files, rendered
  * anew at each open because the tarball's digest is taken in the
  * background (tarhash.h).  A reader gets one snapshot however it chunks
- * its reads; direct_io and an attribute timeout of 0 keep the kernel from
- * serving an older text or size.  Snapshots are also kept on a list: the
- * kernel may drop the RELEASE of a file closed just before an unmount, and
- * imlfs_readme_free_all() then frees what is left.  A read-only mount opens
+ * its reads (handles.h); direct_io and an attribute timeout of 0 keep the
+ * kernel from serving an older text or size.  A read-only mount opens
  * nothing (ops.c): there the text is rendered at each READ, and its mtime
- * tells the kernel when its cached pages are stale (imlfs_readme_stat). */
+ * tells the kernel when its cached pages are stale (readme_attr). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,30 +16,7 @@
 #include "handles.h"
 #include "imlfs/readme.h"
 #include "imlfs/util.h"
-#include "reply.h"
-
-struct snapshot {
-	struct imlfs_handle_link link;   /* first: on `open_snapshots` */
-	char *text;
-	size_t len;
-};
-
-static struct imlfs_handle_list open_snapshots = IMLFS_HANDLE_LIST_INIT;
-
-void imlfs_readme_free_all(void)
-{
-	struct snapshot *s;
-
-	while ((s = (struct snapshot *)imlfs_handles_pop(&open_snapshots))) {
-		free(s->text);
-		free(s);
-	}
-}
-
-bool imlfs_is_readme(const struct imlfs_node *node)
-{
-	return node->kind == IMLFS_NODE_TEXT && node->index == IMLFS_TEXT_README;
-}
+#include "kinds.h"
 
 /* 0, or -ENOMEM. */
 static int render(struct imlfs_fs *fs, struct imlfs_buf *b)
@@ -60,11 +35,14 @@ static int render(struct imlfs_fs *fs, struct imlfs_buf *b)
  * the pages when the size or the mtime differs from what it has
  * (auto_inval_data).  The hashing progress changes the text but not
  * always its size, so the mtime moves whenever the text does. */
-void imlfs_readme_stat(struct imlfs_fs *fs, struct stat *st)
+static void readme_attr(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			struct fuse_entry_param *e)
 {
+	struct stat *st = &e->attr;
 	struct imlfs_buf b = { 0 };
 	uint64_t h;
 
+	e->attr_timeout = 0;
 	if (render(fs, &b)) {
 		st->st_size = 0;
 		imlfs_buf_free(&b);
@@ -84,10 +62,29 @@ void imlfs_readme_stat(struct imlfs_fs *fs, struct stat *st)
 	imlfs_buf_free(&b);
 }
 
-void imlfs_readme_read_now(fuse_req_t req, struct imlfs_fs *fs, size_t size, off_t off)
+static void readme_open(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			struct fuse_file_info *fi)
 {
 	struct imlfs_buf b = { 0 };
 
+	if (render(fs, &b)) {
+		imlfs_buf_free(&b);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	imlfs_open_snapshot(req, fs, fi, b.p, b.len);
+}
+
+static void readme_read(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct imlfs_buf b = { 0 };
+
+	if (fi->fh) {
+		imlfs_snapshot_read(req, fi, size, off);
+		return;
+	}
+	/* No-open mode: the text as it is now. */
 	if (render(fs, &b))
 		fuse_reply_err(req, ENOMEM);
 	else
@@ -95,54 +92,6 @@ void imlfs_readme_read_now(fuse_req_t req, struct imlfs_fs *fs, size_t size, off
 	imlfs_buf_free(&b);
 }
 
-void imlfs_readme_open(fuse_req_t req, struct imlfs_fs *fs, struct fuse_file_info *fi)
-{
-	struct snapshot *s = calloc(1, sizeof *s);
-	struct imlfs_buf b = { 0 };
-
-	if (!s || render(fs, &b)) {
-		free(s);
-		imlfs_buf_free(&b);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	s->text = b.p;
-	s->len = b.len;
-	imlfs_handles_add(&open_snapshots, &s->link);
-	fi->fh = (uintptr_t)s;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
-	fi->noflush = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		imlfs_readme_release(NULL, fi);   /* interrupted: no release will come */
-}
-
-void imlfs_readme_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
-{
-	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
-	char *copy;
-
-	/* From a copy, as predictions.c does: the reader's close may free
-	 * the snapshot in another thread before this reply has returned. */
-	copy = malloc(s->len ? s->len : 1);
-	if (!copy) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	memcpy(copy, s->text, s->len);
-	imlfs_reply_slice(req, copy, s->len, size, off);
-	free(copy);
-}
-
-void imlfs_readme_release(fuse_req_t req, struct fuse_file_info *fi)
-{
-	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
-
-	if (s) {
-		imlfs_handles_remove(&open_snapshots, &s->link);
-		free(s->text);
-	}
-	free(s);
-	if (req)
-		fuse_reply_err(req, 0);
-}
+const struct imlfs_kind imlfs_kind_readme = {
+	.attr = readme_attr, .open = readme_open, .read = readme_read,
+};
