@@ -768,6 +768,7 @@ static void test_trust_files(const struct imlfs_inputs *in)
 	/* Saving replaces it (a folder of its own: only we could have). */
 	build_model(&m);
 	CHECK_EQ(imlfs_cache_save(&m, &d, "c.idx", in, &err), 0);
+	imlfs_model_free(&m);
 	CHECK_EQ(imlfs_cache_load(&m, &d, "c.idx", in, why, sizeof why), 1);
 	imlfs_model_free(&m);
 	/* A symbolic link is not followed, to read or to write. */
