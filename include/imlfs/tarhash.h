@@ -1,7 +1,9 @@
 /* tarhash.h — is the mounted tarball the published one?  Its MD5 is taken
  * once, in the background after the mount is ready, and remembered beside
  * the index cache (verify.h: imlfs_tardigest_*), so a remount of the same
- * file (path, size, mtime, inode, device) does not read 6.4 GB again.
+ * file (path, size, mtime, inode, device) does not read 6.4 GB again.  The
+ * cache folder is opened and checked once, at init (cache.h, "Trust"), and
+ * the digest is read and written through that descriptor only.
  *
  *   imlfs_tarhash_init()   the remembered digest, or what is left to do
  *   imlfs_tarhash_start()  the hashing thread, when there is work: call it
@@ -26,13 +28,15 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "imlfs/cache.h"
 #include "imlfs/util.h"
 #include "imlfs/verify.h"
 
 struct imlfs_tarhash {
 	const char *path;              /* the tarball; not owned */
 	int fd;                        /* not owned */
-	char *digest_file;             /* NULL: not remembered (no cache) */
+	struct imlfs_cache_dir cache;  /* fd -1: not remembered (no cache) */
+	char *digest_file;             /* its name in the cache folder */
 	atomic_int state;              /* enum imlfs_vstatus */
 	bool have_md5;                 /* md5 is set (read after state) */
 	uint8_t md5[IMLFS_MD5_LEN];
@@ -44,7 +48,9 @@ struct imlfs_tarhash {
 	bool started;
 };
 
-/* cache_file: the index cache's file (load.h), "" or NULL when none.
+/* cache_file: the index cache's file (load.h), "" or NULL when none; its
+ * folder is used only if it passes the cache's checks, silently otherwise
+ * (the index's loader has said why).
  * noverify: do not hash (the state is then IMLFS_V_SKIPPED unless a
  * remembered digest says more).  Returns 0, or -ENOMEM. */
 int imlfs_tarhash_init(struct imlfs_tarhash *t, const char *path, int fd,

@@ -59,23 +59,28 @@ void imlfs_verify_words(struct imlfs_buf *b, int role, const char *path,
 			enum imlfs_vstatus st, const uint8_t md5[IMLFS_MD5_LEN]);
 
 /* The remembered tarball digest: a small text file beside the index cache
- * (FILE.idx -> FILE.md5), keyed by the tarball's path, size, mtime, inode
- * and device.  imlfs_tardigest_file returns a malloc'd name (NULL when the
- * cache file is NULL or empty); load returns 1 when the file holds a digest
- * for exactly this path and identity, else 0; save writes a temporary file
- * and renames it over, returning 0 or -errno. */
+ * (NAME.idx -> NAME.md5) in the cache folder, keyed by the tarball's path,
+ * size, mtime, inode and device.  It is read and written only through the
+ * checked folder, by the cache's rules (cache.h, "Trust"): a digest in a
+ * file that is not the daemon's own is not believed.
+ * imlfs_tardigest_file returns the digest's name for an index's name or path
+ * (malloc'd; NULL when that is NULL or empty); load returns 1 when the file
+ * holds a digest for exactly this path and identity, else 0; save writes it
+ * with imlfs_cache_write() (a locked temporary file, renamed over; swept
+ * when its writer dies), returning 0 or -errno. */
+struct imlfs_cache_dir;
 char *imlfs_tardigest_file(const char *cache_file);
-int imlfs_tardigest_load(const char *file, const char *path, const struct stat *st,
-			 uint8_t md5[IMLFS_MD5_LEN]);
-int imlfs_tardigest_save(const char *file, const char *path, const struct stat *st,
-			 const uint8_t md5[IMLFS_MD5_LEN]);
+int imlfs_tardigest_load(const struct imlfs_cache_dir *d, const char *name, const char *path,
+			 const struct stat *st, uint8_t md5[IMLFS_MD5_LEN]);
+int imlfs_tardigest_save(const struct imlfs_cache_dir *d, const char *name, const char *path,
+			 const struct stat *st, const uint8_t md5[IMLFS_MD5_LEN]);
 
 /* `imlfs --verify`: hash every input of `in` (the tarball's digest from
- * tardigest_file when it is valid, and written there after hashing; NULL:
- * none), print "FILE: STATUS" lines on out, and return 0, or
- * IMLFS_VERIFY_DIFFERS (error.h) when a file with a published digest
+ * file tardigest in folder d when it is valid, and written there after
+ * hashing; d NULL: none), print "FILE: STATUS" lines on out, and return 0,
+ * or IMLFS_VERIFY_DIFFERS (error.h) when a file with a published digest
  * differs, or IMLFS_E_MISSING when one cannot be read (a line on err). */
-int imlfs_verify_command(const struct imlfs_inputs *in, const char *tardigest_file,
-			 FILE *out, FILE *err);
+int imlfs_verify_command(const struct imlfs_inputs *in, const struct imlfs_cache_dir *d,
+			 const char *tardigest, FILE *out, FILE *err);
 
 #endif

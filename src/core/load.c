@@ -79,25 +79,35 @@ static void warn_stats(const struct imlfs_model *m, const struct imlfs_inputs *i
 			s->problematic_not_in_tar, s->imagenet_m_not_in_tar);
 }
 
+/* Open the cache folder and load from it.  An untrusted folder is said in
+ * one line, and then not used at all (neither read, written nor swept):
+ * info->cache_file stays empty.  A missing one leaves cd closed but the
+ * name set: the folder is made when the cache is written. */
 static int load_cache(struct imlfs_model *m, const struct imlfs_inputs *in,
-		      const struct imlfs_load_opts *opts, struct imlfs_load_info *info)
+		      const struct imlfs_load_opts *opts, struct imlfs_load_info *info,
+		      struct imlfs_cache_dir *cd, char **name)
 {
-	char *dir, *file, why[512] = "";
+	char *dir, *file, why[1024] = "";
 	int r;
 
 	dir = opts->cache_dir ? strdup(opts->cache_dir) : imlfs_cache_default_dir();
 	if (!dir)
 		return 0;
 	file = imlfs_cache_file(dir, in);
+	*name = imlfs_cache_name(in);
+	r = file && *name ? imlfs_cache_dir_open(cd, dir, false, why, sizeof why) : -1;
 	free(dir);
-	if (!file)
-		return 0;
-	snprintf(info->cache_file, sizeof info->cache_file, "%s", file);
+	if (r < 0 && why[0] && opts->log)
+		fprintf(opts->log, "imlfs: %s\n", why);
+	if (r >= 0)
+		snprintf(info->cache_file, sizeof info->cache_file, "%s", file);
 	free(file);
+	if (r != 0)
+		return 0;
 	/* A daemon killed while writing the cache leaves its temporary file:
 	 * never read (only the final name is), and removed here. */
-	imlfs_cache_sweep(info->cache_file);
-	r = imlfs_cache_load(m, info->cache_file, in, why, sizeof why);
+	imlfs_cache_sweep(cd);
+	r = imlfs_cache_load(m, cd, *name, in, why, sizeof why);
 	if (r < 0 && opts->log)
 		fprintf(opts->log, "imlfs: cache %s: %s; rebuilding it\n", info->cache_file, why);
 	if (r == 1 && imlfs_model_finish(m) == 0)
@@ -106,11 +116,42 @@ static int load_cache(struct imlfs_model *m, const struct imlfs_inputs *in,
 	return 0;
 }
 
+/* Write the cache built now; on failure one warning, and the README names
+ * no cache file. */
+static void save_cache(const struct imlfs_model *m, const struct imlfs_inputs *in,
+		       const struct imlfs_load_opts *opts, struct imlfs_load_info *info,
+		       struct imlfs_cache_dir *cd, const char *name)
+{
+	struct imlfs_error cerr = { 0 };
+	char why[1024] = "";
+	int r = 0;
+
+	if (cd->fd < 0) {
+		char *dir = cd->path ? strdup(cd->path) : NULL;
+
+		imlfs_cache_dir_close(cd);
+		r = dir ? imlfs_cache_dir_open(cd, dir, true, why, sizeof why) : -1;
+		free(dir);
+		if (r && opts->log)
+			fprintf(opts->log, "imlfs: %s\n", why[0] ? why : "cache folder: out of memory");
+	}
+	if (!r && imlfs_cache_save(m, cd, name, in, &cerr)) {
+		r = -1;
+		if (opts->log)
+			fprintf(opts->log, "imlfs: warning: cannot write the cache: %s\n", cerr.msg);
+	}
+	/* The README must not name a file that is not there. */
+	if (r)
+		info->cache_file[0] = '\0';
+}
+
 int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	       const struct imlfs_load_opts *opts, int *tar_fd,
 	       struct imlfs_load_info *info, struct imlfs_error *err)
 {
 	double start = imlfs_now();
+	struct imlfs_cache_dir cd = { .fd = -1 };
+	char *name = NULL;
 	struct stat st;
 	int fd;
 
@@ -129,26 +170,21 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	}
 	info->tar_size = (uint64_t)st.st_size;
 	info->tar_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (!opts->nocache && load_cache(m, in, opts, info)) {
+	if (!opts->nocache && load_cache(m, in, opts, info, &cd, &name)) {
 		info->from_cache = true;
 	} else {
 		if (build(m, in, fd, opts->log, err)) {
 			imlfs_model_free(m);
+			imlfs_cache_dir_close(&cd);
+			free(name);
 			close(fd);
 			return -1;
 		}
-		if (info->cache_file[0]) {
-			struct imlfs_error cerr = { 0 };
-
-			if (imlfs_cache_save(m, info->cache_file, in, &cerr)) {
-				if (opts->log)
-					fprintf(opts->log, "imlfs: warning: cannot write the cache: %s\n",
-						cerr.msg);
-				/* The README must not name a file that is not there. */
-				info->cache_file[0] = '\0';
-			}
-		}
+		if (info->cache_file[0])
+			save_cache(m, in, opts, info, &cd, name);
 	}
+	imlfs_cache_dir_close(&cd);
+	free(name);
 	warn_stats(m, in, opts->log);
 	/* The parsers' temporary memory (jansson's DOM of the annotations)
 	 * is freed by now: give it back so the daemon's RSS stays small. */

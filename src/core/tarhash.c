@@ -43,12 +43,25 @@ int imlfs_tarhash_init(struct imlfs_tarhash *t, const char *path, int fd,
 	atomic_init(&t->state, IMLFS_V_PENDING);
 	atomic_init(&t->prog.done, 0);
 	atomic_init(&t->prog.stop, false);
+	t->cache.fd = -1;
 	if (cache_file && cache_file[0]) {
-		t->digest_file = imlfs_tardigest_file(cache_file);
-		if (!t->digest_file)
+		const char *slash = strrchr(cache_file, '/');
+		char *dir = slash ? imlfs_strf("%.*s", (int)(slash == cache_file ? 1 : slash - cache_file),
+					       cache_file) : strdup(".");
+
+		t->digest_file = imlfs_tardigest_file(slash ? slash + 1 : cache_file);
+		if (!dir || !t->digest_file) {
+			free(dir);
+			free(t->digest_file);
+			t->digest_file = NULL;
 			return -ENOMEM;
+		}
+		if (imlfs_cache_dir_open(&t->cache, dir, false, NULL, 0) != 0)
+			imlfs_cache_dir_close(&t->cache);
+		free(dir);
 	}
-	if (fstat(fd, &st) == 0 && imlfs_tardigest_load(t->digest_file, path, &st, md5)) {
+	if (fstat(fd, &st) == 0 &&
+	    imlfs_tardigest_load(&t->cache, t->digest_file, path, &st, md5)) {
 		finish(t, md5);
 		return 0;
 	}
@@ -105,8 +118,8 @@ static void *run(void *arg)
 	finish(t, md5);
 	/* Remembered, keyed by the file as hashed.  Not written: the next
 	 * mount hashes again, which is all that is lost. */
-	if (t->digest_file)
-		imlfs_tardigest_save(t->digest_file, t->path, &before, md5);
+	if (t->cache.fd >= 0)
+		imlfs_tardigest_save(&t->cache, t->digest_file, t->path, &before, md5);
 	return NULL;
 }
 
@@ -165,6 +178,7 @@ void imlfs_tarhash_stop(struct imlfs_tarhash *t)
 		pthread_join(t->thread, NULL);
 		t->started = false;
 	}
+	imlfs_cache_dir_close(&t->cache);
 	free(t->digest_file);
 	t->digest_file = NULL;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imlfs/cache.h"
 #include "imlfs/error.h"
 #include "imlfs/util.h"
 #include "imlfs/verify.h"
@@ -159,14 +160,14 @@ static char *tardigest_text(const char *path, const struct stat *st, const char 
 			  (uint64_t)st->st_dev, path);
 }
 
-int imlfs_tardigest_load(const char *file, const char *path, const struct stat *st,
-			 uint8_t md5[IMLFS_MD5_LEN])
+int imlfs_tardigest_load(const struct imlfs_cache_dir *d, const char *name, const char *path,
+			 const struct stat *st, uint8_t md5[IMLFS_MD5_LEN])
 {
 	char *text = NULL, *want;
 	size_t len = 0, hl = strlen(TARDIGEST_MAGIC) + 1;
 	int ok = 0;
 
-	if (!file || imlfs_read_file(file, &text, &len) < 0)
+	if (!d || d->fd < 0 || !name || imlfs_cache_read(d, name, &text, &len, NULL, 0) < 0)
 		return 0;
 	/* Same identity and path: the text must be exactly what save would
 	 * write for them, with this digest in it. */
@@ -183,40 +184,19 @@ int imlfs_tardigest_load(const char *file, const char *path, const struct stat *
 	return ok;
 }
 
-int imlfs_tardigest_save(const char *file, const char *path, const struct stat *st,
-			 const uint8_t md5[IMLFS_MD5_LEN])
+int imlfs_tardigest_save(const struct imlfs_cache_dir *d, const char *name, const char *path,
+			 const struct stat *st, const uint8_t md5[IMLFS_MD5_LEN])
 {
-	char hex[33], *text, *tmp;
-	size_t len, done = 0;
-	int fd, rc = 0;
+	char hex[33], *text;
+	int rc;
 
+	if (!d || d->fd < 0 || !name)
+		return -EBADF;
 	imlfs_md5_hex(md5, hex);
 	text = tardigest_text(path, st, hex);
 	if (!text)
 		return -ENOMEM;
-	if (!(tmp = imlfs_strf("%s.XXXXXX", file))) {
-		free(text);
-		return -ENOMEM;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		rc = -errno;
-	len = strlen(text);
-	while (fd >= 0 && !rc && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	if (fd >= 0 && close(fd) < 0 && !rc)
-		rc = -errno;
-	if (fd >= 0 && !rc && rename(tmp, file) < 0)
-		rc = -errno;
-	if (fd >= 0 && rc)
-		unlink(tmp);
-	free(tmp);
+	rc = imlfs_cache_write(d, name, text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -248,7 +228,8 @@ static void tick(void *ctx, uint64_t done)
 
 /* Hash one input and print its line; returns its status, or -1 when it
  * could not be read (a line on err). */
-static int verify_one(int role, const char *path, const char *tdfile, FILE *out, FILE *err)
+static int verify_one(int role, const char *path, const struct imlfs_cache_dir *d,
+		      const char *tdfile, FILE *out, FILE *err)
 {
 	struct imlfs_buf b = { 0 };
 	struct stat st;
@@ -267,7 +248,7 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 			close(fd);
 		return -1;
 	}
-	if (role == IMLFS_ROLE_TARBALL && imlfs_tardigest_load(tdfile, path, &st, md5)) {
+	if (role == IMLFS_ROLE_TARBALL && imlfs_tardigest_load(d, tdfile, path, &st, md5)) {
 		r = 0;
 	} else {
 		t.total = (uint64_t)st.st_size;
@@ -276,8 +257,8 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 			fputc('\n', err);
 		if (!r && len != (uint64_t)st.st_size)
 			r = -EAGAIN;   /* it changed while it was read */
-		if (!r && role == IMLFS_ROLE_TARBALL && tdfile)
-			imlfs_tardigest_save(tdfile, path, &st, md5);
+		if (!r && role == IMLFS_ROLE_TARBALL && d)
+			imlfs_tardigest_save(d, tdfile, path, &st, md5);
 	}
 	close(fd);
 	if (r) {
@@ -293,7 +274,8 @@ static int verify_one(int role, const char *path, const char *tdfile, FILE *out,
 	return (int)vs;
 }
 
-int imlfs_verify_command(const struct imlfs_inputs *in, const char *tdfile, FILE *out, FILE *err)
+int imlfs_verify_command(const struct imlfs_inputs *in, const struct imlfs_cache_dir *d,
+			 const char *tdfile, FILE *out, FILE *err)
 {
 	int rc = 0;
 
@@ -305,7 +287,7 @@ int imlfs_verify_command(const struct imlfs_inputs *in, const char *tdfile, FILE
 
 		if (!path)
 			continue;
-		vs = verify_one(role, path, tdfile, out, err);
+		vs = verify_one(role, path, d, tdfile, out, err);
 		if (vs < 0 && !rc)
 			rc = IMLFS_E_MISSING;
 		else if (vs == IMLFS_V_DIFFERS && rc != IMLFS_E_MISSING)

@@ -207,7 +207,8 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 static int verify_inputs(const struct options *o, struct imlfs_error *err)
 {
 	struct imlfs_inputs in;
-	char *dir = NULL, *cache = NULL, *digest = NULL;
+	struct imlfs_cache_dir cd = { .fd = -1 };
+	char *dir = NULL, *cache = NULL, *digest = NULL, why[1024];
 	int r;
 
 	if (!o->tarball || o->mountpoint) {
@@ -220,15 +221,15 @@ static int verify_inputs(const struct options *o, struct imlfs_error *err)
 		return err->code;
 	if (!o->nocache) {
 		dir = o->cache_dir ? strdup(o->cache_dir) : imlfs_cache_default_dir();
-		cache = dir ? imlfs_cache_file(dir, &in) : NULL;
+		cache = dir ? imlfs_cache_name(&in) : NULL;
 		digest = imlfs_tardigest_file(cache);
-		/* Remembering the digest needs the cache directory. */
-		if (digest && imlfs_mkdirs(dir, 0700) < 0) {
-			free(digest);
-			digest = NULL;
-		}
+		/* Remembering the digest needs the cache folder, and one the
+		 * cache trusts (cache.h): otherwise say why, and hash. */
+		if (digest && imlfs_cache_dir_open(&cd, dir, true, why, sizeof why) < 0)
+			fprintf(stderr, "imlfs: %s\n", why);
 	}
-	r = imlfs_verify_command(&in, digest, stdout, stderr);
+	r = imlfs_verify_command(&in, cd.fd >= 0 ? &cd : NULL, digest, stdout, stderr);
+	imlfs_cache_dir_close(&cd);
 	free(dir);
 	free(cache);
 	free(digest);

@@ -54,17 +54,15 @@ static void load_file(unsigned char *f, size_t len)
 {
 	struct imlfs_model m;
 	uint64_t total = len, sum;
-	char why[512], path[32];
-	int fd, r;
+	char why[512];
+	int r;
 
 	if (len >= HDR_SIZE) {
 		sum = imlfs_cache_checksum(f + HDR_SIZE, len - HDR_SIZE);
 		memcpy(f + 16, &total, 8);
 		memcpy(f + 24, &sum, 8);
 	}
-	fd = fz_file(f, len, path);
-	r = imlfs_cache_load(&m, path, &inputs, why, sizeof why);
-	close(fd);
+	r = imlfs_cache_parse(&m, f, len, &inputs, why, sizeof why);
 	if (r < 0 && !why[0])
 		abort();   /* a rejected cache must say why */
 	if (r != 1)

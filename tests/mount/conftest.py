@@ -113,6 +113,7 @@ class Sample:
 class Mount:
     def __init__(self, tarball, mnt, *opts, cache_dir=None, wait=True):
         self.mnt = str(mnt)
+        self.hung = False      # umount() may run before the mount appears
         os.makedirs(self.mnt, exist_ok=True)
         args = [tool("imlfs"), "-f", str(tarball), self.mnt, *opts]
         if cache_dir and "--nocache" not in opts:

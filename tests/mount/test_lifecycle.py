@@ -395,7 +395,7 @@ def test_kill_during_cache_write(sample, lc, tmp_path, before, how):
                      (RLIMIT_FSIZE) stops it there with SIGXFSZ, which
                      kills like SIGKILL (no handler, no clean-up);
       before-rename  the whole temporary file written, then SIGKILL at the
-                     rename (a gdb breakpoint).
+                     renameat (a gdb breakpoint).
     The temporary file is never used; the next mount is correct and removes
     it; the mount after that loads the new cache warm."""
     inputs = tmp_path / "in"
@@ -428,9 +428,10 @@ def test_kill_during_cache_write(sample, lc, tmp_path, before, how):
     else:
         if not shutil.which("gdb"):
             pytest.skip("gdb is not installed")
-        r = run(["gdb", "-batch", "-nx", "-ex", "set breakpoint pending on", "-ex", "break rename",
+        # renameat: the cache renames relative to its folder's descriptor
+        r = run(["gdb", "-batch", "-nx", "-ex", "set breakpoint pending on", "-ex", "break renameat",
                  "-ex", "run", "-ex", "kill", "--args", *cmd], timeout=120)
-        hit = re.search(r"Breakpoint 1(\.\d+)?, .*rename .*\.idx\.", r.stdout)
+        hit = re.search(r"Breakpoint 1(\.\d+)?, .*renameat .*\.idx\.", r.stdout)
         assert hit and "killed]" in r.stdout, r.stdout + r.stderr
         size = full
     assert mounts_at(mnt) == []

@@ -1,6 +1,7 @@
 /* test-cache.c — the persistent index: round trip, staleness (every input's
  * identity), corruption of every kind, crafted files with a valid checksum,
  * paths and directory creation, and load speed. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,6 +120,66 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return (unsigned char *)d;
 }
 
+/* The cache's calls on a path, as the tests name files: FOLDER/NAME, the
+ * folder opened (and checked) for each call as load.c does. */
+static char *split(const char *file, const char **name)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = strndup(file, (size_t)(slash - file));
+
+	if (!dir)
+		exit(99);
+	*name = slash + 1;
+	return dir;
+}
+
+static int load_at(struct imlfs_model *m, const char *file, const struct imlfs_inputs *in,
+		   char *why, size_t whylen)
+{
+	struct imlfs_cache_dir d;
+	const char *name;
+	char *dir = split(file, &name);
+	int rc = imlfs_cache_dir_open(&d, dir, false, why, whylen);
+
+	memset(m, 0, sizeof *m);
+	if (rc == 0)
+		rc = imlfs_cache_load(m, &d, name, in, why, whylen);
+	else if (rc == 1)
+		rc = 0;
+	imlfs_cache_dir_close(&d);
+	free(dir);
+	return rc;
+}
+
+static int save_at(const struct imlfs_model *m, const char *file, const struct imlfs_inputs *in,
+		   struct imlfs_error *err)
+{
+	struct imlfs_cache_dir d;
+	const char *name;
+	char *dir = split(file, &name), why[512];
+	int rc = imlfs_cache_dir_open(&d, dir, true, why, sizeof why);
+
+	if (rc == 0)
+		rc = imlfs_cache_save(m, &d, name, in, err);
+	else
+		rc = imlfs_fail(err, IMLFS_E_INTERNAL, "%s", why);
+	imlfs_cache_dir_close(&d);
+	free(dir);
+	return rc;
+}
+
+static int sweep_at(const char *file)
+{
+	struct imlfs_cache_dir d;
+	const char *name;
+	char *dir = split(file, &name);
+	int n = imlfs_cache_dir_open(&d, dir, false, NULL, 0) == 0 ? imlfs_cache_sweep(&d) : -1;
+
+	imlfs_cache_dir_close(&d);
+	free(dir);
+	return n;
+}
+
 static void spew(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -140,7 +201,7 @@ static void expect_reject(const char *file, const struct imlfs_inputs *in,
 {
 	struct imlfs_model m;
 	char why[256] = "";
-	int rc = imlfs_cache_load(&m, file, in, why, sizeof why);
+	int rc = load_at(&m, file, in, why, sizeof why);
 
 	if (rc != -1 || !strstr(why, want)) {
 		fprintf(stderr, "%s:%d: load gave %d \"%s\", expected -1 with \"%s\"\n",
@@ -155,7 +216,7 @@ static void expect_reject(const char *file, const struct imlfs_inputs *in,
 static int load_ok(const char *file, const struct imlfs_inputs *in, struct imlfs_model *m)
 {
 	char why[256] = "";
-	int rc = imlfs_cache_load(m, file, in, why, sizeof why);
+	int rc = load_at(m, file, in, why, sizeof why);
 
 	if (rc != 1)
 		fprintf(stderr, "load: %d: %s\n", rc, why);
@@ -211,9 +272,9 @@ static void test_roundtrip(struct imlfs_inputs *in, const char *file)
 	char why[256] = "x";
 
 	build_model(&m);
-	CHECK_EQ(imlfs_cache_load(&l, file, in, why, sizeof why), 0);
+	CHECK_EQ(load_at(&l, file, in, why, sizeof why), 0);
 	CHECK_STR(why, "");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	CHECK_EQ(err.code, 0);
 	/* The nested directory was created, private. */
 	CHECK_EQ(stat(tu_path("cache/a/b"), &st), 0);
@@ -227,7 +288,7 @@ static void test_roundtrip(struct imlfs_inputs *in, const char *file)
 	imlfs_model_free(&l);
 	/* Saving again replaces the file in place (and leaves no temp file). */
 	m.stats.annots_total = 7;
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	CHECK(load_ok(file, in, &l));
 	CHECK_EQ(l.stats.annots_total, 7);
 	imlfs_model_free(&l);
@@ -235,7 +296,7 @@ static void test_roundtrip(struct imlfs_inputs *in, const char *file)
 
 	/* An empty model round-trips too (zero-length sections). */
 	memset(&m, 0, sizeof m);
-	CHECK_EQ(imlfs_cache_save(&m, tu_path("empty.idx"), in, &err), 0);
+	CHECK_EQ(save_at(&m, tu_path("empty.idx"), in, &err), 0);
 	CHECK(load_ok(tu_path("empty.idx"), in, &l));
 	CHECK_EQ(l.nmembers, 0);
 	CHECK(!l.members && !l.names);
@@ -287,7 +348,8 @@ static void test_corrupt(const struct imlfs_inputs *in, const char *file)
 	spew(bad, d, len);
 	REJECT(bad, in, "not an imlfs cache");
 	/* Not a file. */
-	REJECT(tu_tmpdir(), in, "cannot read");
+	mkdir(tu_path("adir.idx"), 0700);
+	REJECT(tu_path("adir.idx"), in, "not a regular file");
 	free(orig);
 	free(d);
 }
@@ -353,7 +415,7 @@ static void save_with_name(const struct imlfs_inputs *in, const char *file, size
 	m.names_len = (uint32_t)(stem + strlen(ext) + 1);
 	for (uint32_t i = 0; i < m.nmembers; i++)
 		m.members[i].name = 0;
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	imlfs_model_free(&m);
 }
 
@@ -394,7 +456,7 @@ static void test_fuzz(const struct imlfs_inputs *in, const char *file)
 			d[i] ^= xors[x];
 			reseal(d, len);
 			spew(bad, d, len);
-			rc = imlfs_cache_load(&m, bad, in, why, sizeof why);
+			rc = load_at(&m, bad, in, why, sizeof why);
 			if (rc == 1) {
 				size_t sum = 0;
 
@@ -441,7 +503,7 @@ static void test_real(const struct imlfs_inputs *base)
 	m.real = dup_mem(real, sizeof real);
 	m.nreal = 4;
 	m.have |= IMLFS_HAVE_REAL;
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	CHECK(load_ok(file, &in, &l));
 	check_same(&m, &l);
 	CHECK_EQ(l.nreal, 4);
@@ -456,20 +518,20 @@ static void test_real(const struct imlfs_inputs *base)
 	REJECT(file, &none, "input changed: real is");
 	/* Offsets that go backwards, overrun, or a class no class has. */
 	m.real_off[2] = 1;
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	REJECT(file, &in, "ReaL offsets go backwards");
 	m.real_off[2] = 2;
 	m.real_off[5] = 3;
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	REJECT(file, &in, "ReaL offsets do not span");
 	m.real_off[5] = 4;
 	m.real[3] = 3;
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	REJECT(file, &in, "ReaL label 3: class 3 of 3");
 	/* Every list empty: no label array at all. */
 	m.nreal = 0;
 	memset(m.real_off, 0, sizeof off);
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	CHECK(load_ok(file, &in, &l));
 	CHECK(l.real_off && !l.real && l.nreal == 0);
 	CHECK_EQ(imlfs_real_labels(&l, 4, &v), 0);
@@ -491,11 +553,11 @@ static void test_stale(struct imlfs_inputs *in, const char *file)
 	/* mtime (nanoseconds count). */
 	CHECK_EQ(utimensat(AT_FDCWD, in->labels, ts, 0), 0);
 	REJECT(file, in, "input changed: ");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	ts[1].tv_nsec = 6;
 	CHECK_EQ(utimensat(AT_FDCWD, in->labels, ts, 0), 0);
 	REJECT(file, in, "input changed: ");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	CHECK(load_ok(file, in, &l));
 	imlfs_model_free(&l);
 
@@ -505,7 +567,7 @@ static void test_stale(struct imlfs_inputs *in, const char *file)
 	ts[1] = st.st_mtim;
 	CHECK_EQ(utimensat(AT_FDCWD, in->annotations, ts, 0), 0);
 	REJECT(file, in, "input changed: ");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	CHECK(load_ok(file, in, &l));
 	imlfs_model_free(&l);
 
@@ -516,7 +578,7 @@ static void test_stale(struct imlfs_inputs *in, const char *file)
 	CHECK_EQ(utimensat(AT_FDCWD, tu_path("val.tar.new"), ts, 0), 0);
 	CHECK_EQ(rename(tu_path("val.tar.new"), in->tarball), 0);
 	REJECT(file, in, "input changed: ");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 
 	/* A different set of inputs. */
 	other.labels = NULL;
@@ -533,7 +595,7 @@ static void test_stale(struct imlfs_inputs *in, const char *file)
 	/* An input gone. */
 	CHECK_EQ(rename(in->labels, tu_path("labels.gone")), 0);
 	REJECT(file, in, "input changed: ");
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), -1);
+	CHECK_EQ(save_at(&m, file, in, &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
 	CHECK_EQ(rename(tu_path("labels.gone"), in->labels), 0);
 	CHECK(load_ok(file, in, &l));
@@ -551,19 +613,19 @@ static void test_save_errors(const struct imlfs_inputs *in)
 	tu_write("plain", "x");
 	f1 = strdup(tu_path("plain/sub/c.idx"));
 	f2 = strdup(tu_path("plain/c.idx"));
-	CHECK_EQ(imlfs_cache_save(&m, f1, in, &err), -1);
+	CHECK_EQ(save_at(&m, f1, in, &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
-	CHECK(strstr(err.msg, "cannot create the cache directory") != NULL);
-	CHECK(strstr(err.msg, f1) != NULL);
+	CHECK(strstr(err.msg, "cannot create") != NULL);
+	CHECK(strstr(err.msg, tu_path("plain/sub")) != NULL);
 	memset(&err, 0, sizeof err);
-	CHECK_EQ(imlfs_cache_save(&m, f2, in, &err), -1);
+	CHECK_EQ(save_at(&m, f2, in, &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
-	CHECK(strstr(err.msg, "cannot create the cache file") != NULL);
+	CHECK(strstr(err.msg, "cannot open it") != NULL);
 	if (geteuid() != 0) {
 		/* Root ignores permissions. */
 		CHECK_EQ(mkdir(tu_path("ro"), 0500), 0);
 		memset(&err, 0, sizeof err);
-		CHECK_EQ(imlfs_cache_save(&m, tu_path("ro/c.idx"), in, &err), -1);
+		CHECK_EQ(save_at(&m, tu_path("ro/c.idx"), in, &err), -1);
 		CHECK_EQ(err.code, IMLFS_E_INTERNAL);
 		chmod(tu_path("ro"), 0700);
 	}
@@ -583,7 +645,7 @@ static void test_sweep(const struct imlfs_inputs *in)
 
 	CHECK_EQ(mkdir(tu_path("sw"), 0700), 0);
 	build_model(&m);
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	tu_write("sw/c.idx.a1B2c3", "partial");            /* a killed writer's */
 	tu_write("sw/0123456789abcdef.idx.Zz9Yy8", "xx");  /* another tarball's, also dead */
 	tu_write("sw/c.idx.live01", "being written");
@@ -591,7 +653,7 @@ static void test_sweep(const struct imlfs_inputs *in)
 	tu_write("sw/c.idx.short", "keep: not a mkstemp name");
 	live = open(tu_path("sw/c.idx.live01"), O_RDONLY);
 	CHECK(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0);
-	CHECK_EQ(imlfs_cache_sweep(file), 2);
+	CHECK_EQ(sweep_at(file), 2);
 	CHECK(access(tu_path("sw/c.idx.a1B2c3"), F_OK) < 0);
 	CHECK(access(tu_path("sw/0123456789abcdef.idx.Zz9Yy8"), F_OK) < 0);
 	CHECK(access(tu_path("sw/c.idx.live01"), F_OK) == 0);
@@ -599,19 +661,163 @@ static void test_sweep(const struct imlfs_inputs *in)
 	CHECK(access(tu_path("sw/c.idx.short"), F_OK) == 0);
 	CHECK(access(file, F_OK) == 0);
 	close(live);   /* the writer died: its file goes next time */
-	CHECK_EQ(imlfs_cache_sweep(file), 1);
+	CHECK_EQ(sweep_at(file), 1);
 	CHECK(access(tu_path("sw/c.idx.live01"), F_OK) < 0);
 	/* A save while another writer's temp is locked leaves that one be. */
 	tu_write("sw/c.idx.other1", "x");
 	live = open(tu_path("sw/c.idx.other1"), O_RDONLY);
 	CHECK(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0);
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
-	CHECK_EQ(imlfs_cache_sweep(file), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
+	CHECK_EQ(sweep_at(file), 0);
 	close(live);
-	CHECK_EQ(imlfs_cache_sweep(file), 1);
-	CHECK_EQ(imlfs_cache_sweep(file), 0);
+	CHECK_EQ(sweep_at(file), 1);
+	CHECK_EQ(sweep_at(file), 0);
 	free(file);
 	imlfs_model_free(&m);
+}
+
+/* Open folder dir and expect refusal with `want` in the one-line reason. */
+static void expect_refused(const char *dir, bool create, const char *want, int line)
+{
+	struct imlfs_cache_dir d;
+	char why[512] = "";
+	int rc = imlfs_cache_dir_open(&d, dir, create, why, sizeof why);
+
+	if (rc != -1 || d.fd != -1 || !strstr(why, want) || !strstr(why, "without the cache") ||
+	    strchr(why, '\n')) {
+		fprintf(stderr, "%s:%d: open %s gave %d \"%s\", expected -1 with \"%s\"\n",
+			__FILE__, line, dir, rc, why, want);
+		tu_failures++;
+	}
+	imlfs_cache_dir_close(&d);
+}
+#define REFUSED(dir, create, want) expect_refused(dir, create, want, __LINE__)
+
+/* The folder rule: the daemon's own, not writable by group or others, not
+ * a symbolic link (nor made through one). */
+static void test_trust_folder(void)
+{
+	struct imlfs_cache_dir d;
+	struct stat st;
+	char *link;
+
+	CHECK_EQ(mkdir(tu_path("t"), 0700), 0);
+	CHECK_EQ(imlfs_cache_dir_open(&d, tu_path("t"), false, NULL, 0), 0);
+	CHECK(d.fd >= 0);
+	CHECK_STR(d.path, tu_path("t"));
+	imlfs_cache_dir_close(&d);
+	chmod(tu_path("t"), 0770);
+	REFUSED(tu_path("t"), false, "writable by group or others (mode 0770)");
+	REFUSED(tu_path("t"), true, "chmod go-w");
+	chmod(tu_path("t"), 01703);
+	REFUSED(tu_path("t"), false, "writable by group or others (mode 1703)");
+	chmod(tu_path("t"), 0755);   /* readable by others is fine */
+	CHECK_EQ(imlfs_cache_dir_open(&d, tu_path("t"), false, NULL, 0), 0);
+	imlfs_cache_dir_close(&d);
+	if (geteuid() == 0) {
+		CHECK_EQ(chown(tu_path("t"), 65534, 65534), 0);
+		REFUSED(tu_path("t"), false, "belongs to uid 65534, not to you (uid 0)");
+		CHECK_EQ(chown(tu_path("t"), 0, 0), 0);
+	}
+	/* A symbolic link, with or without a trailing slash. */
+	CHECK_EQ(symlink(tu_path("t"), tu_path("tl")), 0);
+	REFUSED(tu_path("tl"), false, "is a symbolic link");
+	link = imlfs_strf("%s//", tu_path("tl"));
+	REFUSED(link, true, "is a symbolic link");
+	free(link);
+	/* Missing: nothing to say without create; made private with it. */
+	CHECK_EQ(imlfs_cache_dir_open(&d, tu_path("new/er"), false, NULL, 0), 1);
+	CHECK_EQ(d.fd, -1);
+	imlfs_cache_dir_close(&d);
+	CHECK_EQ(imlfs_cache_dir_open(&d, tu_path("new/er"), true, NULL, 0), 0);
+	imlfs_cache_dir_close(&d);
+	CHECK_EQ(stat(tu_path("new/er"), &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0700);
+	/* A dangling link where the folder is to be made: not made through. */
+	CHECK_EQ(symlink(tu_path("t/made"), tu_path("dl")), 0);
+	REFUSED(tu_path("dl"), false, "is a symbolic link");
+	REFUSED(tu_path("dl"), true, "is a symbolic link");
+	CHECK(access(tu_path("t/made"), F_OK) < 0);
+	/* Not a folder. */
+	tu_write("tf", "x");
+	REFUSED(tu_path("tf"), false, "cannot open it");
+}
+
+/* The file rule: only regular files of the daemon's own are read, a FIFO
+ * without blocking; writes and the sweep go through the folder's
+ * descriptor and never follow a symbolic link. */
+static void test_trust_files(const struct imlfs_inputs *in)
+{
+	struct imlfs_cache_dir d;
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	char why[256], *data;
+	size_t len;
+	int live;
+
+	CHECK_EQ(mkdir(tu_path("f"), 0700), 0);
+	CHECK_EQ(mkdir(tu_path("outside"), 0700), 0);
+	CHECK_EQ(imlfs_cache_dir_open(&d, tu_path("f"), false, NULL, 0), 0);
+	CHECK_EQ(imlfs_cache_read(&d, "none", &data, &len, why, sizeof why), -ENOENT);
+	CHECK_EQ(mkfifo(tu_path("f/c.idx"), 0600), 0);
+	CHECK_EQ(imlfs_cache_read(&d, "c.idx", &data, &len, why, sizeof why), -EINVAL);
+	CHECK_STR(why, "not a regular file");
+	CHECK_EQ(imlfs_cache_load(&m, &d, "c.idx", in, why, sizeof why), -1);
+	CHECK_STR(why, "not a regular file");
+	imlfs_model_free(&m);
+	/* Saving replaces it (a folder of its own: only we could have). */
+	build_model(&m);
+	CHECK_EQ(imlfs_cache_save(&m, &d, "c.idx", in, &err), 0);
+	imlfs_model_free(&m);
+	CHECK_EQ(imlfs_cache_load(&m, &d, "c.idx", in, why, sizeof why), 1);
+	imlfs_model_free(&m);
+	/* A symbolic link is not followed, to read or to write. */
+	tu_write("outside/target", "not yours to change");
+	CHECK_EQ(symlink(tu_path("outside/target"), tu_path("f/l.md5")), 0);
+	CHECK_EQ(imlfs_cache_read(&d, "l.md5", &data, &len, why, sizeof why), -ELOOP);
+	CHECK(strstr(why, "symbolic link") != NULL);
+	CHECK_EQ(imlfs_cache_write(&d, "l.md5", "new", 3), 0);
+	CHECK_EQ(imlfs_cache_read(&d, "l.md5", &data, &len, why, sizeof why), 0);
+	CHECK(len == 3 && !memcmp(data, "new", 3));
+	free(data);
+	data = (char *)slurp(tu_path("outside/target"), &len);
+	CHECK(len == 19 && !memcmp(data, "not yours to change", 19));
+	free(data);
+	/* The sweep takes .md5 temporaries too, but no link and no file of
+	 * another uid. */
+	tu_write("f/c.md5.Ab3De5", "a dead writer's digest");
+	CHECK_EQ(symlink(tu_path("outside/target"), tu_path("f/c.idx.Zz9Yy8")), 0);
+	tu_write("outside/x.idx.Qq1Ww2", "elsewhere");
+	if (geteuid() == 0) {
+		tu_write("f/o.idx.Oo0Pp9", "another uid's");
+		CHECK_EQ(chown(tu_path("f/o.idx.Oo0Pp9"), 65534, 65534), 0);
+	}
+	live = open(tu_path("f/c.md5.Ab3De5"), O_RDONLY);
+	CHECK(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0);
+	CHECK_EQ(imlfs_cache_sweep(&d), 0);          /* a live writer's */
+	close(live);
+	CHECK_EQ(imlfs_cache_sweep(&d), 1);
+	CHECK(access(tu_path("f/c.md5.Ab3De5"), F_OK) < 0);
+	CHECK_EQ(imlfs_cache_sweep(&d), 0);          /* again, from the start */
+	CHECK(faccessat(AT_FDCWD, tu_path("f/c.idx.Zz9Yy8"), F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+	CHECK(access(tu_path("outside/x.idx.Qq1Ww2"), F_OK) == 0);
+	CHECK(access(tu_path("outside/target"), F_OK) == 0);
+	if (geteuid() == 0) {
+		CHECK(access(tu_path("f/o.idx.Oo0Pp9"), F_OK) == 0);
+		/* Nor is a file of another uid read. */
+		tu_write("f/o.idx", "x");
+		CHECK_EQ(chown(tu_path("f/o.idx"), 65534, 65534), 0);
+		CHECK_EQ(imlfs_cache_read(&d, "o.idx", &data, &len, why, sizeof why), -EPERM);
+		CHECK_STR(why, "belongs to uid 65534, not to you (uid 0)");
+	}
+	/* Written files are private. */
+	{
+		struct stat st;
+
+		CHECK_EQ(stat(tu_path("f/c.idx"), &st), 0);
+		CHECK_EQ(st.st_mode & 0777, 0600);
+	}
+	imlfs_cache_dir_close(&d);
 }
 
 /* ~50,000 members, the full set's size, round trip (the warm-mount time is
@@ -650,7 +856,7 @@ static void test_full_size(const struct imlfs_inputs *in)
 	m.names_len = (uint32_t)names.len;
 	m.ctext = ctext.p;
 	m.ctext_len = (uint32_t)ctext.len;
-	CHECK_EQ(imlfs_cache_save(&m, file, in, &err), 0);
+	CHECK_EQ(save_at(&m, file, in, &err), 0);
 	CHECK(load_ok(file, in, &l));
 	CHECK_EQ(l.nmembers, 50000);
 	CHECK_STR(imlfs_member_name(&l, 49999), "ILSVRC2012_val_00050000.JPEG");
@@ -680,6 +886,8 @@ int main(void)
 	test_real(&in);
 	test_save_errors(&in);
 	test_sweep(&in);
+	test_trust_folder();
+	test_trust_files(&in);
 	test_full_size(&in);
 
 	free(file);

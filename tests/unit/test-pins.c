@@ -111,6 +111,7 @@ static void test_cache_layout(void)
 	struct imlfs_error err = {0};
 	struct imlfs_model m;
 	const char *file = tu_path("layout.idx");
+	struct imlfs_cache_dir cd;
 	unsigned char *d = NULL;
 	size_t len = 0, at = 32;
 	uint32_t u32;
@@ -119,7 +120,9 @@ static void test_cache_layout(void)
 	in.tarball = (char *)tu_write("val.tar", "tar");
 	in.labels = (char *)tu_write("labels.txt", "n01\n");
 	memset(&m, 0, sizeof m);
-	CHECK_EQ(imlfs_cache_save(&m, file, &in, &err), 0);
+	CHECK_EQ(imlfs_cache_dir_open(&cd, tu_tmpdir(), false, NULL, 0), 0);
+	CHECK_EQ(imlfs_cache_save(&m, &cd, "layout.idx", &in, &err), 0);
+	imlfs_cache_dir_close(&cd);
 	CHECK_EQ(imlfs_read_file(file, (char **)&d, &len), 0);
 	if (!d || len < 32) {
 		CHECK(!"the cache file is missing or shorter than its header");
@@ -387,19 +390,23 @@ static void test_cache_save_on_fd0(void)
 	struct imlfs_inputs in = {0};
 	struct imlfs_error err = {0};
 	struct imlfs_model m, l;
-	const char *file = tu_path("fd0.idx");
+	struct imlfs_cache_dir cd;
 	int saved = dup(0), r;
 
 	in.tarball = (char *)tu_write("val0.tar", "tar");
 	memset(&m, 0, sizeof m);
 	close(0);
-	r = imlfs_cache_save(&m, file, &in, &err);
-	dup2(saved, 0);
-	close(saved);
+	/* The folder's descriptor or the temporary file's may be 0. */
+	r = imlfs_cache_dir_open(&cd, tu_tmpdir(), false, NULL, 0);
+	if (!r)
+		r = imlfs_cache_save(&m, &cd, "fd0.idx", &in, &err);
 	CHECK_EQ(r, 0);
 	if (r)
 		fprintf(stderr, "  message was: %s\n", err.msg);
-	CHECK_EQ(imlfs_cache_load(&l, file, &in, NULL, 0), 1);
+	CHECK_EQ(imlfs_cache_load(&l, &cd, "fd0.idx", &in, NULL, 0), 1);
+	imlfs_cache_dir_close(&cd);
+	dup2(saved, 0);
+	close(saved);
 	imlfs_model_free(&l);
 }
 

@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <nettle/md5.h>
 
+#include "imlfs/cache.h"
 #include "imlfs/readme.h"
 #include "imlfs/tarhash.h"
 #include "imlfs/verify.h"
@@ -253,6 +255,7 @@ static void test_tardigest(void)
 {
 	char *tar = strdup(tu_write("t.tar", "not really a tar"));
 	char *file = imlfs_tardigest_file(tu_path("cache/0123.idx"));
+	struct imlfs_cache_dir cd;
 	struct stat st, other;
 	uint8_t d[16], got[16];
 
@@ -260,27 +263,40 @@ static void test_tardigest(void)
 	CHECK(imlfs_tardigest_file("") == NULL);
 	CHECK_STR(file, tu_path("cache/0123.md5"));
 	free(file);
-	file = strdup(tu_path("0123.md5"));
+	file = imlfs_tardigest_file("0123.idx");
+	CHECK_STR(file, "0123.md5");
+	CHECK_EQ(imlfs_cache_dir_open(&cd, tu_tmpdir(), false, NULL, 0), 0);
 	stat(tar, &st);
 	imlfs_md5_buf("abc", 3, d);
-	CHECK(imlfs_tardigest_load(file, tar, &st, got) == 0);   /* none yet */
-	CHECK_EQ(imlfs_tardigest_save(file, tar, &st, d), 0);
-	CHECK(imlfs_tardigest_load(file, tar, &st, got) == 1);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &st, got) == 0);   /* none yet */
+	CHECK_EQ(imlfs_tardigest_save(&cd, file, tar, &st, d), 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &st, got) == 1);
 	CHECK(memcmp(d, got, 16) == 0);
 	/* Another path, size, mtime or inode: not this file's digest. */
-	CHECK(imlfs_tardigest_load(file, tu_path("u.tar"), &st, got) == 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tu_path("u.tar"), &st, got) == 0);
 	other = st;
 	other.st_size++;
-	CHECK(imlfs_tardigest_load(file, tar, &other, got) == 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &other, got) == 0);
 	other = st;
 	other.st_mtim.tv_nsec ^= 1;
-	CHECK(imlfs_tardigest_load(file, tar, &other, got) == 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &other, got) == 0);
 	other = st;
 	other.st_ino++;
-	CHECK(imlfs_tardigest_load(file, tar, &other, got) == 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &other, got) == 0);
+	/* Not a regular file (a FIFO would block a plain open): not read,
+	 * at once; and saving replaces it. */
+	unlink(tu_path("0123.md5"));
+	CHECK_EQ(mkfifo(tu_path("0123.md5"), 0600), 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &st, got) == 0);
+	CHECK_EQ(imlfs_tardigest_save(&cd, file, tar, &st, d), 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &st, got) == 1);
 	/* Damaged: ignored. */
 	tu_write("0123.md5", "imlfs tarball md5 1\nzz\n");
-	CHECK(imlfs_tardigest_load(file, tar, &st, got) == 0);
+	CHECK(imlfs_tardigest_load(&cd, file, tar, &st, got) == 0);
+	/* No folder: neither read nor written. */
+	CHECK(imlfs_tardigest_load(NULL, file, tar, &st, got) == 0);
+	CHECK(imlfs_tardigest_save(NULL, file, tar, &st, d) < 0);
+	imlfs_cache_dir_close(&cd);
 	free(file);
 	free(tar);
 }
