@@ -80,6 +80,9 @@ struct imlfs_sub;     /* one open submission (a descriptor opened for writing) *
 /* lim NULL: IMLFS_SUB_LIMITS_DEFAULT.  Every limit but keep_seconds must
  * be non-zero (else NULL, as when out of memory). */
 struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
+/* An array submission's bound under limits lim (NULL: the defaults), as
+ * above: what imlfs-score gives the .npy parser, to say what a mount says. */
+size_t imlfs_subs_npy_cap(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
 /* Answer every request still waiting for scores and stop the scoring
  * workers (before the callbacks' targets go away: a FUSE session); no
  * scoring is queued after it, so later requests are answered -ESHUTDOWN. */
