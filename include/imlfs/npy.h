@@ -73,7 +73,6 @@ size_t imlfs_npy_cap(const struct imlfs_model *m, size_t text_cap, size_t bound)
 /* An array checked against a split by imlfs_npy_open: where its rows are. */
 struct imlfs_npy_array {
 	struct imlfs_npy_header h;
-	enum imlfs_split split;
 	uint32_t rows;                /* the split's member count */
 	const unsigned char *data;    /* row r at data + r * rowbytes */
 	size_t rowbytes;

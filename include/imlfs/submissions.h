@@ -39,7 +39,8 @@
  * With a split's scores a user keeps that submission's report (report.h):
  * imlfs_report_bytes(m), 4 bytes per class plus 1.6 KiB, so at most
  * IMLFS_SUB_MAX_USERS x splits x that in all (1024 x 3 x 5.6 KiB = 17 MiB
- * with 1,000 classes).
+ * with 1,000 classes); and the scores the report's page shows (score.h:
+ * under 1 KiB plus the kept error messages, which the JSON text holds too).
  */
 #ifndef IMLFS_SUBMISSIONS_H
 #define IMLFS_SUBMISSIONS_H

@@ -420,7 +420,6 @@ int imlfs_npy_open(const struct imlfs_model *m, const char *buf, size_t len, enu
 	char hwhy[IMLFS_NPY_WHY_MAX];
 
 	a->rows = imlfs_npy_rows(m, s);
-	a->split = s;
 	if (imlfs_npy_header(buf, len, &a->h, hwhy, sizeof hwhy)) {
 		/* the expectation too, as check_array's messages say it */
 		snprintf(why, whysz, "%s; %s/ takes %" PRIu32 " rows x %" PRIu32 " scores "
