@@ -28,6 +28,25 @@
 #include "imlfs/model.h"
 #include "imlfs/preds.h"
 
+/* A reading that explains a low score (hints.h): which, the top-1 under
+ * it, and for IMLFS_READ_ROWS the array's rows and the split they fit. */
+enum imlfs_reading {
+	IMLFS_READ_SHIFT_PLUS1,
+	IMLFS_READ_SHIFT_MINUS1,
+	IMLFS_READ_STRSORT,
+	IMLFS_READ_LOCORDER,
+	IMLFS_READ_BYCLASS,
+	IMLFS_READ_ROWS,
+	IMLFS_NREADINGS,
+};
+
+struct imlfs_hint {
+	enum imlfs_reading reading;
+	enum imlfs_split other;   /* ROWS: the split whose image count the rows are */
+	uint64_t rows;            /* ROWS: the array's rows */
+	double top1;              /* top1_accuracy under the reading */
+};
+
 /* One split's scores, field for key.  A real that the JSON shows as null
  * (no denominator, or a rule above) is NAN; imlfs_json_real writes it so. */
 struct imlfs_split_scores {
@@ -39,6 +58,8 @@ struct imlfs_split_scores {
 	uint64_t multilabel_correct, multilabel_images;
 	bool real;                /* real_accuracy and real_top5_accuracy are keys */
 	double real_accuracy, real_top5_accuracy;
+	unsigned nhints;          /* "hints" is a key (the last) when there are any */
+	struct imlfs_hint hints[IMLFS_NREADINGS];
 };
 
 /* One kept error of the submission; its message at msgs + off. */
@@ -77,6 +98,7 @@ enum imlfs_field_type {
 	IMLFS_FIELD_REAL,         /* real; NAN is null */
 	IMLFS_FIELD_NULL,
 	IMLFS_FIELD_ERRORS,       /* the submission's kept errors */
+	IMLFS_FIELD_HINTS,        /* the split's hints (hints.h), a list of sentences */
 };
 
 struct imlfs_score_field {
@@ -87,7 +109,7 @@ struct imlfs_score_field {
 	double real;
 };
 
-#define IMLFS_SCORE_MAX_FIELDS 16
+#define IMLFS_SCORE_MAX_FIELDS 17
 
 /* The keys of ss's JSON object in order, into out[IMLFS_SCORE_MAX_FIELDS];
  * returns how many. */

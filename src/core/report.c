@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/hints.h"
 #include "imlfs/report.h"
 
 struct mistake {
@@ -371,7 +372,24 @@ static void errors_html(struct imlfs_buf *b, const struct imlfs_scores *sc)
 }
 
 /* One value of the scores, written as the JSON writes it. */
-static void score_value(struct imlfs_buf *b, const struct imlfs_scores *sc,
+/* The hints (hints.h): an ordered list, as the JSON's list of sentences. */
+static void hints_html(struct imlfs_buf *b, const struct imlfs_model *m,
+		       const struct imlfs_split_scores *ss)
+{
+	char t[256];
+
+	imlfs_buf_printf(b, "<ol class=\"hints\">");
+	for (unsigned k = 0; k < ss->nhints; k++) {
+		imlfs_hint_text(m, &ss->hints[k], t, sizeof t);
+		imlfs_buf_printf(b, "<li>");
+		esc(b, t);
+		imlfs_buf_printf(b, "</li>");
+	}
+	imlfs_buf_printf(b, "</ol>");
+}
+
+static void score_value(struct imlfs_buf *b, const struct imlfs_model *m,
+			const struct imlfs_scores *sc, const struct imlfs_split_scores *ss,
 			const struct imlfs_score_field *f)
 {
 	char num[32];
@@ -393,11 +411,15 @@ static void score_value(struct imlfs_buf *b, const struct imlfs_scores *sc,
 	case IMLFS_FIELD_ERRORS:
 		errors_html(b, sc);
 		break;
+	case IMLFS_FIELD_HINTS:
+		hints_html(b, m, ss);
+		break;
 	}
 }
 
 /* The headline: split s's scores of sc (none when sc has not that split). */
-static void scores_html(struct imlfs_buf *b, const struct imlfs_scores *sc, enum imlfs_split s)
+static void scores_html(struct imlfs_buf *b, const struct imlfs_model *m,
+			const struct imlfs_scores *sc, enum imlfs_split s)
 {
 	const struct imlfs_split_scores *ss = imlfs_scores_of(sc, s);
 	struct imlfs_score_field f[IMLFS_SCORE_MAX_FIELDS];
@@ -410,7 +432,7 @@ static void scores_html(struct imlfs_buf *b, const struct imlfs_scores *sc, enum
 		imlfs_buf_printf(b, "</th><td id=\"score-");
 		esc(b, f[k].key);
 		imlfs_buf_printf(b, "\">");
-		score_value(b, sc, &f[k]);
+		score_value(b, m, sc, ss, &f[k]);
 		imlfs_buf_printf(b, "</td></tr>\n");
 	}
 	imlfs_buf_printf(b, "</table>\n</section>\n");
@@ -530,7 +552,7 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 			 "The numbers are those of <code>%s/predictions</code>.</p>\n",
 			 name, rule_of(s), name);
 	imlfs_buf_printf(b, "<div class=\"top\">\n");
-	scores_html(b, sc, s);
+	scores_html(b, m, sc, s);
 	classes_html(b, m, v, n);
 	imlfs_buf_printf(b, "</div>\n");
 	gallery_html(b, m, r);

@@ -276,6 +276,8 @@ unsigned imlfs_score_fields(const struct imlfs_split_scores *ss, struct imlfs_sc
 		REAL("real_accuracy", ss->real_accuracy);
 		REAL("real_top5_accuracy", ss->real_top5_accuracy);
 	}
+	if (ss->nhints)
+		FIELD("hints", IMLFS_FIELD_HINTS);
 #undef REAL
 #undef COUNT
 #undef FIELD

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/hints.h"
 #include "imlfs/npy.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
@@ -171,8 +172,23 @@ static void errors_json(struct imlfs_buf *b, unsigned depth, const struct imlfs_
 	close_level(&a);
 }
 
-static void split_json(struct imlfs_buf *b, unsigned depth, const struct imlfs_scores *sc,
+/* The hints (hints.h): a list of sentences. */
+static void hints_json(struct imlfs_buf *b, unsigned depth, const struct imlfs_model *m,
 		       const struct imlfs_split_scores *ss)
+{
+	struct level a = open_level(b, depth, '[');
+	char t[256];
+
+	for (unsigned k = 0; k < ss->nhints; k++) {
+		next(&a, NULL);
+		imlfs_hint_text(m, &ss->hints[k], t, sizeof t);
+		string(b, t);
+	}
+	close_level(&a);
+}
+
+static void split_json(struct imlfs_buf *b, unsigned depth, const struct imlfs_model *m,
+		       const struct imlfs_scores *sc, const struct imlfs_split_scores *ss)
 {
 	struct imlfs_score_field f[IMLFS_SCORE_MAX_FIELDS];
 	unsigned n = imlfs_score_fields(ss, f);
@@ -186,6 +202,7 @@ static void split_json(struct imlfs_buf *b, unsigned depth, const struct imlfs_s
 		case IMLFS_FIELD_REAL: real(b, f[k].real); break;
 		case IMLFS_FIELD_NULL: add(b, "null"); break;
 		case IMLFS_FIELD_ERRORS: errors_json(b, depth + 1, sc); break;
+		case IMLFS_FIELD_HINTS: hints_json(b, depth + 1, m, ss); break;
 		}
 	}
 	close_level(&o);
@@ -231,13 +248,13 @@ char *imlfs_scores_json(const struct imlfs_model *m, enum imlfs_pred_file f,
 	if (!sc) {
 		not_submitted(&b, m, f);
 	} else if (f != IMLFS_PRED_ROOT) {
-		split_json(&b, 0, sc, &sc->split[0]);
+		split_json(&b, 0, m, sc, &sc->split[0]);
 	} else {
 		struct level o = open_level(&b, 0, '{');
 
 		for (unsigned k = 0; k < sc->nsplits; k++) {
 			next(&o, imlfs_split_name(sc->split[k].split));
-			split_json(&b, 1, sc, &sc->split[k]);
+			split_json(&b, 1, m, sc, &sc->split[k]);
 		}
 		close_level(&o);
 	}
@@ -264,6 +281,10 @@ char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len
 		return imlfs_scores_json(m, f, NULL, outlen);
 	p = imlfs_preds_parse_for(m, text, len, f, IMLFS_NPY_MAX_BYTES);
 	sc = p ? imlfs_score(m, p, f) : NULL;
+	if (sc && imlfs_hints_add(m, p, text, len, f, IMLFS_NPY_MAX_BYTES, sc)) {
+		imlfs_scores_free(sc);
+		sc = NULL;
+	}
 	r = sc ? imlfs_scores_json(m, f, sc, outlen) : NULL;
 	imlfs_scores_free(sc);
 	imlfs_preds_free(p);

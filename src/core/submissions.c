@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/hints.h"
 #include "imlfs/npy.h"
 #include "imlfs/preds.h"
 #include "imlfs/score.h"
@@ -174,6 +175,10 @@ int imlfs_subs_evaluate(struct imlfs_subs *s, enum imlfs_pred_file f, const char
 
 	*o = (struct outcome){ 0 };
 	atomic_fetch_add(&s->n_evaluations, 1);
+	if (sc && imlfs_hints_add(s->m, p, text, text ? len : 0, f, s->npy_bytes, sc)) {
+		imlfs_scores_free(sc);
+		sc = NULL;
+	}
 	if (sc)
 		o->text = imlfs_scores_json(s->m, f, sc, &o->len);
 	if (o->text && f != IMLFS_PRED_ROOT) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imlfs/hints.h"
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
@@ -194,6 +195,10 @@ static int run(const struct args *a)
 	}
 	p = imlfs_preds_parse_for(&m, preds, plen, a->file, imlfs_subs_npy_cap(&m, NULL));
 	sc = p ? imlfs_score(&m, p, a->file) : NULL;
+	if (sc && imlfs_hints_add(&m, p, preds, plen, a->file, imlfs_subs_npy_cap(&m, NULL), sc)) {
+		imlfs_scores_free(sc);
+		sc = NULL;
+	}
 	out = sc ? imlfs_scores_json(&m, a->file, sc, &olen) : NULL;
 	if (!out) {
 		rc = fail(IMLFS_E_NOMEM, "out of memory while scoring");

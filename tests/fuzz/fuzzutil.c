@@ -97,7 +97,8 @@ void fz_scoring_model(struct imlfs_model *m)
 
 /* Does JSON value v hold field f of scores sc, as the writer must write it
  * (reals exactly: the shortest text reads back as the same double)? */
-static int same_value(json_t *v, const struct imlfs_score_field *f, const struct imlfs_scores *sc)
+static int same_value(json_t *v, const struct imlfs_score_field *f, const struct imlfs_scores *sc,
+		      const struct imlfs_split_scores *ss)
 {
 	switch (f->type) {
 	case IMLFS_FIELD_STRING:
@@ -121,6 +122,14 @@ static int same_value(json_t *v, const struct imlfs_score_field *f, const struct
 				return 0;
 		}
 		return 1;
+	case IMLFS_FIELD_HINTS:
+		/* a list of sentences, one per hint */
+		if (!json_is_array(v) || json_array_size(v) != ss->nhints || !ss->nhints)
+			return 0;
+		for (unsigned k = 0; k < ss->nhints; k++)
+			if (!json_is_string(json_array_get(v, k)))
+				return 0;
+		return 1;
 	}
 	return 0;
 }
@@ -137,7 +146,7 @@ static void check_split(json_t *o, const struct imlfs_scores *sc,
 		abort();
 	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), k++)
 		if (strcmp(json_object_iter_key(it), f[k].key) ||
-		    !same_value(json_object_iter_value(it), &f[k], sc))
+		    !same_value(json_object_iter_value(it), &f[k], sc, ss))
 			abort();   /* the JSON says something the scores do not */
 }
 
