@@ -132,7 +132,7 @@ struct imlfs_labelset {
 	uint32_t *off;             /* [nmembers + 1] */
 	uint16_t *lab;             /* [nlab], NULL when nlab is 0 */
 	uint32_t nlab;
-	uint32_t *listed;          /* [(nmembers + 31) / 32] bits */
+	uint32_t *listed;          /* [(nmembers + 31) / 32] bits (never NULL) */
 	uint32_t nlisted;          /* members listed */
 	uint32_t nempty;           /* of them, with an empty list */
 	uint32_t outcome[IMLFS_LS_NOUTCOMES];

@@ -215,8 +215,20 @@ int ls_list_end(struct ls_parse *p, uint32_t i, uint32_t where)
 		p->npool = p->run;
 		return 1;
 	}
-	if (p->npool - p->run > 1)
+	/* Most lists have a label or two: insertion sort, without qsort's
+	 * call per comparison (and glibc's malloc); qsort for long ones. */
+	if (p->npool - p->run > 16) {
 		qsort(p->pool + p->run, p->npool - p->run, sizeof *p->pool, cmp_u16);
+	} else {
+		for (size_t k = p->run + 1; k < p->npool; k++) {
+			uint16_t v = p->pool[k];
+			size_t j = k;
+
+			for (; j > p->run && p->pool[j - 1] > v; j--)
+				p->pool[j] = p->pool[j - 1];
+			p->pool[j] = v;
+		}
+	}
 	p->where[i] = where;
 	p->first[i] = (uint32_t)p->run;
 	p->count[i] = (uint32_t)(p->npool - p->run);
@@ -229,7 +241,7 @@ static int lay_out(struct ls_parse *p, struct imlfs_labelset *ls, const char *na
 {
 	uint32_t n = p->m->nmembers, nlisted = 0, nempty = 0;
 	uint32_t *off = calloc((size_t)n + 1, sizeof *off);
-	uint32_t *listed = calloc((size_t)n / 32 + 1, sizeof *listed);
+	uint32_t *listed = imlfs_array_new(((size_t)n + 31) / 32, sizeof *listed);
 	uint16_t *lab = p->npool ? malloc(p->npool * sizeof *lab) : NULL;
 
 	if (!off || !listed || (p->npool && !lab)) {

@@ -62,8 +62,9 @@ static int record(struct csv *c, struct field *f, size_t *nf)
 				c->line += t[c->pos++] == '\n';
 			}
 			cur.len = c->pos++ - cur.at;
-			if (c->pos + 1 < p->len && t[c->pos] == '\r' && t[c->pos + 1] == '\n')
-				c->pos++;
+			if (c->pos < p->len && t[c->pos] == '\r' &&
+			    (c->pos + 1 == p->len || t[c->pos + 1] == '\n'))
+				c->pos++;   /* CRLF, or a last CR */
 			if (c->pos < p->len && t[c->pos] != ',' && t[c->pos] != '\n')
 				return ls_fail_at(p, c->pos, "text after a quoted field's closing '\"'; "
 						  "write a '\"' inside a quoted field as \"\"");
@@ -77,8 +78,9 @@ static int record(struct csv *c, struct field *f, size_t *nf)
 				c->pos++;
 			}
 			cur.len = c->pos - cur.at;
-			if (c->pos < p->len && t[c->pos] == '\n' && cur.len && t[c->pos - 1] == '\r')
-				cur.len--;   /* CRLF */
+			if ((c->pos == p->len || t[c->pos] == '\n') && cur.len &&
+			    t[c->pos - 1] == '\r')
+				cur.len--;   /* CRLF, or a last CR */
 		}
 		if (*nf < MAXCOLS)
 			f[*nf] = cur;

@@ -234,6 +234,24 @@ static void test_tsv(void)
 	      "out of range");
 	imlfs_model_free(&m);
 
+	/* Long lists are sorted too (past 16 labels by qsort): 29..0, and 5 again. */
+	make_model(&m, 1, 30);
+	{
+		char text[256] = "ILSVRC2012_val_00000001.JPEG\t", want[256] = "";
+		size_t o = strlen(text), w = 0;
+
+		for (int c = 29; c >= 0; c--)
+			o += (size_t)snprintf(text + o, sizeof text - o, "%d,", c);
+		snprintf(text + o, sizeof text - o, "5\n");
+		for (int c = 0; c < 30; c++)
+			w += (size_t)snprintf(want + w, sizeof want - w, c ? " %d" : "%d", c);
+		CHECK_EQ(parse(&ls, &m, text, 0, &err), 0);
+		CHECK_STR(list_of(&ls, 0), want);
+		CHECK_EQ(ls.nlab, 30);
+		imlfs_labelset_free(&ls);
+	}
+	imlfs_model_free(&m);
+
 	make_model(&m, 2, 0);
 	FAILS(&m, "ILSVRC2012_val_00000002.JPEG\t1\n", IMLFS_E_LABELSET,
 	      "this mount has no classes");
@@ -359,6 +377,13 @@ static void test_flaws(void)
 		       0, &err), 0);
 	CHECK_STR(list_of(&ls, 1), "4");
 	CHECK_EQ(ls.nlisted, 1);
+	/* A last CR without its LF ends the field, quoted or not. */
+	CHECK_EQ(parse(&ls, &m, "id,proposed_labels\r\nILSVRC2012_val_00000002.JPEG,3\r", 0, &err),
+		 0);
+	CHECK_STR(list_of(&ls, 1), "3");
+	CHECK_EQ(parse(&ls, &m, "id,proposed_labels\r\nILSVRC2012_val_00000002.JPEG,\"3\"\r", 0,
+		       &err), 0);
+	CHECK_STR(list_of(&ls, 1), "3");
 	imlfs_labelset_free(&ls);
 
 	FAILS(&m, "id,original_label\nILSVRC2012_val_00000001.JPEG,0\n", IMLFS_E_LABELSET,
