@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 secs=${1:-60}
 case $secs in ''|*[!0-9]*) echo "usage: contrib/fuzz.sh [SECONDS]" >&2; exit 2;; esac
-targets=(${IMLFS_FUZZ_TARGETS:-tarindex annotations labels classes score cache real npy pixspec pixels})
+targets=(${IMLFS_FUZZ_TARGETS:-tarindex annotations labels classes score cache real npy pixspec pixels labelset})
 dir=build-fuzz
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imlfs-fuzz.XXXXXX") || exit 2
@@ -32,13 +32,14 @@ export ASAN_OPTIONS=detect_leaks=1
 s=$work/sample
 ASAN_OPTIONS=detect_leaks=0 timeout 120 "$dir/imlfs-mksample" "$s" --tiny --classes 3 --per-class 2 \
 	--annotated-per-class 1 --seed 1 >/dev/null || { echo "fuzz.sh: imlfs-mksample failed" >&2; exit 2; }
-for t in tarindex annotations labels classes score cache real npy pixspec pixels; do mkdir -p "$work/seeds/$t"; done
+for t in tarindex annotations labels classes score cache real npy pixspec pixels labelset; do mkdir -p "$work/seeds/$t"; done
 cp "$s/ILSVRC2012_img_val.tar" "$work/seeds/tarindex/"
 cp "$s/human_accuracy_v3.0.0.json" "$work/seeds/annotations/"
 cp "$s/validation_labels.txt" "$work/seeds/labels/"
 awk '{ printf "ILSVRC2012_val_%08d.JPEG %s\n", NR, $1 }' "$s/validation_labels.txt" >"$work/seeds/labels/val.txt"
 cp "$s/LOC_synset_mapping.txt" "$work/seeds/classes/"
 cp "$s/real.json" "$work/seeds/real/"
+cp "$s/real.json" "$work/seeds/labelset/"
 tar -xf "$s/ILSVRC2012_img_val.tar" -C "$work/seeds/pixels" || { echo "fuzz.sh: cannot unpack the sample's images" >&2; exit 2; }
 for n in resize256-crop224-bilinear resize248-crop224-bicubic; do printf %s "$n" >"$work/seeds/pixspec/$n"; done
 awk '{ printf "ILSVRC2012_val_%08d %s,%d 1 2 0 n01005397\n", NR, $1, NR % 3 }' \

@@ -48,7 +48,9 @@
 	X(IMLFS_E_REAL,        13, IMLFS_BY_BOTH, "bad ReaL labels file", \
 	  "real.json: malformed, an index out of range, or count mismatch") \
 	X(IMLFS_VERIFY_DIFFERS, 14, IMLFS_BY_IMLFS, "input differs", \
-	  "--verify: an input differs from its published file")
+	  "--verify: an input differs from its published file") \
+	X(IMLFS_E_LABELSET,    15, IMLFS_BY_BOTH, "bad label set", \
+	  "--labelset: no known format, malformed, or an unknown image or class")
 
 enum imlfs_exit {
 #define IMLFS_EXIT_ENUM(id, status, by, name, meaning) id = status,

@@ -29,6 +29,7 @@ EXIT_STATUSES = {
     12: "out of memory",
     13: "bad ReaL labels file",
     14: "input differs",
+    15: "bad label set",
 }
 STATUS = {name: status for status, name in EXIT_STATUSES.items()}
 E_USAGE = STATUS["usage error"]
