@@ -79,12 +79,13 @@ static const struct step {
 	{ IMLFS_ROLE_ANNOTATIONS, imlfs_annotations_parse },
 	{ IMLFS_ROLE_REAL, imlfs_real_parse },
 };
-_Static_assert(sizeof steps / sizeof steps[0] == IMLFS_NROLES, "a role without a step");
+#define NSTEPS (sizeof steps / sizeof steps[0])
+_Static_assert(NSTEPS == IMLFS_NROLES, "a role without a step");
 
 int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
 		     struct imlfs_error *err)
 {
-	const struct imlfs_role_info *r = &imlfs_roles[role];
+	const struct imlfs_role_info *r;
 	parse_fn *parse = NULL;
 	struct md5_job job = { 0 };
 	pthread_t hasher;
@@ -94,12 +95,13 @@ int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *pa
 	size_t len;
 	int rc;
 
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+	for (size_t i = 0; i < NSTEPS; i++)
 		if (steps[i].role == role)
 			parse = steps[i].parse;
 	if (!parse)
-		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: the %s is not parsed from bytes", path,
-				  r->file);
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: input role %s is not parsed from bytes",
+				  path, imlfs_role_name(role));
+	r = &imlfs_roles[role];
 	snprintf(flag, sizeof flag, "--%s", r->option);
 	if (imlfs_map_input(path, r->file, flag, r->beside[0], &map, &len, err))
 		return -1;
@@ -131,7 +133,7 @@ static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 {
 	struct progress p = { .log = log, .start = imlfs_now() };
 
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+	for (size_t i = 0; i < NSTEPS; i++) {
 		enum imlfs_role role = steps[i].role;
 		int r;
 

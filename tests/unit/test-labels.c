@@ -357,13 +357,23 @@ static void test_labels_file(void)
 	memset(&m, 0, sizeof m);
 	tu_model(&m, names3, 3);
 	memset(&e, 0, sizeof e);
-	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_CLASSES, tu_write("syn.txt", "n01000000 one\nn02000000 two\n"), &e), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_CLASSES,
+				  tu_write("syn.txt", "n01000000 one\nn02000000 two\n"), &e), 0);
 	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000001.JPEG 1\nILSVRC2012_val_00000002.JPEG 0\n"
 				  "ILSVRC2012_val_00000003.JPEG n02000000\n", &e, &p), 0);
 	CHECK_EQ(m.members[0].label, 1);
 	CHECK_EQ(m.members[1].label, 0);
 	CHECK_EQ(m.members[2].label, 1);
 	CHECK_STR(imlfs_class_name(&m, m.members[0].label), "two");
+	/* An index at the very end of the bytes, no newline after it: read
+	 * within its length (the loader's mapping has no NUL after the file). */
+	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000002.JPEG 1\nILSVRC2012_val_00000003.JPEG 0\n"
+				  "ILSVRC2012_val_00000001.JPEG 1", &e, &p), 0);
+	CHECK_EQ(m.members[0].label, 1);
+	CHECK_EQ(m.members[2].label, 0);
+	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000002.JPEG 1\nILSVRC2012_val_00000003.JPEG 0\n"
+				  "ILSVRC2012_val_00000001.JPEG 2", &e, &p), -1);
+	CHECK(strstr(e.msg, "line 3: class index 2 is out of range") != NULL);
 	imlfs_model_free(&m);
 }
 
