@@ -11,7 +11,7 @@
  *   imlfs_cache_save()  write it atomically (temporary file + rename)
  *   imlfs_cache_sweep() remove the temporary files of writers that died
  *   imlfs_cache_read(), imlfs_cache_write()  any other file kept beside the
- *                       index (the remembered tarball digest, verify.h)
+ *                       index (the remembered tarball digest, tardigest.h)
  * The cache holds every array of struct imlfs_model except the derived
  * lookup tables; the caller runs imlfs_model_finish() after loading.
  *

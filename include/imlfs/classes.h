@@ -11,13 +11,17 @@
 #ifndef IMLFS_CLASSES_H
 #define IMLFS_CLASSES_H
 
+#include <stddef.h>
+
 #include "imlfs/error.h"
 #include "imlfs/model.h"
 
-/* Fill m->classes/ctext/nclasses and set IMLFS_HAVE_CLASSES.  Errors:
- * IMLFS_E_MISSING, IMLFS_E_CLASSES (with line number: bad wnid, duplicate
+/* Parse text[0..len) (the file's bytes, named `path` in messages): fill
+ * m->classes/ctext/nclasses and set IMLFS_HAVE_CLASSES.  Errors:
+ * IMLFS_E_CLASSES (with line number: bad wnid, duplicate
  * wnid, empty file, JSON error with line:column). */
-int imlfs_classes_load(struct imlfs_model *m, const char *path, struct imlfs_error *err);
+int imlfs_classes_parse(struct imlfs_model *m, const char *path, const char *text, size_t len,
+			struct imlfs_error *err);
 
 /* Does s[0..len) look like a WordNet id ("n" and 8 digits)? */
 int imlfs_is_wnid(const char *s, size_t len);

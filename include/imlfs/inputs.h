@@ -1,7 +1,8 @@
 /* inputs.h — which files a mount is made of, and where they were found.
  *
- * Options not given are looked for beside the tarball under their
- * conventional names (first match wins):
+ * One file per role (roles.h): the tarball, always given, and each other
+ * role's file given by its option or else looked for beside the tarball
+ * under the role's conventional names (first match wins; roles.c):
  *   annotations: human_accuracy_v3.0.0.json, human_accuracy_fixed.json
  *   labels:      validation_labels.txt, val.txt
  *   classes:     LOC_synset_mapping.txt, class_info.json, synset_words.txt
@@ -11,31 +12,35 @@
 #define IMLFS_INPUTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "imlfs/error.h"
+#include "imlfs/roles.h"
 
 struct imlfs_inputs {
-	char *tarball;        /* absolute path */
-	char *annotations;    /* absolute path, or NULL when none */
-	char *labels;
-	char *classes;
-	bool annotations_auto, labels_auto, classes_auto;  /* found beside the tar */
-	char *real;           /* the ReaL labels (imlfs_inputs_resolve_real) */
-	bool real_auto;
+	/* Each role's file: an absolute path, or NULL when there is none.
+	 * By number for code that goes over every role, by name for code
+	 * that handles one role (the tarball is opened and indexed). */
+	union {
+		char *path[IMLFS_NROLES];
+		struct { char *tarball, *annotations, *labels, *classes, *real; };
+	};
+	bool beside[IMLFS_NROLES];   /* found beside the tarball, not given */
 };
 
-/* Resolve the given paths (any may be NULL except tarball) to absolute
- * paths, fill in the missing ones from beside the tarball, and check that
- * each exists and is a readable regular file (IMLFS_E_MISSING otherwise).
- * On success `in` owns malloc'd strings; free with imlfs_inputs_free. */
-int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *tarball,
-			 const char *annotations, const char *labels,
-			 const char *classes, struct imlfs_error *err);
-/* The same for the ReaL labels file, after imlfs_inputs_resolve: `real`
- * (may be NULL) or real.json beside the tarball.  On failure `in` is
- * freed, as imlfs_inputs_resolve leaves it. */
-int imlfs_inputs_resolve_real(struct imlfs_inputs *in, const char *tarball, const char *real,
-			      struct imlfs_error *err);
+_Static_assert(offsetof(struct imlfs_inputs, real) ==
+	       offsetof(struct imlfs_inputs, path[IMLFS_ROLE_REAL]), "names out of role order");
+
+/* Resolve the files given by role (given[IMLFS_ROLE_TARBALL] must be set;
+ * any other may be NULL) to absolute paths, fill in the missing ones from
+ * beside the tarball, and check that each given one exists and is a
+ * readable regular file (IMLFS_E_MISSING otherwise, for the first in role
+ * order).  "Beside" is beside the name given, not beside what a symbolic
+ * link points to: a folder of links is a way to pick inputs.  On success
+ * `in` owns malloc'd strings; free with imlfs_inputs_free.  On failure it
+ * is already freed. */
+int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *const given[IMLFS_NROLES],
+			 struct imlfs_error *err);
 void imlfs_inputs_free(struct imlfs_inputs *in);
 
 #endif

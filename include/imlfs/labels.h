@@ -11,14 +11,18 @@
 #ifndef IMLFS_LABELS_H
 #define IMLFS_LABELS_H
 
+#include <stddef.h>
+
 #include "imlfs/error.h"
 #include "imlfs/model.h"
 
-/* Set members[].label for every member and IMLFS_HAVE_LABELS.  Errors:
- * IMLFS_E_MISSING; IMLFS_E_LABELS (count differs from the tar's members,
+/* Parse text[0..len) (the file's bytes, named `name` in messages): set
+ * members[].label for every member and IMLFS_HAVE_LABELS.  Errors:
+ * IMLFS_E_LABELS (count differs from the tar's members,
  * a member without a label, a line naming no member, a malformed line —
  * each with the line number); IMLFS_E_WNID (unknown wnid or class index out
  * of range, with the line number; class indices without a classes file). */
-int imlfs_labels_load(struct imlfs_model *m, const char *path, struct imlfs_error *err);
+int imlfs_labels_parse(struct imlfs_model *m, const char *name, const char *text, size_t len,
+		       struct imlfs_error *err);
 
 #endif

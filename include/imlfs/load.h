@@ -1,6 +1,11 @@
 /* load.h — from input files to a finished model: the cache when valid,
  * else the parsers in order (classes, tar, labels, annotations, ReaL), then the
- * cache is written.  Shared by the daemon and imlfs-score. */
+ * cache is written.  Shared by the daemon and imlfs-score.
+ *
+ * The loader is the one reader of the small inputs: it maps each file,
+ * hands the bytes to its role's parser (which never opens a file) and takes
+ * their MD5 on another core meanwhile (m->md5: published.h says whether
+ * they are the published file). */
 #ifndef IMLFS_LOAD_H
 #define IMLFS_LOAD_H
 
@@ -32,5 +37,13 @@ struct imlfs_load_info {
 int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	       const struct imlfs_load_opts *opts, int *tar_fd,
 	       struct imlfs_load_info *info, struct imlfs_error *err);
+
+/* One input of `role` (not the tarball) read, parsed into m and hashed, as
+ * imlfs_load does it; m must hold what the role's parser requires (real.h,
+ * labels.h...).  Returns 0, or -1 with err set: IMLFS_E_MISSING when the
+ * file cannot be read ("FILE: cannot open the ReaL labels file: ...; check
+ * the --real path"), else the parser's error. */
+int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
+		     struct imlfs_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* md5.h — the one home of MD5 in imlfs (libnettle): of bytes in memory, of
- * a whole open file, and the 32-hex-digit form.  Each input's parser hashes
- * the bytes it parsed (verify.h, annotations.c); the tarball is hashed from
- * its descriptor (tarhash.h, imlfs --verify).
+ * a whole open file, and the 32-hex-digit form.  The loader hashes the
+ * bytes each small input's parser parsed (load.c); the tarball is hashed
+ * from its descriptor (tarhash.h, imlfs --verify).
  */
 #ifndef IMLFS_MD5_H
 #define IMLFS_MD5_H

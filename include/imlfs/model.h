@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "imlfs/md5.h"   /* IMLFS_MD5_LEN */
+#include "imlfs/roles.h" /* IMLFS_NROLES */
 
 #define IMLFS_NO_LABEL (-1)
 #define IMLFS_MAX_CLASSES 65535   /* multi-labels are stored as uint16_t */
@@ -81,18 +82,8 @@ struct imlfs_stats {
 	uint32_t tar_skipped;         /* non-regular tar entries (dirs, links) */
 };
 
-/* The roles of the input files, for their digests (verify.h). */
-enum imlfs_role {
-	IMLFS_ROLE_TARBALL,
-	IMLFS_ROLE_ANNOTATIONS,
-	IMLFS_ROLE_LABELS,
-	IMLFS_ROLE_CLASSES,
-	IMLFS_ROLE_REAL,
-	IMLFS_NROLES,
-};
-
-/* MD5 of each small input, taken by its parser from the bytes it parsed
- * (the tarball's is taken in the background: tarhash.h).  Cached with the
+/* MD5 of each small input, taken by the loader from the bytes its parser
+ * parsed (load.h; the tarball's is taken in the background: tarhash.h).  Cached with the
  * model, which is keyed on every input's identity. */
 struct imlfs_input_md5 {
 	uint32_t have;                 /* bit r: md5[r] is set (r an imlfs_role) */

@@ -34,8 +34,4 @@
 int imlfs_real_parse(struct imlfs_model *m, const char *path, const char *text, size_t len,
 		     struct imlfs_error *err);
 
-/* The same from a file (read with mmap); IMLFS_E_MISSING when it cannot be
- * read. */
-int imlfs_real_load(struct imlfs_model *m, const char *path, struct imlfs_error *err);
-
 #endif

@@ -1,6 +1,6 @@
 /* tarhash.h — is the mounted tarball the published one?  Its MD5 is taken
  * once, in the background after the mount is ready, and remembered beside
- * the index cache (verify.h: imlfs_tardigest_*), so a remount of the same
+ * the index cache (tardigest.h), so a remount of the same
  * file (path, size, mtime, inode, device) does not read 6.4 GB again.  The
  * cache folder is opened and checked once, at init (cache.h, "Trust"), and
  * the digest is read and written through that descriptor only.
@@ -29,8 +29,9 @@
 #include <sys/stat.h>
 
 #include "imlfs/cache.h"
+#include "imlfs/published.h"
+#include "imlfs/tardigest.h"
 #include "imlfs/util.h"
-#include "imlfs/verify.h"
 
 struct imlfs_tarhash {
 	const char *path;              /* the tarball; not owned */

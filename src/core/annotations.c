@@ -1,24 +1,19 @@
 /* annotations.c — the expert multi-labels (see annotations.h).
  *
- * The ~200 MB file is mapped, validated and cut into top-level members by
- * jsonscan.c without allocating; jansson then builds only the three members
- * imlfs uses (a few MB), which are turned into the model and dropped.  The
- * mapping is gone and malloc_trim() hands the freed DOM back to the kernel
- * before return, so a mounted daemon stays small.
+ * The ~200 MB text (mapped by the loader) is validated and cut into
+ * top-level members by jsonscan.c without allocating; jansson then builds
+ * only the three members imlfs uses (a few MB), which are turned into the
+ * model and dropped before return (the loader then hands the freed DOM
+ * back to the kernel), so a mounted daemon stays small.
  */
 #include <errno.h>
 #include <jansson.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "imlfs/annotations.h"
 #include "imlfs/classes.h"
 #include "imlfs/jsonscan.h"
-#include "imlfs/md5.h"
 #include "imlfs/util.h"
 
 #define VAL_PREFIX "ILSVRC2012_val_"
@@ -32,7 +27,7 @@ static const char *const run_names[3] = {"correct", "unclear", "wrong"};
 struct ann {
 	struct imlfs_model *m;
 	const char *path;
-	const char *text;              /* the mapped file */
+	const char *text;              /* the file's bytes */
 	size_t len;
 	struct imlfs_json_member mem[NKEYS];
 	int found[NKEYS];
@@ -385,58 +380,15 @@ static int parse(struct ann *a)
 	return convert(a);
 }
 
-/* The file's MD5 (md5.h), taken on another core while the parser reads
- * the same mapping: the 200 MB file costs ~0.4 s of MD5, which then hides
- * behind the parse instead of adding to it. */
-struct md5_job {
-	const void *data;
-	size_t len;
-	struct imlfs_md5_progress prog;   /* .stop: the parse failed, the digest is not needed */
-	uint8_t md5[IMLFS_MD5_LEN];
-};
-
-static void *md5_run(void *arg)
+int imlfs_annotations_parse(struct imlfs_model *m, const char *name, const char *text, size_t len,
+			    struct imlfs_error *err)
 {
-	struct md5_job *j = arg;
+	struct ann a = {.m = m, .path = name, .text = text ? text : "", .len = text ? len : 0,
+			.err = err};
+	int rc = parse(&a);
 
-	imlfs_md5_mem(j->data, j->len, j->md5, &j->prog);
-	return NULL;
-}
-
-int imlfs_annotations_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
-{
-	struct ann a = {.m = m, .path = path, .err = err};
-	struct md5_job job = { 0 };
-	pthread_t hasher;
-	bool threaded;
-	void *map;
-	int rc;
-
-	if (imlfs_map_input(path, "annotation file", "--annotations",
-			    "human_accuracy_v3.0.0.json", &map, &a.len, err))
-		return -1;
-	a.text = "";
-	if (map) {
-		madvise(map, a.len, MADV_SEQUENTIAL);
-		a.text = map;
-	}
-	job.data = a.text;
-	job.len = a.len;
-	threaded = pthread_create(&hasher, NULL, md5_run, &job) == 0;
-	rc = parse(&a);
-	if (threaded) {
-		atomic_store(&job.prog.stop, rc != 0);
-		pthread_join(hasher, NULL);
-	} else if (rc == 0) {
-		md5_run(&job);
-	}
-	memcpy(m->md5.md5[IMLFS_ROLE_ANNOTATIONS], job.md5, IMLFS_MD5_LEN);
-	m->md5.have |= 1u << IMLFS_ROLE_ANNOTATIONS;
 	for (int k = 0; k < NKEYS; k++)
 		json_decref(a.val[k]);
 	free(a.ent);
-	if (map)
-		munmap(map, a.len);
-	malloc_trim(0);
 	return rc;
 }

@@ -87,20 +87,8 @@ struct key_rec {
 	uint64_t ino, dev;
 };
 
-#define NINPUTS 5
-static const char *const input_names[NINPUTS] = { "tarball", "annotations", "labels", "classes",
-						   "real" };
-
-static const char *input_path(const struct imlfs_inputs *in, int i)
-{
-	switch (i) {
-	case 0: return in->tarball;
-	case 1: return in->annotations;
-	case 2: return in->labels;
-	case 3: return in->classes;
-	default: return in->real;
-	}
-}
+/* One key record per role (roles.h), in role order. */
+_Static_assert(IMLFS_NROLES == 5, "roles changed the key section: bump IMLFS_CACHE_VERSION");
 
 static size_t pad8(size_t n)
 {
@@ -449,9 +437,9 @@ static void serialize(struct writer *w, const struct imlfs_model *m,
 	memcpy(h.magic, magic, sizeof h.magic);
 	put(w, &h, sizeof h);   /* total and checksum are filled in last */
 	key = begin_section(w, TAG_KEY, sizeof(struct key_rec));
-	for (int i = 0; i < NINPUTS; i++) {
+	for (int i = 0; i < IMLFS_NROLES; i++) {
 		put(w, &k[i], sizeof k[i]);
-		put(w, input_path(in, i), k[i].pathlen);
+		put(w, in->path[i], k[i].pathlen);
 		put_pad(w);
 	}
 	end_section(w, key);
@@ -618,15 +606,15 @@ int imlfs_cache_sweep(const struct imlfs_cache_dir *d)
 int imlfs_cache_save(const struct imlfs_model *m, const struct imlfs_cache_dir *d,
 		     const char *name, const struct imlfs_inputs *in, struct imlfs_error *err)
 {
-	struct key_rec k[NINPUTS];
+	struct key_rec k[IMLFS_NROLES];
 	struct writer w = {0};
 	int e;
 
-	for (int i = 0; i < NINPUTS; i++)
-		if (stat_key(input_path(in, i), &k[i]) < 0)
+	for (int i = 0; i < IMLFS_NROLES; i++)
+		if (stat_key(in->path[i], &k[i]) < 0)
 			return imlfs_fail(err, IMLFS_E_INTERNAL,
 					  "%s/%s: cannot stat input %s: %s; not writing the cache",
-					  d->path, name, input_path(in, i), strerror(errno));
+					  d->path, name, in->path[i], strerror(errno));
 	serialize(&w, m, in, k);   /* counts the bytes */
 	w.p = malloc(w.len);
 	if (!w.p)
@@ -726,8 +714,8 @@ static int check_key(struct reader *r, const struct imlfs_inputs *in)
 	kr.p = k;
 	kr.len = klen;
 	kr.pos = 0;
-	for (int i = 0; i < NINPUTS; i++) {
-		const char *now = input_path(in, i);
+	for (int i = 0; i < IMLFS_NROLES; i++) {
+		const char *now = in->path[i];
 		struct key_rec was, cur;
 
 		if (kr.len - kr.pos < sizeof was)
@@ -739,12 +727,12 @@ static int check_key(struct reader *r, const struct imlfs_inputs *in)
 		const char *path = (const char *)kr.p + kr.pos;
 		kr.pos += pad8(was.pathlen);
 		if (!was.present != !now)
-			return bad(r, "input changed: %s %s", input_names[i],
+			return bad(r, "input changed: %s %s", imlfs_role_name(i),
 				   now ? "given now, not before" : "given before, not now");
 		if (!now)
 			continue;
 		if (strlen(now) != was.pathlen || memcmp(now, path, was.pathlen))
-			return bad(r, "input changed: %s is %s now", input_names[i], now);
+			return bad(r, "input changed: %s is %s now", imlfs_role_name(i), now);
 		if (stat_key(now, &cur) < 0)
 			return bad(r, "input changed: %s: %s", now, strerror(errno));
 		if (cur.size != was.size || cur.mtime_ns != was.mtime_ns ||

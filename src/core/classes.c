@@ -1,13 +1,11 @@
 /* classes.c — reads the class list (class_info.json, "wnid name" lines or
  * one wnid per line; see classes.h) into m->classes. */
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imlfs/classes.h"
 #include "imlfs/util.h"
-#include "imlfs/verify.h"
 
 int imlfs_is_wnid(const char *s, size_t len)
 {
@@ -190,21 +188,17 @@ static int load_lines(struct imlfs_model *m, const char *path, const char *text,
 	return 0;
 }
 
-int imlfs_classes_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
+int imlfs_classes_parse(struct imlfs_model *m, const char *path, const char *text, size_t len,
+			struct imlfs_error *err)
 {
-	char *text = NULL;
 	uint32_t *lines = NULL;
-	size_t len = 0, i = 0;
+	size_t i = 0;
 	int rc;
 
-	rc = imlfs_read_file(path, &text, &len);
-	if (rc)
-		return imlfs_fail(err, rc == -ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
-				  "%s: cannot read the classes file: %s; check the --classes path",
-				  path, strerror(-rc));
-	/* Hashed from the bytes parsed: the README says whether they are
-	 * the published file (verify.h). */
-	imlfs_verify_note(m, IMLFS_ROLE_CLASSES, text, len);
+	if (!text) {
+		text = "";
+		len = 0;
+	}
 	while (i < len && (imlfs_is_blank(text[i]) || text[i] == '\n'))
 		i++;
 	if (i == len)
@@ -234,6 +228,5 @@ int imlfs_classes_load(struct imlfs_model *m, const char *path, struct imlfs_err
 	if (rc == 0)
 		m->have |= IMLFS_HAVE_CLASSES;
 	free(lines);
-	free(text);
 	return rc;
 }

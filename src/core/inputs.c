@@ -1,5 +1,6 @@
-/* inputs.c — resolving the input file names, and finding the ones not given
- * beside the tarball under their conventional names. */
+/* inputs.c — resolving the input file names by the table of roles, and
+ * finding the ones not given beside the tarball under their conventional
+ * names. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,33 +11,25 @@
 
 #include "imlfs/inputs.h"
 
-static const char *const annotation_names[] = {
-	"human_accuracy_v3.0.0.json", "human_accuracy_fixed.json", NULL };
-static const char *const label_names[] = {
-	"validation_labels.txt", "val.txt", NULL };
-static const char *const class_names[] = {
-	"LOC_synset_mapping.txt", "class_info.json", "synset_words.txt", NULL };
-static const char *const real_names[] = { "real.json", NULL };
-
 /* Check that path is a readable regular file; returns a malloc'd absolute
- * path, or NULL with err set (what = "annotations", "labels", ...). */
+ * path, or NULL with err set (what: the role's file, "annotation file"). */
 static char *check_file(const char *path, const char *what, struct imlfs_error *err)
 {
 	struct stat st;
 	char *abs;
 
 	if (stat(path, &st) < 0) {
-		imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the %s file: %s; check the path",
+		imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot open the %s: %s; check the path",
 			   path, what, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		imlfs_fail(err, IMLFS_E_MISSING, "%s: the %s file is not a regular file%s", path, what,
+		imlfs_fail(err, IMLFS_E_MISSING, "%s: the %s is not a regular file%s", path, what,
 			   S_ISDIR(st.st_mode) ? " but a directory; name the file inside it" : "");
 		return NULL;
 	}
 	if (access(path, R_OK) < 0) {
-		imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the %s file: %s; check its permissions",
+		imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the %s: %s; check its permissions",
 			   path, what, strerror(errno));
 		return NULL;
 	}
@@ -64,57 +57,32 @@ static char *find_beside(const char *tarball, const char *const *names)
 	return NULL;
 }
 
-static int resolve_one(char **out, bool *is_auto, const char *given, const char *tarball,
-		       const char *const *names, const char *what, struct imlfs_error *err)
+int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *const given[IMLFS_NROLES],
+			 struct imlfs_error *err)
 {
-	if (given && *given) {
-		*out = check_file(given, what, err);
-		return *out ? 0 : -1;
-	}
-	*out = find_beside(tarball, names);
-	*is_auto = *out != NULL;
-	return 0;
-}
+	const char *tarball = given[IMLFS_ROLE_TARBALL];
 
-int imlfs_inputs_resolve(struct imlfs_inputs *in, const char *tarball,
-			 const char *annotations, const char *labels,
-			 const char *classes, struct imlfs_error *err)
-{
 	memset(in, 0, sizeof *in);
-	in->tarball = check_file(tarball, "tarball", err);
-	if (!in->tarball)
-		return -1;
-	/* "Beside" means beside the name given, not beside what a symlink
-	 * points to: a folder of symlinks is a way to pick inputs. */
-	if (resolve_one(&in->annotations, &in->annotations_auto, annotations, tarball,
-			annotation_names, "annotations", err) ||
-	    resolve_one(&in->labels, &in->labels_auto, labels, tarball,
-			label_names, "labels", err) ||
-	    resolve_one(&in->classes, &in->classes_auto, classes, tarball,
-			class_names, "classes", err)) {
-		imlfs_inputs_free(in);
-		return -1;
-	}
-	return 0;
-}
+	for (int r = 0; r < IMLFS_NROLES; r++) {
+		const struct imlfs_role_info *role = &imlfs_roles[r];
 
-int imlfs_inputs_resolve_real(struct imlfs_inputs *in, const char *tarball, const char *real,
-			      struct imlfs_error *err)
-{
-	if (resolve_one(&in->real, &in->real_auto, real, tarball, real_names, "ReaL labels",
-			err)) {
-		imlfs_inputs_free(in);
-		return -1;
+		if (r == IMLFS_ROLE_TARBALL || (given[r] && *given[r])) {
+			in->path[r] = check_file(given[r], role->file, err);
+			if (!in->path[r]) {
+				imlfs_inputs_free(in);
+				return -1;
+			}
+		} else {
+			in->path[r] = find_beside(tarball, role->beside);
+			in->beside[r] = in->path[r] != NULL;
+		}
 	}
 	return 0;
 }
 
 void imlfs_inputs_free(struct imlfs_inputs *in)
 {
-	free(in->tarball);
-	free(in->annotations);
-	free(in->labels);
-	free(in->classes);
-	free(in->real);
+	for (int r = 0; r < IMLFS_NROLES; r++)
+		free(in->path[r]);
 	memset(in, 0, sizeof *in);
 }

@@ -1,17 +1,17 @@
 /* labels.c — the original label of each member (see labels.h): TFDS's
  * one-wnid-per-line validation_labels.txt, or "FILE LABEL" lines.
  *
- * The text is read whole and each line cut into (first token, second token)
- * once; the two forms then only differ in how a line finds its member.
+ * Each line of the text is cut into (first token, second token) once; the
+ * two forms then only differ in how a line finds its member.  The text is
+ * the file's bytes as they are, with no NUL after them: nothing reads past
+ * a token's length.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imlfs/classes.h"
 #include "imlfs/labels.h"
 #include "imlfs/util.h"
-#include "imlfs/verify.h"
 
 struct line {
 	const char *a, *b;     /* first and second token */
@@ -238,7 +238,11 @@ static int assign(struct parse *ps, struct imlfs_error *err)
 
 		label_tok(ps, l, &s, &len);
 		if (all_digits(s, len) && ps->file_form) {
-			c = len > 6 ? -1 : strtoll(s, NULL, 10);
+			/* By hand: strtoll would read past the token at the
+			 * end of the text, which has no NUL after it. */
+			c = len > 6 ? -1 : 0;
+			for (size_t k = 0; c >= 0 && k < len; k++)
+				c = c * 10 + (s[k] - '0');
 			if (c < 0 || c >= m->nclasses)
 				return imlfs_fail(err, IMLFS_E_WNID, "%s: line %u: class index %.*s is out of "
 						  "range; the classes file has %u classes (0 to %u)", ps->path,
@@ -256,19 +260,12 @@ static int assign(struct parse *ps, struct imlfs_error *err)
 	return 0;
 }
 
-int imlfs_labels_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
+int imlfs_labels_parse(struct imlfs_model *m, const char *name, const char *text, size_t len,
+		       struct imlfs_error *err)
 {
-	struct parse ps = {.m = m, .path = path};
-	char *text = NULL;
-	size_t len = 0;
-	int rc = imlfs_read_file(path, &text, &len);
+	struct parse ps = {.m = m, .path = name};
+	int rc = split_lines(&ps, text ? text : "", text ? len : 0, err);
 
-	if (rc)
-		return imlfs_fail(err, rc == -ENOMEM ? IMLFS_E_NOMEM : IMLFS_E_MISSING,
-				  "%s: cannot read the labels file: %s; check the --labels path",
-				  path, strerror(-rc));
-	imlfs_verify_note(m, IMLFS_ROLE_LABELS, text, len);
-	rc = split_lines(&ps, text, len, err);
 	if (!rc)
 		rc = check_labels(&ps, err);
 	if (!rc)
@@ -280,6 +277,5 @@ int imlfs_labels_load(struct imlfs_model *m, const char *path, struct imlfs_erro
 	if (!rc)
 		m->have |= IMLFS_HAVE_LABELS;
 	free(ps.v);
-	free(text);
 	return rc;
 }

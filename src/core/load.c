@@ -1,12 +1,16 @@
 /* load.c — inputs to a finished model: the cache when it is valid, else
  * the parsers in dependency order (classes, tar, labels, annotations, ReaL), and
  * then a new cache.  A bad cache is never fatal: it is reported in one line
- * and rebuilt. */
+ * and rebuilt.  Each small input is mapped and hashed here, once, and its
+ * parser gets the bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,27 +44,113 @@ static void show_progress(void *ctx, uint32_t members, uint64_t done, uint64_t t
 	fflush(p->log);
 }
 
+/* The MD5 of an input, taken on another core while its parser reads the
+ * same bytes: the 200 MB annotation file costs ~0.4 s of MD5, which then
+ * hides behind the parse instead of adding to it. */
+struct md5_job {
+	const void *data;
+	size_t len;
+	struct imlfs_md5_progress prog;   /* .stop: the parse failed, the digest is not needed */
+	uint8_t md5[IMLFS_MD5_LEN];
+};
+
+static void *md5_run(void *arg)
+{
+	struct md5_job *j = arg;
+
+	imlfs_md5_mem(j->data, j->len, j->md5, &j->prog);
+	return NULL;
+}
+
+typedef int parse_fn(struct imlfs_model *m, const char *name, const char *text, size_t len,
+		     struct imlfs_error *err);
+
+/* Each role's parser, in the order a model is built: each needs what the
+ * ones before it made (the labels and the rest need the members, and the
+ * classes when there is a file of them).  The tarball is indexed from its
+ * descriptor, not parsed from bytes. */
+static const struct step {
+	enum imlfs_role role;
+	parse_fn *parse;
+} steps[] = {
+	{ IMLFS_ROLE_CLASSES, imlfs_classes_parse },
+	{ IMLFS_ROLE_TARBALL, NULL },
+	{ IMLFS_ROLE_LABELS, imlfs_labels_parse },
+	{ IMLFS_ROLE_ANNOTATIONS, imlfs_annotations_parse },
+	{ IMLFS_ROLE_REAL, imlfs_real_parse },
+};
+#define NSTEPS (sizeof steps / sizeof steps[0])
+_Static_assert(NSTEPS == IMLFS_NROLES, "a role without a step");
+
+int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
+		     struct imlfs_error *err)
+{
+	const struct imlfs_role_info *r;
+	parse_fn *parse = NULL;
+	struct md5_job job = { 0 };
+	pthread_t hasher;
+	bool threaded;
+	char flag[64];
+	void *map;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < NSTEPS; i++)
+		if (steps[i].role == role)
+			parse = steps[i].parse;
+	if (!parse)
+		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: input role %s is not parsed from bytes",
+				  path, imlfs_role_name(role));
+	r = &imlfs_roles[role];
+	snprintf(flag, sizeof flag, "--%s", r->option);
+	if (imlfs_map_input(path, r->file, flag, r->beside[0], &map, &len, err))
+		return -1;
+	if (map)
+		madvise(map, len, MADV_SEQUENTIAL);
+	job.data = map ? map : "";
+	job.len = len;
+	threaded = pthread_create(&hasher, NULL, md5_run, &job) == 0;
+	rc = parse(m, path, job.data, len, err);
+	if (threaded) {
+		atomic_store(&job.prog.stop, rc != 0);
+		pthread_join(hasher, NULL);
+	} else if (rc == 0) {
+		md5_run(&job);
+	}
+	if (rc == 0) {
+		memcpy(m->md5.md5[role], job.md5, IMLFS_MD5_LEN);
+		m->md5.have |= 1u << role;
+	}
+	if (map)
+		munmap(map, len);
+	return rc;
+}
+
+/* Every step whose role has a file, each followed by the lookup tables
+ * the next one uses (imlfs_model_finish). */
 static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 		 FILE *log, struct imlfs_error *err)
 {
 	struct progress p = { .log = log, .start = imlfs_now() };
-	int r;
 
-	if (in->classes && imlfs_classes_load(m, in->classes, err))
-		return -1;
-	r = imlfs_tar_index(m, in->tarball, fd, show_progress, &p, err);
-	if (p.shown)
-		fputc('\n', log);
-	if (r || imlfs_model_finish(m))
-		return r ? -1 : imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
-	if (in->labels && (imlfs_labels_load(m, in->labels, err) || imlfs_model_finish(m)))
-		return err->code ? -1 : imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
-	if (in->annotations && imlfs_annotations_load(m, in->annotations, err))
-		return -1;
-	if (in->real && imlfs_real_load(m, in->real, err))
-		return -1;
-	if (imlfs_model_finish(m))
-		return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < NSTEPS; i++) {
+		enum imlfs_role role = steps[i].role;
+		int r;
+
+		if (!in->path[role])
+			continue;
+		if (role == IMLFS_ROLE_TARBALL) {
+			r = imlfs_tar_index(m, in->tarball, fd, show_progress, &p, err);
+			if (p.shown)
+				fputc('\n', log);
+		} else {
+			r = imlfs_load_input(m, role, in->path[role], err);
+		}
+		if (r)
+			return -1;
+		if (imlfs_model_finish(m))
+			return imlfs_fail(err, IMLFS_E_NOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -186,8 +276,9 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	imlfs_cache_dir_close(&cd);
 	free(name);
 	warn_stats(m, in, opts->log);
-	/* The parsers' temporary memory (jansson's DOM of the annotations)
-	 * is freed by now: give it back so the daemon's RSS stays small. */
+	/* The parsers' temporary memory (jansson's DOM of the annotations,
+	 * a few hundred MB at its peak) is freed by now: give it back so the
+	 * daemon's RSS stays small. */
 	malloc_trim(0);
 	info->seconds = imlfs_now() - start;
 	*tar_fd = fd;

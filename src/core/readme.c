@@ -4,9 +4,9 @@
  * is sticky and checked once at the end. */
 #include <stdio.h>
 
+#include "imlfs/published.h"
 #include "imlfs/readme.h"
 #include "imlfs/tarhash.h"
-#include "imlfs/verify.h"
 
 /* Directory `name` (e.g. "images", "correct") of split s's folder: its
  * inode, or 0 when absent. */
@@ -52,19 +52,17 @@ static const char *origin(const char *path, bool found, const char *none)
 static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 			  const struct imlfs_load_info *li)
 {
-	imlfs_buf_printf(b, "Inputs\n  tarball      %s\n", in ? in->tarball : "?");
-	imlfs_buf_printf(b, "  annotations  %s (%s)\n", in && in->annotations ? in->annotations : "-",
-			 origin(in ? in->annotations : NULL, in && in->annotations_auto,
-				"none: only all/ is served; give --annotations FILE"));
-	imlfs_buf_printf(b, "  labels       %s (%s)\n", in && in->labels ? in->labels : "-",
-			 origin(in ? in->labels : NULL, in && in->labels_auto,
-				"none: no by-class/ folders; give --labels FILE"));
-	imlfs_buf_printf(b, "  classes      %s (%s)\n", in && in->classes ? in->classes : "-",
-			 origin(in ? in->classes : NULL, in && in->classes_auto,
-				"none: classes are the sorted wnids, named by their wnid"));
-	imlfs_buf_printf(b, "  real         %s (%s)\n", in && in->real ? in->real : "-",
-			 origin(in ? in->real : NULL, in && in->real_auto,
-				"none: no real/ folder; give --real FILE"));
+	imlfs_buf_printf(b, "Inputs\n");
+	for (int r = 0; r < IMLFS_NROLES; r++) {
+		const struct imlfs_role_info *role = &imlfs_roles[r];
+		const char *path = in ? in->path[r] : NULL;
+
+		if (!role->absent)   /* the tarball: always there */
+			imlfs_buf_printf(b, "  %-12s %s\n", role->name, path ? path : "?");
+		else
+			imlfs_buf_printf(b, "  %-12s %s (%s)\n", role->name, path ? path : "-",
+					 origin(path, in && in->beside[r], role->absent));
+	}
 	if (li && li->from_cache)
 		imlfs_buf_printf(b, "  index        loaded from the cache %s in %.3f s\n",
 				 li->cache_file, li->seconds);
@@ -177,7 +175,7 @@ int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
 	imlfs_buf_printf(b, "\nInputs checked against the published files (MD5; `imlfs --verify` "
 			 "checks them from a shell)\n");
 	for (int r = 0; r < IMLFS_NROLES; r++) {
-		const char *path = imlfs_role_path(in, r);
+		const char *path = in->path[r];
 
 		if (!path)
 			continue;

@@ -15,11 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "imlfs/real.h"
-#include "imlfs/verify.h"
 #include "imlfs/util.h"
 
 #define HINT "give the real.json of google-research/reassessed-imagenet for this tarball"
@@ -264,20 +261,4 @@ int imlfs_real_parse(struct imlfs_model *m, const char *path, const char *text, 
 	m->nreal = (uint32_t)r.nlab;
 	m->have |= IMLFS_HAVE_REAL;
 	return 0;
-}
-
-int imlfs_real_load(struct imlfs_model *m, const char *path, struct imlfs_error *err)
-{
-	void *map;
-	size_t len;
-	int rc;
-
-	if (imlfs_map_input(path, "ReaL labels file", "--real", "real.json", &map, &len, err))
-		return -1;
-	rc = imlfs_real_parse(m, path, map ? map : "", len, err);
-	if (!rc)
-		imlfs_verify_note(m, IMLFS_ROLE_REAL, map ? map : "", len);
-	if (map)
-		munmap(map, len);
-	return rc;
 }

@@ -20,14 +20,15 @@
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
+#include "imlfs/tardigest.h"
 #include "imlfs/tarhash.h"
 #include "imlfs/verify.h"
 #include "heap.h"
 #include "mountpoint.h"
 
 struct options {
-	char *tarball, *mountpoint;
-	char *annotations, *labels, *classes, *real, *cache_dir;
+	char *given[IMLFS_NROLES];   /* the inputs by role; the tarball is the first argument */
+	char *mountpoint, *cache_dir;
 	int nocache;
 	int verify, noverify;     /* --verify: check the inputs, mount nothing */
 	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
@@ -36,12 +37,9 @@ struct options {
 enum { KEY_ALLOW_OTHER = 1 };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
-static const struct fuse_opt option_spec[] = {
-	OPT("--annotations %s", annotations), OPT("--annotations=%s", annotations),
-	OPT("annotations=%s", annotations),
-	OPT("--labels %s", labels), OPT("--labels=%s", labels), OPT("labels=%s", labels),
-	OPT("--classes %s", classes), OPT("--classes=%s", classes), OPT("classes=%s", classes),
-	OPT("--real %s", real), OPT("--real=%s", real), OPT("real=%s", real),
+/* The options that name input files come first, made from the table of
+ * roles (input_options); these follow them. */
+static const struct fuse_opt other_options[] = {
 	OPT("--cache-dir %s", cache_dir), OPT("--cache-dir=%s", cache_dir),
 	OPT("cache_dir=%s", cache_dir),
 	OPT("--nocache", nocache), OPT("nocache", nocache),
@@ -49,6 +47,27 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER), FUSE_OPT_KEY("allow_root", KEY_ALLOW_OTHER),
 	FUSE_OPT_END
 };
+
+/* --NAME FILE, --NAME=FILE and -o NAME=FILE for each input role, then
+ * other_options; the templates live in templ. */
+#define NINPUT_OPTS (3 * IMLFS_NROLES)
+#define NOTHER_OPTS (sizeof other_options / sizeof other_options[0])
+static void input_options(struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS],
+			  char templ[NINPUT_OPTS][48])
+{
+	static const char *const forms[3][2] = { { "--", " %s" }, { "--", "=%s" }, { "", "=%s" } };
+	size_t n = 0;
+
+	for (int r = 0; r < IMLFS_NROLES; r++) {
+		for (int f = 0; imlfs_roles[r].option && f < 3; f++, n++) {
+			snprintf(templ[n], sizeof templ[n], "%s%s%s", forms[f][0], imlfs_roles[r].option,
+				 forms[f][1]);
+			spec[n] = (struct fuse_opt){ templ[n], offsetof(struct options, given) +
+						     (unsigned long)r * sizeof(char *), 1 };
+		}
+	}
+	memcpy(spec + n, other_options, sizeof other_options);
+}
 
 static void usage(const char *prog)
 {
@@ -94,8 +113,8 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
 	 * point with a generic usage error before we could say more. */
-	if (!o->tarball)
-		o->tarball = strdup(arg);
+	if (!o->given[IMLFS_ROLE_TARBALL])
+		o->given[IMLFS_ROLE_TARBALL] = strdup(arg);
 	else if (!o->mountpoint)
 		o->mountpoint = strdup(arg);
 	else {
@@ -211,13 +230,12 @@ static int verify_inputs(const struct options *o, struct imlfs_error *err)
 	char *dir = NULL, *cache = NULL, *digest = NULL, why[1024];
 	int r;
 
-	if (!o->tarball || o->mountpoint) {
+	if (!o->given[IMLFS_ROLE_TARBALL] || o->mountpoint) {
 		fprintf(stderr, "usage: imlfs --verify [--annotations F] [--labels F] [--classes F] "
 			"[--real F] TARBALL (no mount point; see --help)\n");
 		return IMLFS_E_USAGE;
 	}
-	if (imlfs_inputs_resolve(&in, o->tarball, o->annotations, o->labels, o->classes, err) ||
-	    imlfs_inputs_resolve_real(&in, o->tarball, o->real, err))
+	if (imlfs_inputs_resolve(&in, (const char *const *)o->given, err))
 		return err->code;
 	if (!o->nocache) {
 		dir = o->cache_dir ? strdup(o->cache_dir) : imlfs_cache_default_dir();
@@ -253,13 +271,16 @@ int main(int argc, char *argv[])
 			      .readme_lock = PTHREAD_MUTEX_INITIALIZER,
 			      .handles_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct imlfs_tarhash th = { 0 };
+	struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS];
+	char templ[NINPUT_OPTS][48];
 	struct stat st;
 	int r = IMLFS_E_USAGE, fd_mount;
 
 	ensure_std_fds();
 	imlfs_heap_reexec(argv);
 	imlfs_heap_setup();
-	if (fuse_opt_parse(&args, &o, option_spec, keep_positional) ||
+	input_options(spec, templ);
+	if (fuse_opt_parse(&args, &o, spec, keep_positional) ||
 	    fuse_parse_cmdline(&args, &copts))
 		goto out_usage;
 	if (copts.show_help) {
@@ -279,7 +300,7 @@ int main(int argc, char *argv[])
 			imlfs_exit_report(stderr, "imlfs", err.code, err.msg);
 		goto out_usage;
 	}
-	if (!o.tarball || !o.mountpoint) {
+	if (!o.given[IMLFS_ROLE_TARBALL] || !o.mountpoint) {
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_usage;
 	}
@@ -300,8 +321,7 @@ int main(int argc, char *argv[])
 	/* With drop_privileges the checks would look at /dev/fd/N and a
 	 * /dev/fuse that mount.fuse3 has already opened. */
 	if ((!fd_mount && imlfs_check_user_mount(copts.mountpoint, o.allow_other, &err)) ||
-	    imlfs_inputs_resolve(&in, o.tarball, o.annotations, o.labels, o.classes, &err) ||
-	    imlfs_inputs_resolve_real(&in, o.tarball, o.real, &err))
+	    imlfs_inputs_resolve(&in, (const char *const *)o.given, &err))
 		goto out_err;
 	if (add_mount_opts(&args, in.tarball)) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory");
@@ -358,12 +378,9 @@ out:
 	imlfs_inputs_free(&in);
 out_usage:
 	free(copts.mountpoint);
-	free(o.tarball);
+	for (int i = 0; i < IMLFS_NROLES; i++)
+		free(o.given[i]);
 	free(o.mountpoint);
-	free(o.annotations);
-	free(o.labels);
-	free(o.classes);
-	free(o.real);
 	free(o.cache_dir);
 	fuse_opt_free_args(&args);
 	return r;

@@ -1,7 +1,7 @@
 /* mkclasses.c — the class list of an imlfs-mksample sample: made-up wnids
  * ("n" and 8 digits, ascending like ImageNet's) named "class N", or the
  * real ones of --class-file (ImageNetV2's class_info.json), read by the
- * core's imlfs_classes_load() exactly as imlfs reads its --classes file, so
+ * core's loader (imlfs_load_input) exactly as imlfs reads its --classes file, so
  * the sample names its classes as a mount of it will. */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "imlfs/classes.h"
+#include "imlfs/load.h"
 #include "mksample.h"
 
 void free_classes(struct plan *p)
@@ -66,7 +67,7 @@ int load_classes(struct plan *p, const char *path, struct imlfs_error *err)
 	if (access(path, R_OK) < 0)
 		return imlfs_fail(err, IMLFS_E_MISSING, "%s: cannot read the class file: %s",
 				  path, strerror(errno));
-	if (imlfs_classes_load(&m, path, err)) {
+	if (imlfs_load_input(&m, IMLFS_ROLE_CLASSES, path, err)) {
 		imlfs_model_free(&m);
 		return -1;
 	}

@@ -46,8 +46,8 @@ static const char usage[] =
 	"  -V, --version     the version\n";
 
 struct args {
-	const char *annotations, *labels, *classes, *real, *cache_dir;
-	const char *tarball, *preds;
+	const char *given[IMLFS_NROLES];   /* the inputs by role; the tarball is TARBALL */
+	const char *cache_dir, *preds;
 	enum imlfs_pred_file file;   /* the predictions file whose scores to print */
 	bool nocache;
 };
@@ -72,11 +72,9 @@ static bool parse_split(const char *name, enum imlfs_split *out)
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "annotations", required_argument, NULL, 'a' },
-		{ "labels", required_argument, NULL, 'l' },
-		{ "classes", required_argument, NULL, 'c' },
-		{ "real", required_argument, NULL, 'r' },
+	/* --NAME F for each input role (from the table of roles), then ours. */
+	enum { ROLE_OPT = 0x100 };
+	static const struct option ours[] = {
 		{ "split", required_argument, NULL, 's' },
 		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "nocache", no_argument, NULL, 'n' },
@@ -84,17 +82,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct option opts[IMLFS_NROLES + sizeof ours / sizeof ours[0]];
+	size_t n = 0;
 	enum imlfs_split s;
 	char msg[512];
 	int c;
 
+	for (int r = 0; r < IMLFS_NROLES; r++)
+		if (imlfs_roles[r].option)
+			opts[n++] = (struct option){ imlfs_roles[r].option, required_argument, NULL,
+						     ROLE_OPT + r };
+	memcpy(opts + n, ours, sizeof ours);
 	a->file = IMLFS_PRED_ROOT;
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': a->annotations = optarg; break;
-		case 'l': a->labels = optarg; break;
-		case 'c': a->classes = optarg; break;
-		case 'r': a->real = optarg; break;
 		case 'C': a->cache_dir = optarg; break;
 		case 'n': a->nocache = true; break;
 		case 's':
@@ -111,14 +112,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 			imlfs_exit_help(stdout, IMLFS_BY_SCORE);
 			return 0;
 		case 'V': printf("imlfs-score %s\n", IMLFS_VERSION); return 0;
-		default: fputs(usage, stderr); return IMLFS_E_USAGE;
+		default:
+			if (c >= ROLE_OPT && c < ROLE_OPT + IMLFS_NROLES) {
+				a->given[c - ROLE_OPT] = optarg;
+				break;
+			}
+			fputs(usage, stderr);
+			return IMLFS_E_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
 		fputs(usage, stderr);
 		return fail(IMLFS_E_USAGE, "expected TARBALL and PREDICTIONS; see --help");
 	}
-	a->tarball = argv[optind];
+	a->given[IMLFS_ROLE_TARBALL] = argv[optind];
 	a->preds = argv[optind + 1];
 	return -1;
 }
@@ -173,8 +180,7 @@ static int run(const struct args *a)
 	size_t plen = 0, olen = 0;
 	int tar_fd = -1, rc = IMLFS_OK;
 
-	if (imlfs_inputs_resolve(&in, a->tarball, a->annotations, a->labels, a->classes, &err) ||
-	    imlfs_inputs_resolve_real(&in, a->tarball, a->real, &err) ||
+	if (imlfs_inputs_resolve(&in, a->given, &err) ||
 	    imlfs_load(&m, &in, &lo, &tar_fd, &info, &err) ||
 	    read_preds(a->preds, &preds, &plen, &err)) {
 		rc = fail(err.code ? err.code : IMLFS_E_INTERNAL, err.msg);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "imlfs/annotations.h"
@@ -56,13 +55,13 @@ static size_t depth(const uint8_t *t, size_t n)
 	return max;
 }
 
-static void load(const char *path, int with_classes)
+static void load(const uint8_t *data, size_t size, int with_classes)
 {
 	struct imlfs_model m;
 	struct imlfs_error err = { 0 };
 
 	fz_model(&m, with_classes);
-	if (imlfs_annotations_load(&m, path, &err) == 0) {
+	if (imlfs_annotations_parse(&m, "fuzz.json", (const char *)data, size, &err) == 0) {
 		/* every stored multi-label names a class */
 		for (uint32_t j = 0; j < m.nml; j++)
 			if (m.ml[j] >= m.nclasses)
@@ -77,8 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t ctx[2] = { size, 0 }, off = 0;
 	const char *what = NULL;
-	char path[32];
-	int fd, rc = imlfs_json_scan((const char *)data, size, count, ctx, &off, &what);
+	int rc = imlfs_json_scan((const char *)data, size, count, ctx, &off, &what);
 	json_t *j;
 
 	if (rc == -1 && (!what || off > size))
@@ -90,9 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	json_decref(j);
-	fd = fz_file(data, size, path);
-	load(path, 1);
-	load(path, 0);
-	close(fd);
+	load(data, size, 1);
+	load(data, size, 0);
 	return 0;
 }

@@ -4,18 +4,17 @@
  * against the fixed classes and once without any (the classes then come
  * from the labels). */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "imlfs/labels.h"
 
-static void load(const char *path, int with_classes)
+static void load(const uint8_t *data, size_t size, int with_classes)
 {
 	struct imlfs_model m;
 	struct imlfs_error err = { 0 };
 
 	fz_model(&m, with_classes);
-	if (imlfs_labels_load(&m, path, &err) == 0) {
+	if (imlfs_labels_parse(&m, "fuzz.txt", (const char *)data, size, &err) == 0) {
 		/* on success every member has a label of a known class */
 		for (uint32_t i = 0; i < m.nmembers; i++)
 			if (m.members[i].label < 0 || (uint32_t)m.members[i].label >= m.nclasses)
@@ -28,11 +27,7 @@ static void load(const char *path, int with_classes)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[32];
-	int fd = fz_file(data, size, path);
-
-	load(path, 1);
-	load(path, 0);
-	close(fd);
+	load(data, size, 1);
+	load(data, size, 0);
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "imlfs/real.h"
@@ -48,7 +47,7 @@ static int jansson_lists(const uint8_t *data, size_t size, uint32_t nclasses,
 	return ok;
 }
 
-static void load(const char *path, const uint8_t *data, size_t size, int with_classes)
+static void load(const uint8_t *data, size_t size, int with_classes)
 {
 	struct imlfs_model m;
 	struct imlfs_error err = { 0 };
@@ -57,7 +56,7 @@ static void load(const char *path, const uint8_t *data, size_t size, int with_cl
 	int ours, theirs;
 
 	fz_model(&m, with_classes);
-	ours = imlfs_real_load(&m, path, &err) == 0;
+	ours = imlfs_real_parse(&m, "real.json", (const char *)data, size, &err) == 0;
 	theirs = jansson_lists(data, size, m.nclasses, mask);
 	if (ours) {
 		if (!m.real_off || m.real_off[0] || m.real_off[m.nmembers] != m.nreal ||
@@ -89,11 +88,7 @@ static void load(const char *path, const uint8_t *data, size_t size, int with_cl
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[32];
-	int fd = fz_file(data, size, path);
-
-	load(path, data, size, 1);
-	load(path, data, size, 0);
-	close(fd);
+	load(data, size, 1);
+	load(data, size, 0);
 	return 0;
 }

@@ -18,7 +18,7 @@ import pytest
 from conftest import needs_root, run, tool
 
 TAR = "ILSVRC2012_img_val.tar"
-PUBLISHED = "29b22e2961454d5413ddabcf34fc5622"   # the real tarball's, in verify.c
+PUBLISHED = "29b22e2961454d5413ddabcf34fc5622"   # the real tarball's, in roles.c
 NOBODY = 65534                                   # a uid that is not the daemon's
 
 # ---- the cache file format (src/core/cache.c), enough to forge one ----------
@@ -83,7 +83,7 @@ def forge_index(data):
 
 
 def forge_digest(tar, md5=PUBLISHED):
-    """The remembered digest's text for this tarball (verify.c)."""
+    """The remembered digest's text for this tarball (tardigest.c)."""
     st = os.stat(tar)
     return (f"imlfs tarball md5 1\n{md5} {st.st_size} {st.st_mtime_ns} {st.st_ino} "
             f"{st.st_dev}\n{tar}\n").encode()

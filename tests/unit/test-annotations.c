@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "imlfs/annotations.h"
+#include "imlfs/load.h"
 #include "testutil.h"
 
 static const char *const names4[] = {
@@ -94,7 +95,7 @@ static void test_good(void)
 	/* With classes n01..n05: indices 0..4. */
 	tu_model(&m, names4, 4);
 	add_classes(&m, wn5, 5);
-	CHECK_EQ(imlfs_annotations_load(&m, p, &e), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_ANNOTATIONS, p, &e), 0);
 	CHECK_EQ(e.code, 0);
 	check_good(&m);
 	imlfs_model_free(&m);
@@ -102,7 +103,7 @@ static void test_good(void)
 	/* Without classes: the same five, from the val entries (not ImageNetV2's,
 	 * but including those whose images are not in the tar). */
 	tu_model(&m, names4, 4);
-	CHECK_EQ(imlfs_annotations_load(&m, p, &e), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_ANNOTATIONS, p, &e), 0);
 	CHECK_EQ(m.nclasses, 5);
 	for (int c = 0; c < 5; c++)
 		CHECK_STR(imlfs_class_wnid(&m, (uint32_t)c), wn5[c]);
@@ -115,7 +116,7 @@ static void test_good(void)
 	add_classes(&m, wn5, 5);
 	p = tu_write("old.json", "\xef\xbb\xbf{\"problematic_images\": {}, \r\n\"initial_annots\": "
 		     "{\"ILSVRC2012_val_00000002.JPEG\": {\"unclear\": [\"n05000000\", \"n01000000\"]}}}\r\n");
-	CHECK_EQ(imlfs_annotations_load(&m, p, &e), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_ANNOTATIONS, p, &e), 0);
 	CHECK(!(m.have & IMLFS_HAVE_IMAGENET_M));
 	CHECK(m.have & IMLFS_HAVE_ANNOTATIONS);
 	CHECK_EQ(m.members[1].flags, IMLFS_M_ANNOTATED);
@@ -138,7 +139,7 @@ static void expect(const char *name, const char *text, int with_classes, int cod
 	tu_model(&m, names4, 4);
 	if (with_classes)
 		add_classes(&m, wn5, 5);
-	rc = imlfs_annotations_load(&m, p, &e);
+	rc = imlfs_load_input(&m, IMLFS_ROLE_ANNOTATIONS, p, &e);
 	if (rc != -1 || e.code != code || !strstr(e.msg, p) || (frag1 && !strstr(e.msg, frag1)) ||
 	    (frag2 && !strstr(e.msg, frag2))) {
 		fprintf(stderr, "line %d: rc %d code %d (want %d) msg: %s\n  want: %s / %s\n", line, rc,
@@ -212,7 +213,7 @@ static void test_derived_classes(void)
 	tu_model(&m, names4, 4);
 	CHECK_EQ(imlfs_model_add_class(&m, "n01000000", 9, "n01000000", 9), 0);
 	CHECK_EQ(imlfs_model_finish(&m), 0);
-	CHECK_EQ(imlfs_annotations_load(&m, p, &e), -1);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_ANNOTATIONS, p, &e), -1);
 	CHECK_EQ(e.code, IMLFS_E_WNID);
 	CHECK(strstr(e.msg, "line 1: image ILSVRC2012_val_00000001.JPEG: wnid n03000000") != NULL);
 	CHECK(strstr(e.msg, "--classes FILE") != NULL);

@@ -18,6 +18,7 @@
 
 #include "imlfs/classes.h"
 #include "imlfs/labelset.h"
+#include "imlfs/load.h"
 #include "imlfs/real.h"
 #include "imlfs/util.h"
 #include "testutil.h"
@@ -679,7 +680,7 @@ static int test_real_files(const char *dir)
 	for (uint32_t i = 0; i < 50000; i++)
 		free(names[i]);
 	free(names);
-	CHECK_EQ(imlfs_classes_load(&m, classes, &err), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_CLASSES, classes, &err), 0);
 	CHECK_EQ(imlfs_model_finish(&m), 0);
 	CHECK_EQ(m.nclasses, 1000);
 	CHECK_EQ(mturk_labels(&m, mturk), 0);

@@ -163,11 +163,13 @@ static void check_buf(void)
 int main(void)
 {
 	struct imlfs_model m;
-	struct imlfs_inputs in = { .tarball = "/data/ILSVRC2012_img_val.tar",
-		.annotations = "/data/human_accuracy_v3.0.0.json", .annotations_auto = true,
-		.labels = "/elsewhere/val.txt" };
-	struct imlfs_inputs bare = { .tarball = "/t.tar", .classes = "/c.txt",
-		.classes_auto = true };
+	struct imlfs_inputs in = { .path = {
+		[IMLFS_ROLE_TARBALL] = "/data/ILSVRC2012_img_val.tar",
+		[IMLFS_ROLE_ANNOTATIONS] = "/data/human_accuracy_v3.0.0.json",
+		[IMLFS_ROLE_LABELS] = "/elsewhere/val.txt" },
+		.beside = { [IMLFS_ROLE_ANNOTATIONS] = true } };
+	struct imlfs_inputs bare = { .path = { [IMLFS_ROLE_TARBALL] = "/t.tar",
+		[IMLFS_ROLE_CLASSES] = "/c.txt" }, .beside = { [IMLFS_ROLE_CLASSES] = true } };
 	struct imlfs_load_info built = { .cache_file = "/root/.cache/imlfs/0123456789abcdef.idx",
 		.seconds = 1.25 };
 	struct imlfs_load_info nocache = { .seconds = 0.5 };
@@ -230,7 +232,7 @@ int main(void)
 		m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
 			 IMLFS_HAVE_CLASSES | IMLFS_HAVE_REAL;
 		with.real = "/data/real.json";
-		with.real_auto = true;
+		with.beside[IMLFS_ROLE_REAL] = true;
 		text = readme_of(&m, &(struct imlfs_readme_src){ .inputs = &with, .load = &built });
 		CHECK(text && strstr(text, "  real         /data/real.json (found beside the "
 				     "tarball)\n"));

@@ -1,6 +1,7 @@
 /* test-real.c — the ReaL labels parser (real.c): the lists as stored
  * (ascending, duplicates dropped, empty ones), and every way a file can be
- * wrong, each with exit status 13 and one line naming the place.
+ * wrong, each with exit status 13 and one line naming the place; and the
+ * loader that reads and hashes it (load.c).
  *
  * `test-real --real-file PATH` parses the real real.json of
  * google-research/reassessed-imagenet (../shared beside the checkout,
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/load.h"
 #include "imlfs/real.h"
 #include "testutil.h"
 
@@ -166,24 +168,40 @@ static void test_no_classes(void)
 	imlfs_model_free(&m);
 }
 
+/* Through the loader (load.h), as a mount reads it: the file's errors,
+ * and its MD5 noted for the README only when it was parsed. */
 static void test_files(void)
 {
+	static const char text[] = "[[1, 0], [4]]\n";
 	struct imlfs_model m;
 	struct imlfs_error err = { 0 };
+	uint8_t md5[IMLFS_MD5_LEN];
 
 	make_model(&m, 2, 5);
-	CHECK_EQ(imlfs_real_load(&m, tu_path("none.json"), &err), -1);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, tu_path("none.json"), &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_MISSING);
-	CHECK(strstr(err.msg, "cannot open the ReaL labels file") != NULL);
+	CHECK(strstr(err.msg, "none.json: cannot open the ReaL labels file") != NULL);
+	CHECK(strstr(err.msg, "check the --real path") != NULL);
 	memset(&err, 0, sizeof err);
-	CHECK_EQ(imlfs_real_load(&m, tu_tmpdir(), &err), -1);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, tu_tmpdir(), &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_MISSING);
+	CHECK(strstr(err.msg, "give the path of real.json") != NULL);
 	memset(&err, 0, sizeof err);
-	CHECK_EQ(imlfs_real_load(&m, tu_write("empty.json", ""), &err), -1);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, tu_write("empty.json", ""), &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_REAL);
-	CHECK_EQ(imlfs_real_load(&m, tu_write("real.json", "[[1, 0], [4]]\n"), &err), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, tu_write("bad.json", "[[9], []]"), &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_REAL);
+	CHECK_EQ(m.md5.have, 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, tu_write("real.json", text), &err), 0);
 	CHECK_STR(run(&m, 0), "0 1");
 	CHECK_STR(run(&m, 1), "4");
+	imlfs_md5_buf(text, strlen(text), md5);
+	CHECK_EQ(m.md5.have, 1u << IMLFS_ROLE_REAL);
+	CHECK(!memcmp(m.md5.md5[IMLFS_ROLE_REAL], md5, sizeof md5));
+	/* The tarball is indexed from its descriptor, never parsed from bytes. */
+	memset(&err, 0, sizeof err);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_TARBALL, tu_path("real.json"), &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_INTERNAL);
 	imlfs_model_free(&m);
 }
 
@@ -201,7 +219,7 @@ static int test_real_file(const char *path)
 	}
 	fclose(f);
 	make_model(&m, 50000, 1000);
-	CHECK_EQ(imlfs_real_load(&m, path, &err), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, path, &err), 0);
 	CHECK_STR(err.msg, "");
 	for (uint32_t i = 0; i < m.nmembers && m.real_off; i++) {
 		const uint16_t *v;
@@ -221,7 +239,7 @@ static int test_real_file(const char *path)
 	imlfs_model_free(&m);
 	/* against a tarball of another size */
 	make_model(&m, 49999, 1000);
-	CHECK_EQ(imlfs_real_load(&m, path, &err), -1);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, path, &err), -1);
 	CHECK(strstr(err.msg, "entry 49999: more lists than the tarball's 49999 images") != NULL);
 	imlfs_model_free(&m);
 	return tu_done();
