@@ -5,8 +5,10 @@
  *
  * Checked only for a split whose top1_accuracy is below IMLFS_HINT_BELOW,
  * so a correct submission costs nothing.  A reading is kept when its top-1
- * explains the score: at least twice the official top-1 and at least
- * IMLFS_HINT_GAIN above it.  The readings:
+ * explains the score: at least twice the official top-1, at least
+ * IMLFS_HINT_GAIN above it, and right on at least IMLFS_HINT_IMAGES more
+ * images (so that chance on a split of a few images explains nothing).
+ * The readings:
  *   shift+1    every label minus 1 (a 1001-class output, background at 0)
  *   shift-1    every label plus 1
  *   strsort    label k is the k-th of the class numbers sorted as strings
@@ -29,6 +31,7 @@
 
 #define IMLFS_HINT_BELOW 0.5
 #define IMLFS_HINT_GAIN 0.25
+#define IMLFS_HINT_IMAGES 10
 
 /* Add to every split of sc (the scores of p, the submission text[0..len)
  * to file f, arrays bounded by npy_cap) whose top-1 is below

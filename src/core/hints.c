@@ -18,9 +18,11 @@
 
 #define NONE UINT32_MAX
 
-static bool explains(double alt, double top1)
+/* images: what the top-1s are shares of. */
+static bool explains(double alt, double top1, double images)
 {
-	return alt >= 2 * top1 && alt >= top1 + IMLFS_HINT_GAIN;
+	return alt >= 2 * top1 && alt >= top1 + IMLFS_HINT_GAIN &&
+	       (alt - top1) * images >= IMLFS_HINT_IMAGES;
 }
 
 /* top1_accuracy of q on split s into *out: 0 or -ENOMEM. */
@@ -175,7 +177,10 @@ out:
 
 static void add(struct imlfs_split_scores *ss, struct imlfs_hint h)
 {
-	if (ss->nhints < IMLFS_NREADINGS && explains(h.top1, ss->top1_accuracy))
+	/* A ROWS reading scores another split: its rows are its images. */
+	double images = h.reading == IMLFS_READ_ROWS ? (double)h.rows : (double)ss->images;
+
+	if (ss->nhints < IMLFS_NREADINGS && explains(h.top1, ss->top1_accuracy, images))
 		ss->hints[ss->nhints++] = h;
 }
 
