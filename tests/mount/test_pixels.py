@@ -280,3 +280,57 @@ def test_check_pixels_script_finds_a_mismatch(tmp_path, sample, member_bytes):
     assert "1 mismatches" in r.stdout
     r = run([sys.executable, script, str(tmp_path / "nowhere"), "1"])
     assert r.returncode == 2 and "no such folder" in r.stderr
+
+
+def test_read_only_mount(mount_factory, sample, member_bytes):
+    """-o ro (no-open mode) serves the same crops, each decoded once."""
+    m = mount_factory(sample.tar, "-o", "ro")
+    spec = "resize248-crop224-bicubic"
+    names = split_names(sample, "all")
+    array = np.load(m.path("all", "pixels", spec + ".npy"), mmap_mode="r")
+    for k in (0, len(names) - 1):
+        assert np.array_equal(array[k], reference(member_bytes[names[k]], spec))
+    read_all(m.path("all", "pixels", spec + ".npy"))
+    read_all(m.path("all", "pixels", spec + ".npy"))
+    assert daemon_stats(m)["decodes"] == len(names)
+
+
+def test_undecodable_image_is_eio(mount_factory, sample, member_bytes, tmp_path):
+    """An image that is not a JPEG: its crop file and the pages of the array
+    that hold part of its row fail with EIO, said on stderr; sizes and the
+    other rows' pages are fine."""
+    import io
+    import tarfile
+    good, bad = "ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000002.JPEG"
+    data = {good: member_bytes[sample.names[0]], bad: b"not a JPEG at all\n" * 100}
+    d = tmp_path / "broken"
+    d.mkdir()
+    with tarfile.open(d / "ILSVRC2012_img_val.tar", "w") as t:
+        for name in (good, bad):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data[name])
+            t.addfile(ti, io.BytesIO(data[name]))
+    m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
+    # rows of 12,288 bytes: the header and row 0 fill pages 0-2 alone
+    spec, row = "resize64-crop64-bilinear", 64 * 64 * 3
+    folder = m.path("all", "pixels", spec)
+    want = reference(data[good], spec)
+    assert np.array_equal(np.load(os.path.join(folder, good[:-5] + ".npy")), want)
+    path = os.path.join(folder, bad[:-5] + ".npy")
+    assert os.stat(path).st_size == HEADER + row
+    with open(path, "rb") as f:
+        with pytest.raises(OSError) as e:
+            f.read()
+        assert e.value.errno == 5   # EIO
+    path = m.path("all", "pixels", spec + ".npy")
+    assert os.stat(path).st_size == HEADER + 2 * row
+    with open(path, "rb") as f:
+        head = f.read(3 * 4096)     # the kernel retries page by page
+        assert head[:6] == b"\x93NUMPY"
+        assert head[HEADER:] == want.tobytes()[:3 * 4096 - HEADER]
+        f.seek(HEADER + row)
+        with pytest.raises(OSError) as e:
+            f.read(100)
+        assert e.value.errno == 5
+    assert f"imlfs: pixels of {bad}: " in m.stderr()
+    assert daemon_stats(m)["failed"] >= 1
