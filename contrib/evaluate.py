@@ -23,7 +23,10 @@ tests: the scores are then meaningless).
 array of N rows by K columns.  Row i is the image of line i of the
 predictions file: ImageFolder's order, i.e. the sorted paths (class folder by
 wnid, then file name).  Column j is the class of line j of MOUNT/classes.tsv
-(with the real data, column j is global class j).
+(with the real data, column j is global class j).  On a sample, whose
+classes.tsv lists fewer than the model's 1,000 classes, only the outputs of
+the classes it lists are ranked, so every prediction names a class that
+exists.
 
 Exit status: 0 scored; 1 an error of the environment (no such mount path,
 nothing mounted there, a missing split, weights missing or unusable, an I/O

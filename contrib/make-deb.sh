@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { printf 'make-deb.sh: %s\n' "$*" >&2; exit 1; }
 case ${1:-} in
--h|--help) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; exit 0;;
+-h|--help) sed -n '2,/^set /{/^# SPDX-/d;/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; exit 0;;
 -*) die "unknown option '$1'; usage: contrib/make-deb.sh [OUTDIR]";;
 esac
 [ $# -le 1 ] || die "give at most one OUTDIR; usage: contrib/make-deb.sh [OUTDIR]"

@@ -811,8 +811,10 @@ def run(minutes):
                         "buf": b"", "warm": False, "paused": False,
                         "done": False}
         os.close(tar_fd)
-        log("%d readers, %d lister(s), %d submitters (uids %s) for %g min against %s" % (
-            NREADERS, NLISTERS, len(uids), ", ".join(map(str, uids)), minutes, MNT))
+        log("%d readers, %d lister(s), %d submitters (uids %s)%s for %g min against %s" % (
+            NREADERS, NLISTERS, len(uids), ", ".join(map(str, uids)),
+            ", an attacker (uid %d, %d threads)" % (ATTACK_UID, ATTACK_THREADS)
+            if ATTACK_THREADS else "", minutes, MNT))
 
         rss_series = [(now(), d.rss())]
         threads = [d.threads()]
@@ -933,7 +935,7 @@ def report(res, exp, minutes, t_run, rss_start, rss_end, series, d, uids, t_begi
     garbage = {k[len("garbage_"):]: v for k, v in sorted(ops.items()) if k.startswith("garbage_")}
     reads = ops["read_direct"] + ops["read_buffered"]
     total = reads + ops["read_range"] + ops["read_sidecar"] + ops["find"] + \
-        ops["submit_valid"] + sum(garbage.values())
+        ops["submit_valid"] + sum(garbage.values()) + ops["attack"]
     print("requests served: %d" % total)
     print("  image reads, whole, sha256 checked: %d (%d O_DIRECT, %d buffered; %.1f GB)" % (
         reads, ops["read_direct"], ops["read_buffered"], ops["bytes"] / 1e9))
@@ -941,6 +943,9 @@ def report(res, exp, minutes, t_run, rss_start, rss_end, series, d, uids, t_begi
     print("  sidecars, checked against the inputs: %d" % ops["read_sidecar"])
     print("  find listings of the whole mount: %d" % ops["find"])
     print("  valid submissions, scores read back and checked: %d" % ops["submit_valid"])
+    if ATTACK_THREADS:
+        print("  the attacker's write+read rounds (uid %d, %d threads), each asking for a "
+              "new scoring: %d" % (ATTACK_UID, ATTACK_THREADS, ops["attack"]))
     print("  garbage submissions and misuse: %d (%s)" % (
         sum(garbage.values()), ", ".join("%s %d" % kv for kv in garbage.items())))
     print("errors: %d" % res["errors"])

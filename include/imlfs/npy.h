@@ -1,7 +1,10 @@
-/* npy.h — NumPy .npy arrays as submissions.
+/* npy.h — NumPy .npy arrays as submissions: the format alone.  What a
+ * parsed submission holds, and which parser a submission gets, is
+ * preds.h's; this module knows nothing of it, nor of the store's bounds
+ * (the caller gives the bound, imlfs_npy_cap).
  *
  * A submission whose first bytes are the .npy magic ("\x93NUMPY") is an
- * array, anything else text lines (score.h): the first bytes decide.  The
+ * array, anything else text lines (preds.h): the first bytes decide.  The
  * array is 2-D, C order, little-endian, with one row per image of the
  * split whose predictions file it is written to, in sorted member-name
  * order (the order of images/); the root file's rows are those of "all".
@@ -37,8 +40,8 @@
 #define IMLFS_NPY_MAX_HEADER 10000        /* as numpy's _MAX_HEADER_SIZE */
 #define IMLFS_NPY_MAX_BYTES (256u << 20)   /* no array is ever allowed more */
 #define IMLFS_NPY_HEADER_ROOM (16u << 10)  /* room for prefix and header */
-
-struct imlfs_preds;
+#define IMLFS_NPY_MAX_K 5                  /* labels a row yields at most: a top-5 */
+#define IMLFS_NPY_WHY_MAX 400              /* room for any message of this module */
 
 /* Does a submission of these bytes start with the .npy magic? */
 bool imlfs_npy_is(const char *buf, size_t len);
@@ -67,10 +70,25 @@ uint32_t imlfs_npy_rows(const struct imlfs_model *m, enum imlfs_split s);
  * never less than text_cap (the text bound) nor more than bound. */
 size_t imlfs_npy_cap(const struct imlfs_model *m, size_t text_cap, size_t bound);
 
-/* Parse an array (imlfs_npy_is) whose rows are split `rows`' images into
- * the predictions imlfs_preds_parse makes of text (score.h).  Never fails
- * on content; NULL only when out of memory. */
-struct imlfs_preds *imlfs_preds_parse_npy(const struct imlfs_model *m, const char *buf,
-					  size_t len, enum imlfs_split rows);
+/* An array checked against a split by imlfs_npy_open: where its rows are. */
+struct imlfs_npy_array {
+	struct imlfs_npy_header h;
+	uint32_t rows;                /* the split's member count */
+	const unsigned char *data;    /* row r at data + r * rowbytes */
+	size_t rowbytes;
+};
+
+/* Check buf[len] (imlfs_npy_is) as the array for split s, of at most cap
+ * bytes: 0 with *a, or -1 with the one error of the whole array, and what
+ * was expected, in why[whysz]. */
+int imlfs_npy_open(const struct imlfs_model *m, const char *buf, size_t len, enum imlfs_split s,
+		   size_t cap, struct imlfs_npy_array *a, char *why, size_t whysz);
+
+/* Row r (from 0) of a, the row of member i: its first min(k, columns)
+ * labels (k <= IMLFS_NPY_MAX_K; scores: the highest first, ties to the
+ * lower class index; indices: as given) in lab, and their count; or -1
+ * with the row's error in why[whysz] (a NaN, an index out of range). */
+int imlfs_npy_row(const struct imlfs_model *m, const struct imlfs_npy_array *a, uint32_t r,
+		  uint32_t i, uint16_t *lab, unsigned k, char *why, size_t whysz);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "imlfs/model.h"
+#include "imlfs/preds.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
 
@@ -56,12 +57,12 @@ size_t imlfs_report_bytes(const struct imlfs_model *m);
 const char *imlfs_report_name(enum imlfs_report_kind kind);
 
 /* Append report file `kind` of split s to out: with r, the report of a
- * submission whose scores (the predictions file's JSON text) are
- * scores[0..slen); without (r NULL, scores ignored), the page saying
- * that nothing was submitted and how to submit (the TSV: its header).
- * 0, or -ENOMEM. */
+ * submission whose scores are sc (its headline: sc's split s, as the
+ * predictions file's JSON shows it); without (r NULL, sc ignored), the
+ * page saying that nothing was submitted and how to submit (the TSV: its
+ * header).  0, or -ENOMEM. */
 int imlfs_report_render(const struct imlfs_model *m, enum imlfs_split s,
-			const struct imlfs_report *r, const char *scores, size_t slen,
+			const struct imlfs_report *r, const struct imlfs_scores *sc,
 			enum imlfs_report_kind kind, struct imlfs_buf *out);
 
 #endif

@@ -1,20 +1,13 @@
-/* score.h — predictions in, the dataset's scores out.
+/* score.h — a parsed submission (preds.h) in, the dataset's scores out:
+ * a plain struct, and its one JSON writer (scorejson.c), which is the
+ * text of every predictions file.
  *
- * Predictions text: one line per image, "IMAGE LABEL [LABEL ...]".  IMAGE is
- * a member name, its stem, or any path ending in one; each LABEL a class
- * index or a wnid; the first label is the top-1 prediction, the first five
- * the top-5.  Fields are separated by white space or commas; blank lines and
- * lines whose first non-blank character is '#' are skipped.  A later line
- * for the same image replaces the earlier one (a duplicate).  A submission
- * starting with the NumPy .npy magic is an array instead (npy.h), parsed
- * into the same struct imlfs_preds, so that scoring is shared.
- *
- * Scores per split (JSON keys): split, images, predicted, missing, unknown,
- * duplicates, invalid, errors (first 20: {"line": N, "error": "..."}),
- * top1_accuracy, top5_accuracy (null unless every prediction given for the
- * split's images has >= 5 labels), multilabel_accuracy,
- * multilabel_accuracy_strict, multilabel_correct, multilabel_images (null
- * for "all").
+ * Scores per split (JSON keys, in this order): split, images, predicted,
+ * missing, unknown, duplicates, invalid, errors (first 20: {"line": N,
+ * "error": "..."}), top1_accuracy, top5_accuracy (null unless every
+ * prediction given for the split's images has >= 5 labels),
+ * multilabel_accuracy, multilabel_accuracy_strict, multilabel_correct,
+ * multilabel_images (null for "all").
  *   validation: skip problematic images; correct when the first label is in
  *     correct_multi_labels or unclear_multi_labels (strict: correct only);
  *     per-class accuracy over original classes present, then averaged;
@@ -28,49 +21,108 @@
 #ifndef IMLFS_SCORE_H
 #define IMLFS_SCORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "imlfs/model.h"
+#include "imlfs/preds.h"
 
-#define IMLFS_SCORE_MAX_ERRORS 20
+/* One split's scores, field for key.  A real that the JSON shows as null
+ * (no denominator, or a rule above) is NAN; imlfs_json_real writes it so. */
+struct imlfs_split_scores {
+	enum imlfs_split split;
+	uint64_t images, predicted, missing, unknown, duplicates, invalid;
+	double top1_accuracy, top5_accuracy;
+	double multilabel_accuracy, multilabel_accuracy_strict;
+	bool multilabel;          /* multilabel_correct and _images are numbers, else null */
+	uint64_t multilabel_correct, multilabel_images;
+	bool real;                /* real_accuracy and real_top5_accuracy are keys */
+	double real_accuracy, real_top5_accuracy;
+};
 
-struct imlfs_preds;   /* a parsed submission, independent of any split */
+/* One kept error of the submission; its message at msgs + off. */
+struct imlfs_score_error {
+	uint32_t line;
+	uint32_t off;
+};
 
-/* Parse predictions text.  Never fails on content (bad lines are counted);
- * returns NULL only when out of memory. */
-struct imlfs_preds *imlfs_preds_parse(const struct imlfs_model *m, const char *text, size_t len);
-/* The same for a submission to predictions file f: a NumPy array (npy.h:
- * its rows are f's split's images, the root file's every member's) when it
- * starts with the .npy magic, else text. */
-struct imlfs_preds *imlfs_preds_parse_for(const struct imlfs_model *m, const char *text,
-					  size_t len, enum imlfs_pred_file f);
-void imlfs_preds_free(struct imlfs_preds *p);
-/* Member i's top-1 prediction (a class index), or -1 when no line named it. */
-int32_t imlfs_preds_top1(const struct imlfs_preds *p, uint32_t i);
+/* The scores predictions file `file` shows for one submission: a split's
+ * file, that split's (nsplits 1); the root file, every split present, in
+ * enum order.  One allocation of `size` bytes, without pointers, so that a
+ * copy is a memcpy (imlfs_scores_dup); the messages take only their own
+ * length. */
+struct imlfs_scores {
+	size_t size;
+	enum imlfs_pred_file file;
+	unsigned nsplits;
+	struct imlfs_split_scores split[IMLFS_NSPLITS];
+	uint32_t nerrors;         /* every split's "errors": the same list */
+	struct imlfs_score_error errors[IMLFS_SCORE_MAX_ERRORS];
+	char msgs[];
+};
 
-/* Scores of one split as a new JSON object (NULL when out of memory). */
-json_t *imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
-			  enum imlfs_split s);
-/* The scores predictions file f shows: a split's file, that split's
- * object; IMLFS_PRED_ROOT, {"all": {...}, "validation": {...},
- * "imagenet_m": {...}, "real": {...}} over the splits present.  NULL when out of memory
- * or f is not a predictions file. */
-json_t *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
-		    enum imlfs_pred_file f);
+/* The message of error k. */
+static inline const char *imlfs_scores_error(const struct imlfs_scores *sc, uint32_t k)
+{
+	return sc->msgs + sc->errors[k].off;
+}
+
+/* One key of a split's JSON object, with its value.  The JSON writer and
+ * the report's headline both walk imlfs_score_fields, so that the two
+ * cannot differ in keys, order or values. */
+enum imlfs_field_type {
+	IMLFS_FIELD_STRING,       /* str */
+	IMLFS_FIELD_COUNT,        /* count */
+	IMLFS_FIELD_REAL,         /* real; NAN is null */
+	IMLFS_FIELD_NULL,
+	IMLFS_FIELD_ERRORS,       /* the submission's kept errors */
+};
+
+struct imlfs_score_field {
+	const char *key;
+	enum imlfs_field_type type;
+	const char *str;
+	uint64_t count;
+	double real;
+};
+
+#define IMLFS_SCORE_MAX_FIELDS 16
+
+/* The keys of ss's JSON object in order, into out[IMLFS_SCORE_MAX_FIELDS];
+ * returns how many. */
+unsigned imlfs_score_fields(const struct imlfs_split_scores *ss, struct imlfs_score_field *out);
+
+/* The scores of predictions p for file f; NULL when out of memory or f
+ * is not a predictions file. */
+struct imlfs_scores *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
+				 enum imlfs_pred_file f);
+/* The scores of one split into *out (errors are p's own: p->errors):
+ * 0, or -1 when out of memory. */
+int imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
+		      enum imlfs_split s, struct imlfs_split_scores *out);
+/* Split s's entry of sc, or NULL when sc has none. */
+const struct imlfs_split_scores *imlfs_scores_of(const struct imlfs_scores *sc,
+						 enum imlfs_split s);
+struct imlfs_scores *imlfs_scores_dup(const struct imlfs_scores *sc);
+void imlfs_scores_free(struct imlfs_scores *sc);
+
+/* scorejson.c: the JSON writer. */
 
 /* Pretty-printed JSON text ending in a newline (malloc'd, NULL when out of
- * memory or f is not a predictions file) for predictions file f with the
- * scores of `text`, or — text == NULL — the object saying that nothing was
- * submitted yet, with a one-line usage hint.  Reals are written as
- * imlfs_json_real writes them. */
+ * memory or f is not a predictions file) of predictions file f: the
+ * scores sc (made for f), or — sc NULL — the object saying that nothing
+ * was submitted yet, with a one-line usage hint.  Two spaces of indent
+ * per level, "key": value, reals as imlfs_json_real writes them: the text
+ * jq and Python's json read back to the same values. */
+char *imlfs_scores_json(const struct imlfs_model *m, enum imlfs_pred_file f,
+			const struct imlfs_scores *sc, size_t *outlen);
+/* Parse, score and write in one: the JSON text of file f for the
+ * submission text[0..len) (text NULL: nothing submitted), an array of
+ * up to IMLFS_NPY_MAX_BYTES (the store's own bound is smaller: it
+ * refuses larger submissions before they are scored). */
 char *imlfs_score_text(const struct imlfs_model *m, const char *text, size_t len,
 		       enum imlfs_pred_file f, size_t *outlen);
-/* The same from predictions already parsed (p NULL: nothing submitted). */
-char *imlfs_score_text_of(const struct imlfs_model *m, const struct imlfs_preds *p,
-			  enum imlfs_pred_file f, size_t *outlen);
 
 /* v as JSON text in out[size]: the shortest of %.15g, %.16g and %.17g
  * that reads back as v (0.025, not 0.025000000000000001, as Python and jq

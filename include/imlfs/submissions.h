@@ -39,7 +39,8 @@
  * With a split's scores a user keeps that submission's report (report.h):
  * imlfs_report_bytes(m), 4 bytes per class plus 1.6 KiB, so at most
  * IMLFS_SUB_MAX_USERS x splits x that in all (1024 x 3 x 5.6 KiB = 17 MiB
- * with 1,000 classes).
+ * with 1,000 classes); and the scores the report's page shows (score.h:
+ * under 1 KiB plus the kept error messages, which the JSON text holds too).
  */
 #ifndef IMLFS_SUBMISSIONS_H
 #define IMLFS_SUBMISSIONS_H
@@ -80,6 +81,9 @@ struct imlfs_sub;     /* one open submission (a descriptor opened for writing) *
 /* lim NULL: IMLFS_SUB_LIMITS_DEFAULT.  Every limit but keep_seconds must
  * be non-zero (else NULL, as when out of memory). */
 struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
+/* An array submission's bound under limits lim (NULL: the defaults), as
+ * above: what imlfs-score gives the .npy parser, to say what a mount says. */
+size_t imlfs_subs_npy_cap(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
 /* Answer every request still waiting for scores and stop the scoring
  * workers (before the callbacks' targets go away: a FUSE session); no
  * scoring is queued after it, so later requests are answered -ESHUTDOWN. */

@@ -22,8 +22,6 @@
 #include <string.h>
 
 #include "imlfs/npy.h"
-#include "imlfs/submissions.h"
-#include "preds-internal.h"
 
 #define ALLOWED "float16/32/64 scores ('<f2', '<f4', '<f8') or int32/64 class indices " \
 	"('<i4', '<i8')"
@@ -308,12 +306,12 @@ static inline __attribute__((always_inline)) uint64_t fkey(const unsigned char *
 	return b & sign ? (sign - 1) - mag : b | sign;
 }
 
-/* The k (<= IMLFS_TOPK, <= n) highest of a row's n scores, highest first,
+/* The k (<= IMLFS_NPY_MAX_K, <= n) highest of a row's n scores, highest first,
  * ties to the lower index, in lab; false when the row holds a NaN. */
 static inline __attribute__((always_inline)) bool top_w(const unsigned char *row, uint32_t n,
 							unsigned w, unsigned k, uint16_t *lab)
 {
-	uint64_t best[IMLFS_TOPK];
+	uint64_t best[IMLFS_NPY_MAX_K];
 	unsigned have = 0, j;
 	bool nan = false;
 
@@ -348,10 +346,10 @@ static bool top_scores(const unsigned char *row, uint32_t n, unsigned w, unsigne
 	}
 }
 
-/* A row of k class indices: the first IMLFS_TOPK in lab, or -1 with the
+/* A row of k class indices: the first nlab in lab, or -1 with the
  * offending column in *col and its value in *bad. */
 static int row_indices(const struct imlfs_model *m, const unsigned char *row, uint64_t k,
-		       unsigned w, uint16_t *lab, uint64_t *col, int64_t *bad)
+		       unsigned w, uint16_t *lab, unsigned nlab, uint64_t *col, int64_t *bad)
 {
 	for (uint64_t c = 0; c < k; c++) {
 		int64_t v = w == 4 ? (int64_t)(int32_t)le32(row + c * 4) : (int64_t)le64(row + c * 8);
@@ -361,7 +359,7 @@ static int row_indices(const struct imlfs_model *m, const unsigned char *row, ui
 			*bad = v;
 			return -1;
 		}
-		if (c < IMLFS_TOPK)
+		if (c < nlab)
 			lab[c] = (uint16_t)v;
 	}
 	return 0;
@@ -378,13 +376,14 @@ static void expected(const struct imlfs_model *m, enum imlfs_split s, uint32_t r
 		 m->nclasses);
 }
 
-/* Check what the header says against split s; 0 or -1 with why. */
+/* Check what the header says against split s and the bound cap; 0 or -1
+ * with why. */
 static int check_array(const struct imlfs_model *m, enum imlfs_split s, size_t len,
-		       const struct imlfs_npy_header *h, uint32_t rows, char *why, size_t whysz)
+		       const struct imlfs_npy_header *h, uint32_t rows, size_t cap,
+		       char *why, size_t whysz)
 {
 	char exp[200];
 	uint64_t cols = h->shape[1], bytes, total;
-	size_t cap;
 
 	expected(m, s, rows, exp, sizeof exp);
 	if (h->fortran)
@@ -400,8 +399,6 @@ static int check_array(const struct imlfs_model *m, enum imlfs_split s, size_t l
 	/* Within the shape checks, rows * cols * 8 cannot overflow. */
 	bytes = h->shape[0] * cols * h->width;
 	total = h->data_off + bytes;
-	cap = imlfs_npy_cap(m, IMLFS_SUB_MAX_BYTES, IMLFS_NPY_MAX_BYTES < IMLFS_SUB_UID_MAX_PENDING ?
-			    IMLFS_NPY_MAX_BYTES : IMLFS_SUB_UID_MAX_PENDING);
 	if (total > cap)
 		FAIL("the array is %" PRIu64 " bytes, more than the %zu a submission may have; "
 		     "save float32 scores (a.astype('<f4')) or top-5 indices", total, cap);
@@ -417,60 +414,49 @@ static int check_array(const struct imlfs_model *m, enum imlfs_split s, size_t l
 
 #undef FAIL
 
-struct imlfs_preds *imlfs_preds_parse_npy(const struct imlfs_model *m, const char *buf,
-					  size_t len, enum imlfs_split s)
+int imlfs_npy_open(const struct imlfs_model *m, const char *buf, size_t len, enum imlfs_split s,
+		   size_t cap, struct imlfs_npy_array *a, char *why, size_t whysz)
 {
-	struct imlfs_preds *p = imlfs_preds_alloc(m);
-	struct imlfs_npy_header h;
-	char why[IMLFS_ERRMSG_MAX];
-	uint32_t rows = imlfs_npy_rows(m, s), r = 0;
-	const unsigned char *data;
-	size_t rowbytes;
+	char hwhy[IMLFS_NPY_WHY_MAX];
 
-	if (!p)
-		return NULL;
-	if (imlfs_npy_header(buf, len, &h, why, sizeof why)) {
+	a->rows = imlfs_npy_rows(m, s);
+	if (imlfs_npy_header(buf, len, &a->h, hwhy, sizeof hwhy)) {
 		/* the expectation too, as check_array's messages say it */
-		p->invalid = 1;
-		imlfs_preds_error(p, 0, "%s; %s/ takes %" PRIu32 " rows x %" PRIu32 " scores "
-				  "(or x k <= %" PRIu32 " class indices)", why, imlfs_split_name(s),
-				  rows, m->nclasses, m->nclasses);
-		return p;
+		snprintf(why, whysz, "%s; %s/ takes %" PRIu32 " rows x %" PRIu32 " scores "
+			 "(or x k <= %" PRIu32 " class indices)", hwhy, imlfs_split_name(s),
+			 a->rows, m->nclasses, m->nclasses);
+		return -1;
 	}
-	if (check_array(m, s, len, &h, rows, why, sizeof why)) {
-		p->invalid = 1;
-		imlfs_preds_error(p, 0, "%s", why);
-		return p;
-	}
-	data = (const unsigned char *)buf + h.data_off;
-	rowbytes = (size_t)h.shape[1] * h.width;
-	for (uint32_t i = 0; i < m->nmembers; i++) {
-		const unsigned char *row = data + (size_t)r * rowbytes;
-		uint16_t lab[IMLFS_TOPK];
-		unsigned nlab = h.shape[1] < IMLFS_TOPK ? (unsigned)h.shape[1] : IMLFS_TOPK;
-		uint64_t col;
-		int64_t bad;
+	if (check_array(m, s, len, &a->h, a->rows, cap, why, whysz))
+		return -1;
+	a->data = (const unsigned char *)buf + a->h.data_off;
+	a->rowbytes = (size_t)a->h.shape[1] * a->h.width;
+	return 0;
+}
 
-		if (!imlfs_in_split(m, i, s))
-			continue;
-		r++;
-		if (h.kind == 'f' && !top_scores(row, (uint32_t)h.shape[1], h.width, nlab, lab)) {
-			p->invalid++;
-			imlfs_preds_error(p, r, "row %" PRIu32 " (%s, counting from 0) holds a NaN "
-					  "score", r - 1, imlfs_member_name(m, i));
-			continue;
-		}
-		if (h.kind == 'i' && row_indices(m, row, h.shape[1], h.width, lab, &col, &bad)) {
-			p->invalid++;
-			imlfs_preds_error(p, r, "row %" PRIu32 " (%s, counting from 0), column %"
-					  PRIu64 ": class index %" PRId64 " is out of range 0..%"
-					  PRIu32, r - 1, imlfs_member_name(m, i), col, bad,
-					  m->nclasses - 1);
-			continue;
-		}
-		p->slot[i].count = 1;
-		p->slot[i].nlab = (uint8_t)nlab;
-		memcpy(p->slot[i].lab, lab, nlab * sizeof *lab);
+int imlfs_npy_row(const struct imlfs_model *m, const struct imlfs_npy_array *a, uint32_t r,
+		  uint32_t i, uint16_t *lab, unsigned k, char *why, size_t whysz)
+{
+	const unsigned char *row = a->data + (size_t)r * a->rowbytes;
+	unsigned nlab;
+	uint64_t col;
+	int64_t bad;
+
+	if (k > IMLFS_NPY_MAX_K)
+		k = IMLFS_NPY_MAX_K;   /* top_w's room */
+	nlab = a->h.shape[1] < k ? (unsigned)a->h.shape[1] : k;
+
+	if (a->h.kind == 'f' && !top_scores(row, (uint32_t)a->h.shape[1], a->h.width, nlab, lab)) {
+		snprintf(why, whysz, "row %" PRIu32 " (%s, counting from 0) holds a NaN score", r,
+			 imlfs_member_name(m, i));
+		return -1;
 	}
-	return p;
+	if (a->h.kind == 'i' &&
+	    row_indices(m, row, a->h.shape[1], a->h.width, lab, nlab, &col, &bad)) {
+		snprintf(why, whysz, "row %" PRIu32 " (%s, counting from 0), column %" PRIu64
+			 ": class index %" PRId64 " is out of range 0..%" PRIu32, r,
+			 imlfs_member_name(m, i), col, bad, m->nclasses - 1);
+		return -1;
+	}
+	return (int)nlab;
 }

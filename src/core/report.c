@@ -4,18 +4,19 @@
  * the gallery's images, which are the mount's own (a relative
  * "images/NAME" from the split's folder), so nothing is copied.  Every
  * name is HTML-escaped, every image name also percent-encoded.  The
- * headline scores are the predictions file's JSON, key by key, each value
- * written as that JSON writes it, so the page cannot disagree with it.
+ * headline scores are the predictions file's, key by key from the same
+ * struct and key list as its JSON (imlfs_score_fields), each value written
+ * as that JSON writes it, so the page cannot disagree with it.
  * The appends ignore their results: the buffer's failure flag is sticky
  * and checked once at the end.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "imlfs/report.h"
 
@@ -354,72 +355,65 @@ static void page_head(struct imlfs_buf *b, enum imlfs_split s)
 			 imlfs_split_name(s), style);
 }
 
-/* One value of the scores JSON, written as the JSON writes it. */
-static void score_value(struct imlfs_buf *b, json_t *v)
+static void errors_html(struct imlfs_buf *b, const struct imlfs_scores *sc)
+{
+	if (!sc->nerrors) {
+		imlfs_buf_printf(b, "none");
+		return;
+	}
+	imlfs_buf_printf(b, "<ol class=\"errors\">");
+	for (uint32_t k = 0; k < sc->nerrors; k++) {
+		imlfs_buf_printf(b, "<li>line %" PRIu32 ": ", sc->errors[k].line);
+		esc(b, imlfs_scores_error(sc, k));
+		imlfs_buf_printf(b, "</li>");
+	}
+	imlfs_buf_printf(b, "</ol>");
+}
+
+/* One value of the scores, written as the JSON writes it. */
+static void score_value(struct imlfs_buf *b, const struct imlfs_scores *sc,
+			const struct imlfs_score_field *f)
 {
 	char num[32];
 
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-		imlfs_buf_printf(b, "%lld", (long long)json_integer_value(v));
+	switch (f->type) {
+	case IMLFS_FIELD_STRING:
+		esc(b, f->str);
 		break;
-	case JSON_REAL:
-		real_text(num, sizeof num, json_real_value(v));
+	case IMLFS_FIELD_COUNT:
+		imlfs_buf_printf(b, "%" PRIu64, f->count);
+		break;
+	case IMLFS_FIELD_REAL:
+		real_text(num, sizeof num, f->real);
 		imlfs_buf_printf(b, "%s", num);
 		break;
-	case JSON_STRING:
-		esc(b, json_string_value(v));
-		break;
-	case JSON_TRUE:
-		imlfs_buf_printf(b, "true");
-		break;
-	case JSON_FALSE:
-		imlfs_buf_printf(b, "false");
-		break;
-	case JSON_NULL:
+	case IMLFS_FIELD_NULL:
 		imlfs_buf_printf(b, "null");
 		break;
-	case JSON_ARRAY: {
-		size_t k;
-		json_t *e;
-
-		if (!json_array_size(v)) {
-			imlfs_buf_printf(b, "none");
-			break;
-		}
-		imlfs_buf_printf(b, "<ol class=\"errors\">");
-		json_array_foreach(v, k, e) {
-			json_t *line = json_object_get(e, "line"), *msg = json_object_get(e, "error");
-
-			imlfs_buf_printf(b, "<li>line %lld: ", (long long)json_integer_value(line));
-			esc(b, json_is_string(msg) ? json_string_value(msg) : "");
-			imlfs_buf_printf(b, "</li>");
-		}
-		imlfs_buf_printf(b, "</ol>");
-		break;
-	}
-	default:
+	case IMLFS_FIELD_ERRORS:
+		errors_html(b, sc);
 		break;
 	}
 }
 
-static void scores_html(struct imlfs_buf *b, const char *scores, size_t slen)
+/* The headline: split s's scores of sc (none when sc has not that split). */
+static void scores_html(struct imlfs_buf *b, const struct imlfs_scores *sc, enum imlfs_split s)
 {
-	json_t *o = scores ? json_loadb(scores, slen, 0, NULL) : NULL, *v;
-	const char *key;
+	const struct imlfs_split_scores *ss = imlfs_scores_of(sc, s);
+	struct imlfs_score_field f[IMLFS_SCORE_MAX_FIELDS];
+	unsigned n = ss ? imlfs_score_fields(ss, f) : 0;
 
 	imlfs_buf_printf(b, "<section>\n<h2>Scores</h2>\n<table class=\"scores\" id=\"scores\">\n");
-	json_object_foreach(o, key, v) {
+	for (unsigned k = 0; k < n; k++) {
 		imlfs_buf_printf(b, "<tr><th>");
-		esc(b, key);
+		esc(b, f[k].key);
 		imlfs_buf_printf(b, "</th><td id=\"score-");
-		esc(b, key);
+		esc(b, f[k].key);
 		imlfs_buf_printf(b, "\">");
-		score_value(b, v);
+		score_value(b, sc, &f[k]);
 		imlfs_buf_printf(b, "</td></tr>\n");
 	}
 	imlfs_buf_printf(b, "</table>\n</section>\n");
-	json_decref(o);
 }
 
 static void classes_html(struct imlfs_buf *b, const struct imlfs_model *m,
@@ -510,7 +504,7 @@ static void gallery_html(struct imlfs_buf *b, const struct imlfs_model *m,
 }
 
 static int render_html(const struct imlfs_model *m, enum imlfs_split s,
-		       const struct imlfs_report *r, const char *scores, size_t slen,
+		       const struct imlfs_report *r, const struct imlfs_scores *sc,
 		       struct imlfs_buf *b)
 {
 	const char *name = imlfs_split_name(s);
@@ -536,7 +530,7 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 			 "The numbers are those of <code>%s/predictions</code>.</p>\n",
 			 name, rule_of(s), name);
 	imlfs_buf_printf(b, "<div class=\"top\">\n");
-	scores_html(b, scores, slen);
+	scores_html(b, sc, s);
 	classes_html(b, m, v, n);
 	imlfs_buf_printf(b, "</div>\n");
 	gallery_html(b, m, r);
@@ -547,10 +541,10 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 }
 
 int imlfs_report_render(const struct imlfs_model *m, enum imlfs_split s,
-			const struct imlfs_report *r, const char *scores, size_t slen,
+			const struct imlfs_report *r, const struct imlfs_scores *sc,
 			enum imlfs_report_kind kind, struct imlfs_buf *out)
 {
 	if (kind == IMLFS_REPORT_TSV)
 		return render_tsv(m, r, out);
-	return render_html(m, s, r, scores, slen, out);
+	return render_html(m, s, r, sc, out);
 }

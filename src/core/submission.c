@@ -296,10 +296,10 @@ static int publish_eval(struct imlfs_sub *sub, uint64_t seq)
 /* A malloc'd copy of the scores of eval_version, or NULL; sub's lock held. */
 static char *eval_text(const struct imlfs_sub *sub)
 {
-	char *t = malloc(sub->eval.slen + 1);
+	char *t = malloc(sub->eval.len + 1);
 
 	if (t)
-		memcpy(t, sub->eval.scores, sub->eval.slen + 1);
+		memcpy(t, sub->eval.text, sub->eval.len + 1);
 	return t;
 }
 
@@ -397,7 +397,7 @@ static void run_scoring(struct imlfs_job *job)
 	done = take_answered(sub, r);
 	if (sub->have_eval)
 		reply = eval_text(sub);
-	len = sub->have_eval ? sub->eval.slen : 0;
+	len = sub->have_eval ? sub->eval.len : 0;
 	/* Requests for a later version: score again, after the other uids'
 	 * turns (the queue's round robin). */
 	if (sub->waiters && (r = queue_scoring(sub))) {
@@ -438,7 +438,7 @@ static void request(struct imlfs_sub *sub, bool flush, imlfs_sub_done *done, voi
 			r = publish_eval(sub, w->seq);
 		} else {
 			text = eval_text(sub);
-			len = sub->eval.slen;
+			len = sub->eval.len;
 			r = text ? 0 : -ENOMEM;
 		}
 		pthread_mutex_unlock(&sub->lock);

@@ -10,21 +10,25 @@
 #include <stdint.h>
 
 #include "imlfs/jobs.h"
+#include "imlfs/score.h"
 #include "imlfs/submissions.h"
 
-/* What one scoring yields, and what a flush publishes: the scores and (a
- * split's) report. */
+/* What one scoring yields, and what a flush publishes: the scores as the
+ * file's JSON text (rendered once, for every read) and, a split's, the
+ * scores themselves and the report, whose page they head. */
 struct outcome {
-	char *scores;             /* malloc'd */
-	size_t slen;
-	struct imlfs_report *rep;
+	char *text;               /* malloc'd */
+	size_t len;
+	struct imlfs_scores *sc;  /* a split's, else NULL */
+	struct imlfs_report *rep; /* likewise */
 };
 
 struct result {
-	char *text;               /* malloc'd scores, NULL: nothing submitted */
+	char *text;               /* malloc'd JSON text, NULL: nothing submitted */
 	size_t len;
 	uint64_t seq;             /* of the flush that produced it */
-	struct imlfs_report *rep; /* a split's: its report, else NULL */
+	struct imlfs_scores *sc;  /* a split's: its scores and report, else NULL */
+	struct imlfs_report *rep;
 };
 
 struct user {

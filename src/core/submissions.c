@@ -22,9 +22,19 @@
 #include <string.h>
 
 #include "imlfs/npy.h"
+#include "imlfs/preds.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
 #include "submissions-internal.h"
+
+size_t imlfs_subs_npy_cap(const struct imlfs_model *m, const struct imlfs_sub_limits *lim)
+{
+	struct imlfs_sub_limits l = lim ? *lim : IMLFS_SUB_LIMITS_DEFAULT;
+
+	/* One full array must fit the uid's pending bytes. */
+	return imlfs_npy_cap(m, l.sub_bytes, l.uid_pending < IMLFS_NPY_MAX_BYTES ?
+			     l.uid_pending : IMLFS_NPY_MAX_BYTES);
+}
 
 struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlfs_sub_limits *lim)
 {
@@ -39,9 +49,7 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 		return NULL;
 	s->m = m;
 	s->lim = l;
-	/* One full array must fit the uid's pending bytes. */
-	s->npy_bytes = imlfs_npy_cap(m, l.sub_bytes, l.uid_pending < IMLFS_NPY_MAX_BYTES ?
-				     l.uid_pending : IMLFS_NPY_MAX_BYTES);
+	s->npy_bytes = imlfs_subs_npy_cap(m, &l);
 	s->users = calloc(IMLFS_SUB_MAX_USERS, sizeof *s->users);
 	s->holders = calloc(l.open, sizeof *s->holders);
 	s->jobs = imlfs_jobs_new(0);
@@ -53,13 +61,13 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 		return NULL;
 	}
 	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
-		s->none[f] = imlfs_score_text(m, NULL, 0, f, &s->none_len[f]);
+		s->none[f] = imlfs_scores_json(m, f, NULL, &s->none_len[f]);
 		if (!s->none[f]) {
 			imlfs_subs_free(s);
 			return NULL;
 		}
 		for (int k = 0; f != IMLFS_PRED_ROOT && k < IMLFS_NREPORTS; k++) {
-			if (imlfs_report_render(m, imlfs_pred_split(f), NULL, NULL, 0,
+			if (imlfs_report_render(m, imlfs_pred_split(f), NULL, NULL,
 						(enum imlfs_report_kind)k, &s->none_rep[f][k])) {
 				imlfs_subs_free(s);
 				return NULL;
@@ -72,6 +80,7 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 static void result_clear(struct result *r)
 {
 	free(r->text);
+	imlfs_scores_free(r->sc);
 	imlfs_report_free(r->rep);
 	memset(r, 0, sizeof *r);
 }
@@ -160,25 +169,29 @@ static struct user *user_get(struct imlfs_subs *s, uid_t uid)
 int imlfs_subs_evaluate(struct imlfs_subs *s, enum imlfs_pred_file f, const char *text,
 			size_t len, struct outcome *o)
 {
-	struct imlfs_preds *p = imlfs_preds_parse_for(s->m, text, text ? len : 0, f);
+	struct imlfs_preds *p = imlfs_preds_parse_for(s->m, text, text ? len : 0, f, s->npy_bytes);
+	struct imlfs_scores *sc = p ? imlfs_score(s->m, p, f) : NULL;
 
 	*o = (struct outcome){ 0 };
 	atomic_fetch_add(&s->n_evaluations, 1);
-	if (!p)
-		return -ENOMEM;
-	o->scores = imlfs_score_text_of(s->m, p, f, &o->slen);
-	if (o->scores && f != IMLFS_PRED_ROOT &&
-	    !(o->rep = imlfs_report_new(s->m, p, imlfs_pred_split(f)))) {
-		free(o->scores);
-		o->scores = NULL;
+	if (sc)
+		o->text = imlfs_scores_json(s->m, f, sc, &o->len);
+	if (o->text && f != IMLFS_PRED_ROOT) {
+		o->sc = sc;
+		sc = NULL;
+		o->rep = imlfs_report_new(s->m, p, imlfs_pred_split(f));
+		if (!o->rep)
+			imlfs_outcome_free(o);
 	}
+	imlfs_scores_free(sc);
 	imlfs_preds_free(p);
-	return o->scores ? 0 : -ENOMEM;
+	return o->text ? 0 : -ENOMEM;
 }
 
 void imlfs_outcome_free(struct outcome *o)
 {
-	free(o->scores);
+	free(o->text);
+	imlfs_scores_free(o->sc);
 	imlfs_report_free(o->rep);
 	*o = (struct outcome){ 0 };
 }
@@ -186,18 +199,20 @@ void imlfs_outcome_free(struct outcome *o)
 int imlfs_subs_publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, uint64_t seq,
 		       const struct outcome *o)
 {
-	struct result fresh = { .len = o->slen, .seq = seq };
+	struct result fresh = { .len = o->len, .seq = seq };
 	struct user *u;
 	int r = 0;
 
 	/* The copies are made before taking the lock: a report holds one
 	 * entry per class. */
-	fresh.text = malloc(o->slen + 1);
+	fresh.text = malloc(o->len + 1);
 	if (fresh.text)
-		memcpy(fresh.text, o->scores, o->slen + 1);
+		memcpy(fresh.text, o->text, o->len + 1);
+	if (o->sc)
+		fresh.sc = imlfs_scores_dup(o->sc);
 	if (o->rep)
 		fresh.rep = imlfs_report_dup(o->rep);
-	if (!fresh.text || (o->rep && !fresh.rep)) {
+	if (!fresh.text || (o->sc && !fresh.sc) || (o->rep && !fresh.rep)) {
 		result_clear(&fresh);
 		return -ENOMEM;
 	}
@@ -300,8 +315,7 @@ static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file
 	struct result none;
 	const struct result *r;
 	struct imlfs_report *rep = NULL;
-	char *scores = NULL;
-	size_t slen = 0;
+	struct imlfs_scores *sc = NULL;
 	int err = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -314,17 +328,14 @@ static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file
 		pthread_mutex_unlock(&s->lock);
 		goto out;
 	}
-	scores = malloc(r->len + 1);
+	sc = r->sc ? imlfs_scores_dup(r->sc) : NULL;
 	rep = r->rep ? imlfs_report_dup(r->rep) : NULL;
-	if (scores)
-		memcpy(scores, r->text, r->len);
-	slen = r->len;
 	pthread_mutex_unlock(&s->lock);
-	if (!scores || !rep)
+	if (!sc || !rep)
 		err = -ENOMEM;
 	if (!err)
-		err = imlfs_report_render(s->m, imlfs_pred_split(f), rep, scores, slen, kind, &b);
-	free(scores);
+		err = imlfs_report_render(s->m, imlfs_pred_split(f), rep, sc, kind, &b);
+	imlfs_scores_free(sc);
 	imlfs_report_free(rep);
 out:
 	if (err || imlfs_buf_check(&b)) {

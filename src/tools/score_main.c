@@ -2,8 +2,8 @@
  *
  * The same inputs as a mount (resolved and loaded the same way, cache
  * included) and the same code path as reading a predictions file in the
- * mount (imlfs_score_text), so the numbers printed here are the numbers a
- * mount shows.
+ * mount (parse with the mount's array bound, score, write the JSON), so
+ * the numbers printed here are the numbers a mount shows.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +17,9 @@
 #include "imlfs/inputs.h"
 #include "imlfs/load.h"
 #include "imlfs/model.h"
+#include "imlfs/preds.h"
 #include "imlfs/score.h"
+#include "imlfs/submissions.h"
 #include "imlfs/util.h"
 
 static const char usage[] =
@@ -164,6 +166,8 @@ static int run(const struct args *a)
 	struct imlfs_load_opts lo = { .cache_dir = a->cache_dir, .nocache = a->nocache,
 				      .log = stderr };
 	struct imlfs_load_info info = { 0 };
+	struct imlfs_preds *p = NULL;
+	struct imlfs_scores *sc = NULL;
 	char *preds = NULL, *out = NULL, msg[256];
 	size_t plen = 0, olen = 0;
 	int tar_fd = -1, rc = IMLFS_OK;
@@ -188,7 +192,9 @@ static int run(const struct args *a)
 		rc = fail(IMLFS_E_USAGE, msg);
 		goto out;
 	}
-	out = imlfs_score_text(&m, preds, plen, a->file, &olen);
+	p = imlfs_preds_parse_for(&m, preds, plen, a->file, imlfs_subs_npy_cap(&m, NULL));
+	sc = p ? imlfs_score(&m, p, a->file) : NULL;
+	out = sc ? imlfs_scores_json(&m, a->file, sc, &olen) : NULL;
 	if (!out) {
 		rc = fail(IMLFS_E_NOMEM, "out of memory while scoring");
 		goto out;
@@ -199,6 +205,8 @@ static int run(const struct args *a)
 	}
 out:
 	free(out);
+	imlfs_scores_free(sc);
+	imlfs_preds_free(p);
 	free(preds);
 	if (tar_fd >= 0)
 		close(tar_fd);

@@ -1,7 +1,9 @@
-/* fuzz-score.c — predictions lines with scoring (score.c): arbitrary bytes
- * as a submission, scored by imlfs_score_text for the root file and every
- * split over a small fixed model with labels, multi-labels, problematic and
- * ImageNet-M images; the output must always be one valid JSON text. */
+/* fuzz-score.c — predictions lines (preds.c) with scoring (score.c), the
+ * JSON writer (scorejson.c) and the report pages (report.c): arbitrary
+ * bytes as a submission to the root file and every split's, over a small
+ * fixed model with labels, multi-labels, problematic and ImageNet-M
+ * images; the JSON must always be valid and say what the scores struct
+ * holds (fz_check_scores). */
 #include "fuzz.h"
 
 static struct imlfs_model model;

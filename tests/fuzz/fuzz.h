@@ -28,8 +28,11 @@ void fz_model(struct imlfs_model *m, int with_classes);
  * members 3..5 annotated with a few multi-labels, member 2 problematic,
  * 4 and 5 in ImageNet-M. */
 void fz_scoring_model(struct imlfs_model *m);
-/* Score text[0..len) for every predictions file of m; abort unless each
- * result is a NUL-terminated text of the length reported and valid JSON. */
+/* Parse text[0..len) for every predictions file of m (an array under a
+ * bound that varies with len), score it and write its JSON and (a split's
+ * file) its report pages; abort unless each JSON text is NUL-terminated,
+ * of the length reported and valid JSON that says, key by key, what the
+ * scores struct holds, and every page renders. */
 void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len);
 
 /* The bytes as an anonymous in-memory file (memfd): returns its

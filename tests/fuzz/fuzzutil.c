@@ -1,4 +1,5 @@
 /* fuzzutil.c — see fuzz.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,10 @@
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "imlfs/preds.h"
+#include "imlfs/report.h"
 #include "imlfs/score.h"
+#include "imlfs/util.h"
 
 static const char *const wnids[FZ_NCLASSES] = { "n01005397", "n01020144", "n01020719" };
 
@@ -91,20 +95,106 @@ void fz_scoring_model(struct imlfs_model *m)
 	m->have |= IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M;
 }
 
+/* Does JSON value v hold field f of scores sc, as the writer must write it
+ * (reals exactly: the shortest text reads back as the same double)? */
+static int same_value(json_t *v, const struct imlfs_score_field *f, const struct imlfs_scores *sc)
+{
+	switch (f->type) {
+	case IMLFS_FIELD_STRING:
+		return json_is_string(v) && !strcmp(json_string_value(v), f->str);
+	case IMLFS_FIELD_COUNT:
+		return json_is_integer(v) && (uint64_t)json_integer_value(v) == f->count;
+	case IMLFS_FIELD_REAL:
+		return isnan(f->real) ? json_is_null(v) : json_is_real(v) && json_real_value(v) == f->real;
+	case IMLFS_FIELD_NULL:
+		return json_is_null(v);
+	case IMLFS_FIELD_ERRORS:
+		if (!json_is_array(v) || json_array_size(v) != sc->nerrors)
+			return 0;
+		for (uint32_t k = 0; k < sc->nerrors; k++) {
+			json_t *e = json_array_get(v, k), *line = json_object_get(e, "line");
+			json_t *msg = json_object_get(e, "error");
+
+			if (json_object_size(e) != 2 || !json_is_integer(line) || !json_is_string(msg) ||
+			    json_integer_value(line) != sc->errors[k].line ||
+			    strcmp(json_string_value(msg), imlfs_scores_error(sc, k)))
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Abort unless object o is split entry ss of sc, key by key in order. */
+static void check_split(json_t *o, const struct imlfs_scores *sc,
+			const struct imlfs_split_scores *ss)
+{
+	struct imlfs_score_field f[IMLFS_SCORE_MAX_FIELDS];
+	unsigned n = imlfs_score_fields(ss, f), k = 0;
+	void *it;
+
+	if (!json_is_object(o) || json_object_size(o) != n)
+		abort();
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), k++)
+		if (strcmp(json_object_iter_key(it), f[k].key) ||
+		    !same_value(json_object_iter_value(it), &f[k], sc))
+			abort();   /* the JSON says something the scores do not */
+}
+
+/* The report of p on split file f's split, both pages rendered with sc. */
+static void check_report(const struct imlfs_model *m, const struct imlfs_preds *p,
+			 enum imlfs_pred_file f, const struct imlfs_scores *sc)
+{
+	enum imlfs_split s = imlfs_pred_split(f);
+	struct imlfs_report *r = imlfs_report_new(m, p, s);
+
+	if (!r)
+		abort();
+	for (int k = 0; k < IMLFS_NREPORTS; k++) {
+		struct imlfs_buf b = { 0 };
+
+		if (imlfs_report_render(m, s, r, sc, (enum imlfs_report_kind)k, &b) || !b.p ||
+		    strlen(b.p) != b.len)
+			abort();
+		imlfs_buf_free(&b);
+	}
+	imlfs_report_free(r);
+}
+
 void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len)
 {
+	/* An array bound that varies with the input, so that the bound's
+	 * refusal is reached too (a real one is at least the text bound). */
+	size_t cap = 100 + len % 1000;
+
 	for (enum imlfs_pred_file f = 0; f < IMLFS_NPRED; f++) {
+		struct imlfs_preds *p = imlfs_preds_parse_for(m, text, len, f, cap);
+		struct imlfs_scores *sc = p ? imlfs_score(m, p, f) : NULL, *dup;
 		size_t olen = 0;
-		char *s = imlfs_score_text(m, text, len, f, &olen);
+		char *s = sc ? imlfs_scores_json(m, f, sc, &olen) : NULL;
 		json_error_t je;
 		json_t *o;
 
-		if (!s || olen != strlen(s))
+		if (!s || olen != strlen(s) || !olen || s[olen - 1] != '\n')
 			abort();
 		o = json_loads(s, 0, &je);
 		if (!o)
 			abort();   /* the scores are not valid JSON */
+		for (unsigned k = 0; k < sc->nsplits; k++)
+			check_split(f == IMLFS_PRED_ROOT ?
+				    json_object_get(o, imlfs_split_name(sc->split[k].split)) : o,
+				    sc, &sc->split[k]);
+		if (f == IMLFS_PRED_ROOT && json_object_size(o) != sc->nsplits)
+			abort();
+		dup = imlfs_scores_dup(sc);
+		if (!dup || memcmp(dup, sc, sc->size))
+			abort();
+		if (f != IMLFS_PRED_ROOT)
+			check_report(m, p, f, dup);
 		json_decref(o);
 		free(s);
+		imlfs_scores_free(dup);
+		imlfs_scores_free(sc);
+		imlfs_preds_free(p);
 	}
 }

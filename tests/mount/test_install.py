@@ -327,8 +327,12 @@ def test_deb_builds_installs_mounts_and_removes(world):
     for f in ["usr/bin/imlfs", "usr/bin/imlfs-score", "usr/bin/imlfs-mksample",
               "usr/share/man/man1/imlfs.1.gz", "usr/share/man/man1/imlfs-score.1.gz",
               "usr/share/man/man1/imlfs-mksample.1.gz", "usr/share/doc/imlfs/README.md.gz",
-              "usr/share/doc/imlfs/performance.md.gz", "usr/share/doc/imlfs/copyright"]:
+              "usr/share/doc/imlfs/performance.md.gz", "usr/share/doc/imlfs/reliability.md.gz",
+              "usr/share/doc/imlfs/copyright"]:
         assert f"./{f}\n" in files, f"{f} is not in the package:\n{files}"
+    # The package is for users: the developers' pages stay in the source tree.
+    for f in ["hacking.md", "testing.md"]:
+        assert f"/usr/share/doc/imlfs/{f}" not in files, f"{f} is in the package:\n{files}"
 
     mnt = os.path.join(world, "mnt-deb")
     os.makedirs(mnt, exist_ok=True)

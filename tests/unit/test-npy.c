@@ -19,13 +19,15 @@
 #include <jansson.h>
 
 #include "imlfs/npy.h"
+#include "imlfs/preds.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
 #include "testutil.h"
-#include "../../src/core/preds-internal.h"
 
 #define NM 9
 #define NC 8
+/* The bound a mount with the default limits gives the parser. */
+#define CAP(m) imlfs_npy_cap(m, 64u << 20, 256u << 20)
 
 static void build(struct imlfs_model *m, uint32_t nm, uint32_t nc)
 {
@@ -255,7 +257,7 @@ static struct imlfs_preds *parse(const struct imlfs_model *m, unsigned major, ch
 
 	dict_of(dict, sizeof dict, kind, width, rows, cols);
 	b = npy(major, dict, data, dlen, &len);
-	p = imlfs_preds_parse_npy(m, b, len, s);
+	p = imlfs_preds_parse_npy(m, b, len, s, CAP(m));
 	free(b);
 	return p;
 }
@@ -417,7 +419,7 @@ static void test_rows(const struct imlfs_model *m)
 static void bad(const struct imlfs_model *m, const char *b, size_t len, enum imlfs_split s,
 		const char *part, int line)
 {
-	struct imlfs_preds *p = imlfs_preds_parse_npy(m, b, len, s);
+	struct imlfs_preds *p = imlfs_preds_parse_npy(m, b, len, s, CAP(m));
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < p->nmembers; i++)
@@ -553,7 +555,7 @@ static int bench(void)
 	len += (size_t)n * c * 4;
 	for (int k = 0; k < 3; k++) {
 		double t0 = now(), t1, t2;
-		struct imlfs_preds *p = imlfs_preds_parse_npy(&m, b, len, IMLFS_SPLIT_ALL);
+		struct imlfs_preds *p = imlfs_preds_parse_npy(&m, b, len, IMLFS_SPLIT_ALL, CAP(&m));
 		char *o;
 
 		t1 = now();

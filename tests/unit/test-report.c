@@ -21,21 +21,20 @@ static char *render(const struct imlfs_model *m, enum imlfs_split s, const char 
 	struct imlfs_buf b = { 0 };
 	struct imlfs_preds *p = NULL;
 	struct imlfs_report *r = NULL;
-	char *scores = NULL;
-	size_t slen = 0;
+	struct imlfs_scores *sc = NULL;
 
 	if (preds) {
 		p = imlfs_preds_parse(m, preds, strlen(preds));
 		CHECK(p != NULL);
 		r = imlfs_report_new(m, p, s);
 		CHECK(r != NULL);
-		scores = imlfs_score_text_of(m, p, imlfs_pred_of_split(s), &slen);
-		CHECK(scores != NULL);
+		sc = imlfs_score(m, p, imlfs_pred_of_split(s));
+		CHECK(sc != NULL);
 	}
-	CHECK_EQ(imlfs_report_render(m, s, r, scores, slen, kind, &b), 0);
+	CHECK_EQ(imlfs_report_render(m, s, r, sc, kind, &b), 0);
 	imlfs_report_free(r);
+	imlfs_scores_free(sc);
 	imlfs_preds_free(p);
-	free(scores);
 	return b.p;
 }
 
@@ -111,6 +110,61 @@ static void test_validation(void)
 	tsv = render(&m, IMLFS_SPLIT_VALIDATION, NULL, IMLFS_REPORT_TSV);
 	CHECK_STR(tsv, "index\twnid\tname\timages\tcorrect\taccuracy\n");
 	free(tsv);
+	imlfs_model_free(&m);
+}
+
+/* The headline holds the predictions file's JSON (as jansson reads it)
+ * key by key in its order, each scalar written as the JSON writes it and
+ * each error with its line, for every split. */
+static void test_headline_is_json(void)
+{
+	static const char junk[] =
+		"ILSVRC2012_val_00000001.JPEG 2 1\n"
+		"ILSVRC2012_val_00000003 \"x\" <b>\n"       /* a bad label, quoted */
+		"not<b>here 0\n"
+		"ILSVRC2012_val_00000004.JPEG 7\n";
+	struct imlfs_model m;
+
+	tu_tree_model(&m);
+	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++) {
+		struct imlfs_preds *p = imlfs_preds_parse(&m, junk, strlen(junk));
+		struct imlfs_scores *sc = imlfs_score(&m, p, imlfs_pred_of_split(s));
+		char *text = imlfs_scores_json(&m, imlfs_pred_of_split(s), sc, NULL);
+		char *html = render(&m, s, junk, IMLFS_REPORT_HTML), cell[600];
+		json_t *o = json_loads(text, 0, NULL), *v;
+		const char *key, *at = html;
+
+		CHECK(o != NULL && json_object_size(o) >= 14);
+		json_object_foreach(o, key, v) {
+			snprintf(cell, sizeof cell, "<td id=\"score-%s\">", key);
+			at = at ? strstr(at, cell) : NULL;    /* in the JSON's order */
+			CHECK(at != NULL);
+			if (!at)
+				break;
+			at += strlen(cell);
+			if (json_is_integer(v))
+				snprintf(cell, sizeof cell, "%lld<", (long long)json_integer_value(v));
+			else if (json_is_real(v) && imlfs_json_real(cell, sizeof cell, json_real_value(v)) > 0)
+				strcat(cell, "<");
+			else if (json_is_null(v))
+				snprintf(cell, sizeof cell, "null<");
+			else if (json_is_string(v))
+				snprintf(cell, sizeof cell, "%s<", json_string_value(v));
+			else
+				snprintf(cell, sizeof cell, "<ol class=\"errors\"><li>line 2: label "
+					 "&quot;?x?&quot; is neither");
+			CHECK(!strncmp(at, cell, strlen(cell)));
+		}
+		CHECK_EQ(json_array_size(json_object_get(o, "errors")), 3);
+		CHECK_EQ(count(html, "<li>line "), 3);
+		CHECK(strstr(html, "<li>line 3: image &quot;not&lt;b&gt;here&quot; is not in the tarball") != NULL);
+		CHECK(strstr(html, "not<b>") == NULL);
+		json_decref(o);
+		free(html);
+		free(text);
+		imlfs_scores_free(sc);
+		imlfs_preds_free(p);
+	}
 	imlfs_model_free(&m);
 }
 
@@ -213,6 +267,7 @@ static void test_store(void)
 int main(void)
 {
 	test_validation();
+	test_headline_is_json();
 	test_unlabelled_row();
 	test_gallery_bound();
 	test_store();

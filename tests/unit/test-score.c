@@ -1,5 +1,7 @@
-/* test-score.c — predictions parsing and every counter and metric of
- * score.c, on a small hand-built model with hand-computed answers.
+/* test-score.c — predictions parsing (preds.c) and every counter and
+ * metric of score.c, read back through its JSON writer (scorejson.c) with
+ * jansson, an independent reader, on a small hand-built model with
+ * hand-computed answers.
  *
  * The model (4 classes, 8 members ILSVRC2012_val_0000000K.JPEG, K = 1..8):
  *   K  label  flags                 correct  unclear  wrong
@@ -19,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "imlfs/preds.h"
 #include "imlfs/real.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
@@ -96,15 +101,36 @@ static void build(struct imlfs_model *m, uint32_t have)
 	CHECK_EQ(imlfs_model_finish(m), 0);
 }
 
+/* The JSON of scores sc for file f, as jansson reads it. */
+static json_t *as_json(const struct imlfs_model *m, enum imlfs_pred_file f,
+		       const struct imlfs_scores *sc)
+{
+	size_t len = 0;
+	char *t = imlfs_scores_json(m, f, sc, &len);
+	json_error_t je;
+	json_t *o;
+
+	CHECK(t != NULL && len == strlen(t));
+	o = json_loads(t, 0, &je);
+	if (!o)
+		fprintf(stderr, "not JSON (%s): %s\n", je.text, t);
+	CHECK(o != NULL);
+	free(t);
+	return o;
+}
+
 static json_t *score(const struct imlfs_model *m, const char *text,
 		     enum imlfs_pred_file f)
 {
 	struct imlfs_preds *p = imlfs_preds_parse(m, text, strlen(text));
+	struct imlfs_scores *sc;
 	json_t *o;
 
 	CHECK(p != NULL);
-	o = imlfs_score(m, p, f);
-	CHECK(o != NULL);
+	sc = imlfs_score(m, p, f);
+	CHECK(sc != NULL);
+	o = as_json(m, f, sc);
+	imlfs_scores_free(sc);
 	imlfs_preds_free(p);
 	return o;
 }
@@ -518,6 +544,47 @@ static void test_reals(void)
 	CHECK_EQ(imlfs_json_real(out, 4, 0.025), -1);
 }
 
+/* Error messages reach the JSON as jansson would write them (the
+ * escapes '"', '\\', \b \f \n \r \t, \u00XX in capitals, UTF-8 as it is),
+ * and a byte that is not UTF-8 (a member name's, a cut character) as '?',
+ * so that the text is always valid JSON. */
+static void test_escapes(const struct imlfs_model *m)
+{
+	static const char raw[] = "q\"b\\ \b\f\n\r\t\x01\x1f\x7f / caf\xc3\xa9 \xff\xc3 "
+				  "\xed\xa0\x80 \xf0\x9f\x98\x80";
+	static const char kept[] = "q\"b\\ \b\f\n\r\t\x01\x1f\x7f / caf\xc3\xa9 ?? "
+				   "??? \xf0\x9f\x98\x80";
+	struct imlfs_preds *p = imlfs_preds_alloc(m);
+	struct imlfs_scores *sc;
+	json_t *want = json_string(kept);
+	char *t, *w;
+
+	CHECK(want != NULL);
+	imlfs_preds_error(p, 7, "%s", raw);
+	CHECK_STR(p->errors[0].msg, kept);
+	sc = imlfs_score(m, p, A);
+	t = imlfs_scores_json(m, A, sc, NULL);
+	w = json_dumps(want, JSON_ENCODE_ANY);
+	CHECK(t && w && strstr(t, w) != NULL);
+	CHECK(strstr(t, "\\u001F") != NULL && strstr(t, "\\n") != NULL);
+	json_decref(json_loads(t, 0, NULL));
+	free(w);
+	free(t);
+	json_decref(want);
+	imlfs_scores_free(sc);
+	/* a message cut inside a character keeps valid UTF-8 */
+	memset(p->errors, 0, sizeof p->errors);
+	p->nerrors = 0;
+	char long_msg[IMLFS_ERRMSG_MAX + 8];
+
+	memset(long_msg, 'a', IMLFS_ERRMSG_MAX - 2);
+	memcpy(long_msg + IMLFS_ERRMSG_MAX - 2, "\xc3\xa9", 3);
+	imlfs_preds_error(p, 1, "%s", long_msg);
+	CHECK_EQ(strlen(p->errors[0].msg), IMLFS_ERRMSG_MAX - 1);
+	CHECK_EQ(p->errors[0].msg[IMLFS_ERRMSG_MAX - 2], '?');
+	imlfs_preds_free(p);
+}
+
 /* No labels, no annotations: only "all", top-1 null; and NUL bytes are
  * separators (zero-filled gaps in a submission). */
 static void test_bare(void)
@@ -534,14 +601,28 @@ static void test_bare(void)
 	json_decref(o);
 
 	struct imlfs_preds *p = imlfs_preds_parse(&m, text, sizeof text - 1);
-	o = imlfs_score_split(&m, p, IMLFS_SPLIT_ALL);
-	counts(o, 8, 2, 0, 0, 0);
-	json_decref(o);
-	/* an absent split scores as empty */
-	o = imlfs_score_split(&m, p, IMLFS_SPLIT_VALIDATION);
+	struct imlfs_split_scores ss;
+
+	CHECK_EQ(imlfs_score_split(&m, p, IMLFS_SPLIT_ALL, &ss), 0);
+	CHECK_EQ(ss.images, 8);
+	CHECK_EQ(ss.predicted, 2);
+	CHECK_EQ(ss.missing, 6);
+	CHECK(isnan(ss.top1_accuracy));   /* no labels: null */
+	/* an absent split scores as empty, in its own file too */
+	CHECK_EQ(imlfs_score_split(&m, p, IMLFS_SPLIT_VALIDATION, &ss), 0);
+	CHECK_EQ(ss.images, 0);
+	CHECK_EQ(ss.unknown, 2);
+	CHECK(isnan(ss.top1_accuracy) && isnan(ss.multilabel_accuracy));
+	CHECK(ss.multilabel && ss.multilabel_images == 0);
+	struct imlfs_scores *sc = imlfs_score(&m, p, IMLFS_PRED_VALIDATION);
+
+	CHECK(sc && sc->nsplits == 1 && imlfs_scores_of(sc, IMLFS_SPLIT_VALIDATION));
+	o = as_json(&m, IMLFS_PRED_VALIDATION, sc);
+	imlfs_scores_free(sc);
 	counts(o, 0, 0, 2, 0, 0);
 	CHECK_NEAR(getr(o, "top1_accuracy"), -1);
 	CHECK_NEAR(getr(o, "multilabel_accuracy"), -1);
+	CHECK_EQ(geti(o, "multilabel_images"), 0);
 	json_decref(o);
 	imlfs_preds_free(p);
 	imlfs_model_free(&m);
@@ -658,6 +739,7 @@ int main(void)
 	test_top5(&m);
 	test_per_class(&m);
 	test_text(&m);
+	test_escapes(&m);
 	test_real(&m);
 	imlfs_model_free(&m);
 	test_imagenet_m_unfiltered();
