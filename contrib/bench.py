@@ -7,6 +7,9 @@ generates the sample and installs archivemount, then calls this).
                      and an uncompressed squashfs image of that folder
   bench.py run       mount imlfs, squashfuse_ll and archivemount, measure
                      everything side by side, print one table
+  bench.py eval      the evaluation-input rows alone (extracting first if
+                     needed): torchvision's eval crops from the extracted
+                     folder against imlfs's pixels/, for a quick check
 
 Every mount is undone on exit, whatever happens.  Each figure is the median
 of RUNS runs, interleaved (imlfs, extracted, squashfuse_ll, archivemount per
@@ -38,6 +41,10 @@ DECODE = int(os.environ.get("IMLFS_BENCH_DECODE", "2000"))      # images in the 
 NREQ = int(os.environ.get("IMLFS_BENCH_REQUESTS", "200"))      # images in the -d count
 NRANDOM = 1000
 NPRED = 50000
+# The evaluation-input rows: every image of this split, as this spec's crops.
+EVAL_SPLIT = os.environ.get("IMLFS_BENCH_EVAL_SPLIT", "validation")
+EVAL_SPEC = os.environ.get("IMLFS_BENCH_EVAL_SPEC", "resize256-crop224-bilinear")
+EVAL_THREADS = 2
 
 IMLFS = os.path.abspath(os.path.join(BUILD, "imlfs"))
 # Another imlfs build to measure against in the same run (issue 10's
@@ -389,6 +396,133 @@ def decode(paths, limit, threads=2):
     return done / (now() - t0)
 
 
+# ---- evaluation input: uint8 crops for every image of a split ---------------
+
+def eval_spec():
+    """(S, C, torchvision InterpolationMode) of EVAL_SPEC."""
+    from torchvision import transforms as T
+    resize, crop, filt = EVAL_SPEC.split("-")
+    mode = {"bilinear": T.InterpolationMode.BILINEAR,
+            "bicubic": T.InterpolationMode.BICUBIC}[filt]
+    return int(resize[len("resize"):]), int(crop[len("crop"):]), mode
+
+
+def threaded(fn, items):
+    """images/s of fn over items in EVAL_THREADS threads (fn returns the
+    number of images it made)."""
+    from concurrent.futures import ThreadPoolExecutor
+    t0 = now()
+    with ThreadPoolExecutor(EVAL_THREADS) as ex:
+        done = sum(ex.map(fn, items))
+    return done / (now() - t0)
+
+
+def crops_torchvision(paths):
+    """(a): what a PyTorch evaluation does per image today: PIL open, RGB,
+    torchvision's Resize + CenterCrop, as a uint8 array."""
+    import numpy as np
+    from PIL import Image
+    from torchvision import transforms as T
+    s, c, mode = eval_spec()
+    tf = T.Compose([T.Resize(s, interpolation=mode), T.CenterCrop(c)])
+
+    def one(p):
+        with Image.open(p) as im:
+            a = np.asarray(tf(im.convert("RGB")))
+        return 1 if a.shape == (c, c, 3) else 0
+    return threaded(one, paths)
+
+
+def crops_npy_files(paths):
+    """(b), (c) and the local ceiling: np.load of one .npy per image."""
+    import numpy as np
+
+    def one(p):
+        return 1 if np.load(p).ndim == 3 else 0
+    return threaded(one, paths)
+
+
+def crops_npy_array(path, batch=64):
+    """(d): the whole split's array through np.load(mmap_mode="r"), copied
+    out in batches of rows (as a loader would)."""
+    import numpy as np
+    x = np.load(path, mmap_mode="r")
+
+    def one(i):
+        return len(np.array(x[i:i + batch]))
+    return threaded(one, range(0, len(x), batch))
+
+
+def eval_input(R):
+    """One run of the evaluation-input rows, into R["ev_*"] (images/s)."""
+    import numpy as np
+    with Mount("imlfs", "warm") as m:
+        split = os.path.join(m.mnt, EVAL_SPLIT)
+        names = sorted(x for x in os.listdir(os.path.join(split, "images"))
+                       if not x.endswith(".json"))
+        files = [os.path.join(split, "pixels", EVAL_SPEC, os.path.splitext(x)[0] + ".npy")
+                 for x in names]
+        # the crops are those of (a): checked on the first image, untimed
+        # after the timed passes (the first pass must be a first read)
+        R.setdefault("ev_b", []).append(crops_npy_files(files))
+        R.setdefault("ev_c", []).append(crops_npy_files(files))
+        first = np.load(files[0])
+    R.setdefault("ev_a", []).append(
+        crops_torchvision([os.path.join(EXTRACTED, "images", x) for x in names]))
+    from PIL import Image
+    from torchvision import transforms as T
+    s, c, mode = eval_spec()
+    with Image.open(os.path.join(EXTRACTED, "images", names[0])) as im:
+        want = np.asarray(T.CenterCrop(c)(T.Resize(s, interpolation=mode)(im.convert("RGB"))))
+    assert np.array_equal(first, want), "pixels/%s of %s differs from torchvision's" % (
+        EVAL_SPEC, names[0])
+    with Mount("imlfs", "warm") as m:
+        path = os.path.join(m.mnt, EVAL_SPLIT, "pixels", EVAL_SPEC + ".npy")
+        R.setdefault("ev_d1", []).append(crops_npy_array(path))
+        R.setdefault("ev_d2", []).append(crops_npy_array(path))
+    local = os.path.join(WORK, "eval-one.npy")
+    np.save(local, first)
+    R.setdefault("ev_local", []).append(crops_npy_files([local] * len(names)))
+    R["ev_n"] = [len(names)]
+
+
+def eval_rows(M, row):
+    """The evaluation-input rows of the table."""
+    a = M["ev_a"]
+
+    def ips(x, target=None):
+        return "%.0f img/s (%.2fx (a))" % (x, x / a)
+    what = "%d images of %s/, %s, %d threads" % (M["ev_n"], EVAL_SPLIT, EVAL_SPEC, EVAL_THREADS)
+    row("eval input (a): extracted folder, PIL + torchvision Resize + CenterCrop -> uint8; " +
+        what, "-", "%.0f img/s" % a, "-")
+    row("eval input (b): imlfs pixels/SPEC/*.npy, np.load each, first pass (fresh mount)",
+        ips(M["ev_b"]), "-", "-", ">= 1.3x (a)", M["ev_b"] >= 1.3 * a)
+    row("eval input (c): the same, second pass (kernel page cache)", ips(M["ev_c"]), "-", "-",
+        ">= 5x (a)", M["ev_c"] >= 5 * a)
+    row("  ceiling of (c): np.load of one local .npy as often", ips(M["ev_local"]), "-", "-")
+    row("eval input (d): imlfs pixels/SPEC.npy, np.load(mmap_mode=\"r\"), 64-row batches, "
+        "first pass (fresh mount)", ips(M["ev_d1"]), "-", "-", ">= 1.3x (a)",
+        M["ev_d1"] >= 1.3 * a)
+    row("eval input (d): the same, second pass", ips(M["ev_d2"]), "-", "-", ">= 10x (a)",
+        M["ev_d2"] >= 10 * a)
+
+
+def run_eval():
+    """bench.py eval: the evaluation-input rows alone."""
+    R = {}
+    for k in range(RUNS):
+        log("bench: evaluation input, run %d/%d" % (k + 1, RUNS))
+        eval_input(R)
+    M = {k: med(v) for k, v in R.items()}
+    rows = []
+
+    def row(what, imlfs, ext, am, target="", ok=None, sq="-"):
+        rows.append((what, imlfs, ext, sq, am, target,
+                     "" if ok is None else ("met" if ok else "MISSED")))
+    eval_rows(M, row)
+    print_table(rows)
+
+
 def opcodes(logfile):
     counts = {}
     with open(logfile, errors="replace") as f:
@@ -495,6 +629,14 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def archivemount_version():
+    """(bench.py eval runs without archivemount installed.)"""
+    if not shutil.which("archivemount"):
+        return "no archivemount"
+    return subprocess.run(["archivemount", "--version"], capture_output=True,
+                          text=True).stderr.splitlines()[0].strip()
+
+
 def machine():
     def first(path, key):
         with open(path) as f:
@@ -519,8 +661,7 @@ def machine():
             first("/proc/meminfo", "MemAvailable"), os.uname().release),
         "disk:    %s %s on %s (%s), %s free; imlfs %s (%s), %s" % (
             WORK, df[1], df[0], rota, df[3], git, IMLFS,
-            subprocess.run(["archivemount", "--version"], capture_output=True,
-                           text=True).stderr.splitlines()[0].strip()),
+            archivemount_version()),
     ] + (["baseline: %s (%s)" % (BASELINE, subprocess.run(
         ["git", "-C", os.path.dirname(os.path.dirname(BASELINE)), "describe", "--always",
          "--dirty"], capture_output=True, text=True).stdout.strip() or "not in a git tree")]
@@ -666,6 +807,9 @@ def run():
         with Mount("archivemount") as m:
             R["a_dec"].append(decode([os.path.join(m.mnt, os.path.basename(p))
                                       for p in dec_rel], AM_LIMIT))
+
+        # evaluation input: crops of a whole split, side by side
+        eval_input(R)
 
         # random single-image reads, each mount fresh
         with Mount("imlfs", "warm") as m:
@@ -824,6 +968,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
     row("  same, mounted -o ro (no-open mode)", dec(M["r_dec"]), "%.0f img/s" % e, "-")
     if BASELINE:
         row("  same, baseline imlfs", dec(M["b_dec"]), "%.0f img/s" % e, "-")
+    eval_rows(M, row)
     for r in (1, 4):
         row("CPU per image, first read, %d reader%s: daemon + readers, rw; -o ro%s" % (
             r, "s" if r > 1 else "", "; baseline" if BASELINE else ""),
@@ -867,13 +1012,7 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
         "%s (%s)" % (mib(i_after[0]), mib(i_after[1])), "-",
         "%s (%s)" % (mib(a_after[0]), mib(a_after[1])))
 
-    head = ("measure (median of %d runs)" % RUNS, "imlfs", "extracted folder",
-            "squashfuse_ll (uncompressed)", "archivemount", "target", "")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "|".join("---" for _ in head) + "|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-    print()
+    print_table(rows)
     print("%d images, %.0f MB of JPEG; annotations %.0f MB; top-1 of the submission %s." % (
         n, total_mb, ann_mb, counts["top1"]))
     print("Warm page cache for all three (tarball and extracted copy read once first; caches are "
@@ -889,9 +1028,19 @@ def report(R, counts, n, total_mb, am_subset, am_subset_mb, ann_mb, i_after, a_a
                    for k, v in R.items()}, f, indent=1)
 
 
+def print_table(rows):
+    head = ("measure (median of %d runs)" % RUNS, "imlfs", "extracted folder",
+            "squashfuse_ll (uncompressed)", "archivemount", "target", "")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" for _ in head) + "|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run"):
-        sys.exit("usage: bench.py prepare|run")
+    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run", "eval"):
+        sys.exit("usage: bench.py prepare|run|eval")
     if sys.argv[1] == "prepare":
         prepare()
         return
@@ -901,7 +1050,11 @@ def main():
             print(line)
         print()
         sys.stdout.flush()
-        run()
+        if sys.argv[1] == "eval":
+            extract()
+            run_eval()
+        else:
+            run()
     finally:
         unmount_all()
 

@@ -16,6 +16,11 @@
 #                         proportion); a size change regenerates the sample
 #   IMLFS_BENCH_DECODE=N  images in the decode-pipeline row (default 2000)
 #   IMLFS_BENCH_REQUESTS=N  images in the requests-per-image count (default 200)
+#   IMLFS_BENCH_EVAL_SPLIT=S, IMLFS_BENCH_EVAL_SPEC=SPEC  the evaluation-input
+#                         rows: every image of split S (default validation) as
+#                         SPEC's crops (default resize256-crop224-bilinear)
+#   IMLFS_BENCH_GROUP=eval  measure only the evaluation-input rows (no
+#                         squashfs image, no other mounts)
 #   IMLFS_BENCH_BASELINE=PATH  another imlfs binary (say, an older main's
 #                         build/imlfs) measured in the same run: its read and
 #                         decode rows, -o ro's ratios against it, CPU per image
@@ -62,7 +67,13 @@ if [ ! -f "$SAMPLE/ILSVRC2012_img_val.tar" ] || [ ! -f "$SAMPLE/human_accuracy_v
 	timeout 3600 "$BUILD/imlfs-mksample" "$SAMPLE" $SIZE >&2
 	echo "$SIZE" > "$SAMPLE/.bench-size"
 fi
-timeout 1800 $PY contrib/bench.py prepare
+GROUP=${IMLFS_BENCH_GROUP:-run}
+case $GROUP in
+run) timeout 1800 $PY contrib/bench.py prepare ;;
+eval) ;;
+*) echo "bench: IMLFS_BENCH_GROUP=$GROUP: give eval, or leave it unset for the whole table" >&2
+   exit 2 ;;
+esac
 
-echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT}${IMLFS_BENCH_BASELINE:+ IMLFS_BENCH_BASELINE=$IMLFS_BENCH_BASELINE} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-timeout 1800 $PY contrib/bench.py run
+echo "command: IMLFS_BENCH_DIR=$WORK IMLFS_BENCH_RUNS=${IMLFS_BENCH_RUNS:-3} IMLFS_BENCH_CLASSES=$CLASSES IMLFS_BENCH_PER_CLASS=$PER_CLASS${IMLFS_BENCH_AM_LIMIT:+ IMLFS_BENCH_AM_LIMIT=$IMLFS_BENCH_AM_LIMIT}${IMLFS_BENCH_BASELINE:+ IMLFS_BENCH_BASELINE=$IMLFS_BENCH_BASELINE}${IMLFS_BENCH_EVAL_SPLIT:+ IMLFS_BENCH_EVAL_SPLIT=$IMLFS_BENCH_EVAL_SPLIT}${IMLFS_BENCH_EVAL_SPEC:+ IMLFS_BENCH_EVAL_SPEC=$IMLFS_BENCH_EVAL_SPEC}${IMLFS_BENCH_GROUP:+ IMLFS_BENCH_GROUP=$IMLFS_BENCH_GROUP} contrib/bench.sh  ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+timeout 1800 $PY contrib/bench.py "$GROUP"

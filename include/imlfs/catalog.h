@@ -10,8 +10,24 @@
  *   IMLFS_INO_REPORT + 2f + k   split file f's report k (report.html,
  *                               per-class.tsv: enum imlfs_report_kind)
  *   IMLFS_INO_IMAGE + 2i (+1)   member i's image (its sidecar)
+ *   IMLFS_INO_PIXELS + ...      the pixels/ files and folders, below
  * An image has one inode wherever it appears (all/images, by-class, correct/
  * ...), like a hard link, and st_nlink counts the folders that hold it.
+ *
+ * Pixels (SPLIT/pixels/, imlfs(1) PIXELS).  Any valid spec can be looked
+ * up, not only the listed ones, so their inodes cannot be numbered as the
+ * tree is built: they are computed from what they name.  A spec is 21 bits,
+ *   code = (S - 1) << 11 | (C - 1) << 1 | (filter == bicubic)
+ * (S and C are at most 1024: 10 bits each), and then
+ *   IMLFS_INO_PIXELS + code << 34 + i                   SPEC/NAME.npy of member i
+ *   IMLFS_INO_PIXELS + code << 34 + 2^32 + 8k + s       split s's SPEC/ (k = 0),
+ *                                                       SPEC.npy (k = 1)
+ *   IMLFS_INO_PIXELS + 2^32 + 8 * 2 + s                 split s's labels.npy
+ * Member indices are below 2^32 and splits below 8, so no two nodes share a
+ * number; all are below 2^55 + 2^60, above every image's (below 2^34).  A
+ * member's crop has one inode in every split that holds it, as images do:
+ * its pages are cached once however it is reached.  pixels/ itself is an
+ * ordinary directory (1 + d).
  */
 #ifndef IMLFS_CATALOG_H
 #define IMLFS_CATALOG_H
@@ -20,13 +36,17 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <stdio.h>
+
 #include "imlfs/model.h"
+#include "imlfs/pixels.h"   /* pixspec.h, and the .npy header size */
 
 #define IMLFS_INO_ROOT 1ULL
 #define IMLFS_INO_SPECIAL (1ULL << 30)
 #define IMLFS_INO_PREDICTIONS (IMLFS_INO_SPECIAL + 16)
 #define IMLFS_INO_REPORT (IMLFS_INO_SPECIAL + 64)
 #define IMLFS_INO_IMAGE (1ULL << 32)
+#define IMLFS_INO_PIXELS (1ULL << 60)
 
 enum imlfs_node_kind {
 	IMLFS_NODE_DIR = 1,
@@ -36,6 +56,9 @@ enum imlfs_node_kind {
 	IMLFS_NODE_README,        /* README: its last part changes while mounted */
 	IMLFS_NODE_PREDICTIONS,
 	IMLFS_NODE_REPORT,        /* report.html, per-class.tsv: per reader */
+	IMLFS_NODE_PIXELS,        /* pixels/SPEC/NAME.npy: one image's crop */
+	IMLFS_NODE_PIXARRAY,      /* pixels/SPEC.npy: the split's crops */
+	IMLFS_NODE_PIXLABELS,     /* pixels/labels.npy: the split's labels */
 };
 
 enum { IMLFS_TEXT_README, IMLFS_TEXT_CLASSES, IMLFS_NTEXTS };
@@ -47,6 +70,11 @@ struct imlfs_node {
 	/* DIR: directory id; IMAGE/SIDECAR: member; TEXT, README: IMLFS_TEXT_*;
 	 * PREDICTIONS: 0; REPORT: enum imlfs_report_kind */
 	int64_t index;
+	/* PIXELS, PIXARRAY and a pixels/SPEC/ DIR: the spec; PIXARRAY,
+	 * PIXLABELS and pixels/SPEC/: the split (index is the member for
+	 * PIXELS, -1 for the others) */
+	struct imlfs_pixspec spec;
+	enum imlfs_split split;
 };
 
 struct imlfs_catalog;
@@ -66,7 +94,18 @@ struct imlfs_catalog_src {
 	time_t mtime;          /* of directories and text files: the tarball's */
 	uid_t uid;             /* owner of every node */
 	gid_t gid;
+	/* Specs listed in every pixels/ besides the defaults (imlfs(1)
+	 * PIXELS: -o pixels=); duplicates are listed once. */
+	const struct imlfs_pixspec *pixels;
+	size_t npixels;
+	/* Where to say why a name in pixels/ is not found (the daemon's -d);
+	 * NULL: nowhere. */
+	FILE *debug;
 };
+
+/* The specs every pixels/ lists, ':'-separated (imlfs(1) PIXELS). */
+#define IMLFS_PIXELS_DEFAULTS \
+	"resize256-crop224-bilinear:resize232-crop224-bilinear:resize248-crop224-bicubic"
 
 /* NULL when out of memory. */
 struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src);
@@ -93,6 +132,14 @@ const char *imlfs_catalog_text(const struct imlfs_catalog *c, int text, size_t *
 /* Size of member i's sidecar (rendered once, then remembered). */
 uint32_t imlfs_catalog_sidecar_size(const struct imlfs_catalog *c, uint32_t i);
 const struct imlfs_model *imlfs_catalog_model(const struct imlfs_catalog *c);
+/* The members of split s in the order of SPLIT/images/ (ascending), which
+ * is the order of the rows of SPLIT/pixels/SPEC.npy and labels.npy: their
+ * number, and the first in *v. */
+uint32_t imlfs_catalog_split_members(const struct imlfs_catalog *c, enum imlfs_split s,
+				     const uint32_t **v);
+/* The .npy (1.0) header of an int16 array of n elements (labels.npy), as
+ * numpy 1.24's np.save writes it: its length (128). */
+size_t imlfs_catalog_labels_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], uint32_t n);
 /* Number of directories (for statfs and tests). */
 uint32_t imlfs_catalog_ndirs(const struct imlfs_catalog *c);
 

@@ -6,8 +6,15 @@
  * ...) holds a sorted list of member indices and lists each as X.JPEG then
  * X.json; a lookup there parses the name and searches the list, so even
  * 50,000-entry folders cost no per-entry memory beyond one uint32_t.
+ *
+ * A split's pixels/ folder is a third kind: it lists labels.npy and, for
+ * each listed spec, SPEC/ and SPEC.npy, but a lookup parses the name, so
+ * any valid spec is found.  Its SPEC/ folders are not in dirs[]: they are
+ * computed from their inode numbers (catalog.h), and list the members of
+ * the split's images/ folder.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +32,8 @@ struct dir {
 	uint32_t nsub;        /* subdirectories, for st_nlink */
 	uint32_t first, n;    /* children[] (plain) or lists[] (image) range */
 	bool images;
+	bool pixels;          /* a split's pixels/: n = 1 + 2 * nspecs */
+	enum imlfs_split split;   /* pixels/: whose */
 };
 
 struct child {
@@ -45,6 +54,10 @@ struct imlfs_catalog {
 	struct imlfs_buf texts[IMLFS_NTEXTS];
 	uint16_t *nlink;                 /* per member: folders holding it */
 	_Atomic uint32_t *sidecar_size;  /* per member, 0 = not yet known */
+	struct imlfs_pixspec *specs;     /* listed in pixels/, sorted by name */
+	size_t nspecs;
+	uint32_t images_dir[IMLFS_NSPLITS];  /* each split's images/ (0: none) */
+	uint32_t pixels_dir[IMLFS_NSPLITS];  /* and its pixels/ */
 	int failed;                      /* out of memory while building */
 };
 
@@ -299,6 +312,20 @@ static uint32_t flat_dir(struct imlfs_catalog *c, uint32_t parent, const char *n
 	return d;
 }
 
+/* A split's pixels/ (its entries are computed: see the top). */
+static uint32_t pixels_dir(struct imlfs_catalog *c, uint32_t parent, enum imlfs_split s)
+{
+	uint32_t d = new_dir(c, parent, "pixels", false);
+
+	if (c->failed)
+		return d;
+	c->dirs[d].pixels = true;
+	c->dirs[d].split = s;
+	c->dirs[d].n = (uint32_t)(1 + 2 * c->nspecs);
+	c->dirs[d].nsub = (uint32_t)c->nspecs;
+	return d;
+}
+
 static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 {
 	uint32_t d = new_dir(c, 0, imlfs_split_name(s), false);
@@ -306,7 +333,10 @@ static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 
 	add_pred(c, &k, imlfs_pred_of_split(s));
 	add_reports(c, &k, imlfs_pred_of_split(s));
-	add_subdir(c, &k, flat_dir(c, d, "images", s, 0));
+	c->images_dir[s] = flat_dir(c, d, "images", s, 0);
+	add_subdir(c, &k, c->images_dir[s]);
+	c->pixels_dir[s] = pixels_dir(c, d, s);
+	add_subdir(c, &k, c->pixels_dir[s]);
 	if (c->m->have & IMLFS_HAVE_LABELS)
 		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
 	if (s == IMLFS_SPLIT_REAL) {
@@ -334,6 +364,43 @@ static void render_classes(struct imlfs_catalog *c)
 		c->failed = 1;
 }
 
+static int spec_cmp(const void *a, const void *b)
+{
+	char x[IMLFS_PIXSPEC_NAME_SIZE], y[IMLFS_PIXSPEC_NAME_SIZE];
+
+	imlfs_pixspec_format(a, x, sizeof x);
+	imlfs_pixspec_format(b, y, sizeof y);
+	return strcmp(x, y);
+}
+
+/* The specs pixels/ lists: the defaults and src's, sorted, each once. */
+static void list_specs(struct imlfs_catalog *c, const struct imlfs_catalog_src *src)
+{
+	const char *p = IMLFS_PIXELS_DEFAULTS;
+	size_t n = 0, cap = 4 + src->npixels;
+
+	c->specs = calloc(cap, sizeof *c->specs);
+	if (!c->specs) {
+		c->failed = 1;
+		return;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ":");
+
+		/* the defaults are constants: they parse */
+		if (n < cap && imlfs_pixspec_parse(p, len, &c->specs[n], NULL, 0) == 0)
+			n++;
+		p += len + (p[len] == ':');
+	}
+	for (size_t i = 0; i < src->npixels && n < cap; i++)
+		c->specs[n++] = src->pixels[i];
+	qsort(c->specs, n, sizeof *c->specs, spec_cmp);
+	c->nspecs = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!c->nspecs || spec_cmp(&c->specs[c->nspecs - 1], &c->specs[i]))
+			c->specs[c->nspecs++] = c->specs[i];
+}
+
 struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 {
 	struct imlfs_catalog *c = calloc(1, sizeof *c);
@@ -350,6 +417,7 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 		imlfs_catalog_free(c);
 		return NULL;
 	}
+	list_specs(c, src);
 	new_dir(c, 0, "", false);
 	add_kid(c, &k, "README", IMLFS_NODE_README, IMLFS_INO_SPECIAL + IMLFS_TEXT_README,
 		IMLFS_TEXT_README);
@@ -385,13 +453,87 @@ void imlfs_catalog_free(struct imlfs_catalog *c)
 		imlfs_buf_free(&c->texts[t]);
 	free(c->nlink);
 	free((void *)c->sidecar_size);
+	free(c->specs);
 	free(c);
+}
+
+/* Pixel inode numbers (catalog.h). */
+#define PIX_SPEC_SHIFT 34
+#define PIX_SPEC_CODES (1ULL << 21)
+#define PIX_SPLIT_NODES (1ULL << 32)
+enum { PIX_SPECDIR, PIX_ARRAY, PIX_LABELS };
+
+static uint64_t spec_code(const struct imlfs_pixspec *p)
+{
+	return (uint64_t)(p->resize - 1) << 11 | (uint64_t)(p->crop - 1) << 1 |
+	       (p->filter == IMLFS_FILTER_BICUBIC);
+}
+
+static uint64_t pix_split_ino(uint64_t code, int k, enum imlfs_split s)
+{
+	return IMLFS_INO_PIXELS + (code << PIX_SPEC_SHIFT) + PIX_SPLIT_NODES + 8ULL * k + s;
+}
+
+static void pixels_node(uint32_t member, const struct imlfs_pixspec *p, struct imlfs_node *node)
+{
+	*node = (struct imlfs_node){ .kind = IMLFS_NODE_PIXELS, .index = member, .spec = *p,
+				     .ino = IMLFS_INO_PIXELS + (spec_code(p) << PIX_SPEC_SHIFT) +
+					    member };
+}
+
+/* Split s's SPEC/ (k PIX_SPECDIR), SPEC.npy (PIX_ARRAY) or labels.npy
+ * (PIX_LABELS, p NULL). */
+static void pix_split_node(enum imlfs_split s, int k, const struct imlfs_pixspec *p,
+			   struct imlfs_node *node)
+{
+	static const enum imlfs_node_kind kinds[] = {
+		[PIX_SPECDIR] = IMLFS_NODE_DIR, [PIX_ARRAY] = IMLFS_NODE_PIXARRAY,
+		[PIX_LABELS] = IMLFS_NODE_PIXLABELS,
+	};
+
+	*node = (struct imlfs_node){ .kind = kinds[k], .index = -1, .split = s,
+				     .ino = pix_split_ino(p ? spec_code(p) : 0, k, s) };
+	if (p)
+		node->spec = *p;
+}
+
+/* Is node a pixels/SPEC/ folder (not in dirs[])? */
+static bool is_specdir(const struct imlfs_node *node)
+{
+	return node->kind == IMLFS_NODE_DIR && node->ino >= IMLFS_INO_PIXELS;
+}
+
+static int pixels_ino(const struct imlfs_catalog *c, uint64_t ino, struct imlfs_node *node)
+{
+	uint64_t x = ino - IMLFS_INO_PIXELS, code = x >> PIX_SPEC_SHIFT,
+		 low = x & ((1ULL << PIX_SPEC_SHIFT) - 1), k, s;
+	struct imlfs_pixspec p = { .resize = (unsigned)(code >> 11) + 1,
+				   .crop = (unsigned)((code >> 1) & 1023) + 1,
+				   .filter = code & 1 ? IMLFS_FILTER_BICUBIC : IMLFS_FILTER_BILINEAR };
+
+	if (code >= PIX_SPEC_CODES || p.crop > p.resize)
+		return -ENOENT;
+	if (low < PIX_SPLIT_NODES) {
+		if (low >= c->m->nmembers)
+			return -ENOENT;
+		pixels_node((uint32_t)low, &p, node);
+		return 0;
+	}
+	k = (low - PIX_SPLIT_NODES) / 8;
+	s = (low - PIX_SPLIT_NODES) % 8;
+	if (s >= IMLFS_NSPLITS || !c->pixels_dir[s] || k > PIX_LABELS ||
+	    (k == PIX_LABELS && code != 0))
+		return -ENOENT;
+	pix_split_node((enum imlfs_split)s, (int)k, k == PIX_LABELS ? NULL : &p, node);
+	return 0;
 }
 
 int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs_node *node)
 {
 	*node = (struct imlfs_node){ .ino = ino };
-	if (ino >= IMLFS_INO_IMAGE) {
+	if (ino >= IMLFS_INO_PIXELS) {
+		return pixels_ino(c, ino, node);
+	} else if (ino >= IMLFS_INO_IMAGE) {
 		uint64_t k = ino - IMLFS_INO_IMAGE;
 
 		if (k / 2 >= c->m->nmembers)
@@ -463,6 +605,50 @@ static int lookup_image(const struct imlfs_catalog *c, const struct dir *d, cons
 	return 0;
 }
 
+static bool ends_npy(const char *name, size_t len)
+{
+	return len > 4 && memcmp(name + len - 4, ".npy", 4) == 0;
+}
+
+/* In pixels/: labels.npy, SPEC.npy or SPEC. */
+static int lookup_pixels(const struct imlfs_catalog *c, const struct dir *d, const char *name,
+			 struct imlfs_node *node)
+{
+	size_t len = strlen(name);
+	bool npy = ends_npy(name, len);
+	struct imlfs_pixspec p;
+	char why[160];
+
+	if (strcmp(name, "labels.npy") == 0) {
+		pix_split_node(d->split, PIX_LABELS, NULL, node);
+		return 0;
+	}
+	if (imlfs_pixspec_parse(name, npy ? len - 4 : len, &p, why, sizeof why)) {
+		/* Only with -d: a user's typo is told once by the kernel's
+		 * cached negative entry, which says nothing, so say why here. */
+		if (c->src.debug)
+			fprintf(c->src.debug, "imlfs: %s/pixels/%s: no such %s: %s (imlfs(1), "
+				"PIXELS)\n", imlfs_split_name(d->split), name,
+				npy ? "array" : "folder", why);
+		return -ENOENT;
+	}
+	pix_split_node(d->split, npy ? PIX_ARRAY : PIX_SPECDIR, &p, node);
+	return 0;
+}
+
+/* In pixels/SPEC/: NAME.npy for each image NAME.JPEG of the split. */
+static int lookup_crop(const struct imlfs_catalog *c, const struct imlfs_node *dir,
+		       const char *name, struct imlfs_node *node)
+{
+	size_t len = strlen(name);
+	int64_t i = ends_npy(name, len) ? imlfs_find_stem(c->m, name, len - 4) : -1;
+
+	if (i < 0 || !dir_holds(c, &c->dirs[c->images_dir[dir->split]], (uint32_t)i))
+		return -ENOENT;
+	pixels_node((uint32_t)i, &dir->spec, node);
+	return 0;
+}
+
 int imlfs_catalog_lookup(const struct imlfs_catalog *c, uint64_t parent, const char *name,
 			 struct imlfs_node *node)
 {
@@ -474,11 +660,19 @@ int imlfs_catalog_lookup(const struct imlfs_catalog *c, uint64_t parent, const c
 		return -ENOENT;
 	if (p.kind != IMLFS_NODE_DIR)
 		return -ENOTDIR;
+	if (is_specdir(&p)) {
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			return imlfs_catalog_node(c, name[1] ? IMLFS_INO_ROOT +
+						  c->pixels_dir[p.split] : parent, node);
+		return lookup_crop(c, &p, name, node);
+	}
 	d = &c->dirs[p.index];
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return imlfs_catalog_node(c, name[1] ? IMLFS_INO_ROOT + d->parent : parent, node);
 	if (d->images)
 		return lookup_image(c, d, name, node);
+	if (d->pixels)
+		return lookup_pixels(c, d, name, node);
 	for (lo = d->first, hi = (size_t)d->first + d->n; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
 		int r = strcmp(name, c->strings.p + c->children[mid].name);
@@ -526,7 +720,28 @@ void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *
 	switch (node->kind) {
 	case IMLFS_NODE_DIR:
 		st->st_mode = S_IFDIR | 0555;
-		st->st_nlink = 2 + c->dirs[node->index].nsub;
+		st->st_nlink = is_specdir(node) ? 2 : 2 + c->dirs[node->index].nsub;
+		break;
+	case IMLFS_NODE_PIXELS:
+		mem = &c->m->members[node->index];
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 0;
+		for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
+			st->st_nlink += c->pixels_dir[s] &&
+					imlfs_in_split(c->m, (uint32_t)node->index, s);
+		st->st_size = IMLFS_PIXELS_NPY_HEADER_MAX +
+			      3 * (off_t)node->spec.crop * node->spec.crop;
+		st->st_mtime = st->st_ctime = st->st_atime = (time_t)mem->mtime;
+		break;
+	case IMLFS_NODE_PIXARRAY:
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = IMLFS_PIXELS_NPY_HEADER_MAX + 3 * (off_t)node->spec.crop *
+			      node->spec.crop * c->dirs[c->images_dir[node->split]].n;
+		break;
+	case IMLFS_NODE_PIXLABELS:
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = IMLFS_PIXELS_NPY_HEADER_MAX +
+			      2 * (off_t)c->dirs[c->images_dir[node->split]].n;
 		break;
 	case IMLFS_NODE_IMAGE:
 	case IMLFS_NODE_SIDECAR:
@@ -552,6 +767,49 @@ void imlfs_catalog_stat(const struct imlfs_catalog *c, const struct imlfs_node *
 	st->st_blocks = (st->st_size + 511) / 512;
 }
 
+/* Entry idx (counted after . and ..) of pixels/: labels.npy, then each
+ * listed spec's folder and array. */
+static int pixels_dirent(const struct imlfs_catalog *c, const struct dir *d, uint64_t idx,
+			 char *buf, size_t cap, struct imlfs_node *node)
+{
+	char name[IMLFS_PIXSPEC_NAME_SIZE];
+	const struct imlfs_pixspec *p;
+
+	if (idx >= d->n)
+		return 1;
+	if (idx == 0) {
+		pix_split_node(d->split, PIX_LABELS, NULL, node);
+		snprintf(buf, cap, "labels.npy");
+		return 0;
+	}
+	p = &c->specs[(idx - 1) / 2];
+	imlfs_pixspec_format(p, name, sizeof name);
+	pix_split_node(d->split, (idx - 1) % 2 ? PIX_ARRAY : PIX_SPECDIR, p, node);
+	snprintf(buf, cap, "%s%s", name, (idx - 1) % 2 ? ".npy" : "");
+	return 0;
+}
+
+/* Entry idx of pixels/SPEC/: ., .., then NAME.npy for each image. */
+static int specdir_dirent(const struct imlfs_catalog *c, const struct imlfs_node *dir,
+			  uint64_t idx, char *buf, size_t cap, struct imlfs_node *node)
+{
+	const struct dir *img = &c->dirs[c->images_dir[dir->split]];
+	const char *name;
+
+	if (idx < 2) {
+		imlfs_catalog_node(c, idx ? IMLFS_INO_ROOT + c->pixels_dir[dir->split] : dir->ino,
+				   node);
+		snprintf(buf, cap, "%s", idx ? ".." : ".");
+		return 0;
+	}
+	if (idx - 2 >= img->n)
+		return 1;
+	pixels_node(c->lists[img->first + idx - 2], &dir->spec, node);
+	name = imlfs_member_name(c->m, (uint32_t)node->index);
+	snprintf(buf, cap, "%.*s.npy", (int)imlfs_stem_len(name), name);
+	return 0;
+}
+
 int imlfs_catalog_dirent(const struct imlfs_catalog *c, uint64_t dir, uint64_t idx,
 			 char *buf, size_t cap, struct imlfs_node *node)
 {
@@ -563,6 +821,8 @@ int imlfs_catalog_dirent(const struct imlfs_catalog *c, uint64_t dir, uint64_t i
 		return -ENOENT;
 	if (p.kind != IMLFS_NODE_DIR)
 		return -ENOTDIR;
+	if (is_specdir(&p))
+		return specdir_dirent(c, &p, idx, buf, cap, node);
 	d = &c->dirs[p.index];
 	if (idx < 2) {
 		imlfs_catalog_node(c, idx ? IMLFS_INO_ROOT + d->parent : dir, node);
@@ -570,6 +830,8 @@ int imlfs_catalog_dirent(const struct imlfs_catalog *c, uint64_t dir, uint64_t i
 		return 0;
 	}
 	idx -= 2;
+	if (d->pixels)
+		return pixels_dirent(c, d, idx, buf, cap, node);
 	if (!d->images) {
 		if (idx >= d->n)
 			return 1;
@@ -594,7 +856,42 @@ uint64_t imlfs_catalog_dirsize(const struct imlfs_catalog *c, uint64_t dir)
 
 	if (imlfs_catalog_node(c, dir, &p) || p.kind != IMLFS_NODE_DIR)
 		return 0;
+	if (is_specdir(&p))
+		return 2 + (uint64_t)c->dirs[c->images_dir[p.split]].n;
 	return 2 + (uint64_t)c->dirs[p.index].n * (c->dirs[p.index].images ? 2 : 1);
+}
+
+uint32_t imlfs_catalog_split_members(const struct imlfs_catalog *c, enum imlfs_split s,
+				     const uint32_t **v)
+{
+	const struct dir *d;
+
+	if ((unsigned)s >= IMLFS_NSPLITS || !c->images_dir[s]) {
+		*v = NULL;
+		return 0;
+	}
+	d = &c->dirs[c->images_dir[s]];
+	*v = c->lists + d->first;
+	return d->n;
+}
+
+size_t imlfs_catalog_labels_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], uint32_t n)
+{
+	char dict[IMLFS_PIXELS_NPY_HEADER_MAX];
+	int dl = snprintf(dict, sizeof dict, "{'descr': '<i2', 'fortran_order': False, "
+			  "'shape': (%" PRIu32 ",), }", n);
+	int ll = snprintf(NULL, 0, "%" PRIu32, n);
+	/* numpy's spare spaces for the first dimension to grow to 21 digits,
+	 * then spaces and a newline up to a multiple of 64 (1 to 64 of them) */
+	size_t hlen = (size_t)dl + (size_t)(21 - ll) + 1, pad = 64 - (10 + hlen) % 64;
+
+	memcpy(buf, "\x93NUMPY\x01\x00", 8);
+	buf[8] = (char)((hlen + pad) & 0xff);
+	buf[9] = (char)((hlen + pad) >> 8);
+	memcpy(buf + 10, dict, (size_t)dl);
+	memset(buf + 10 + dl, ' ', (size_t)(21 - ll) + pad);
+	buf[10 + hlen + pad - 1] = '\n';
+	return 10 + hlen + pad;
 }
 
 const char *imlfs_catalog_text(const struct imlfs_catalog *c, int text, size_t *len)

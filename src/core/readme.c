@@ -98,6 +98,8 @@ static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enu
 		imlfs_buf_printf(b, "real/           the images with at least one ReaL label: %u "
 				 "(%u have none)\n", n, m->nmembers - n);
 	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
+	imlfs_buf_printf(b, "  pixels/       torchvision's eval crops as .npy, bit-exact: SPEC/X.npy,\n"
+			 "                SPEC.npy (all rows), labels.npy (man imlfs: PIXELS)\n");
 	if (s == IMLFS_SPLIT_REAL) {
 		first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : REAL_LABELS;
 		last = REAL_LABELS;

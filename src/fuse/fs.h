@@ -17,6 +17,7 @@
 #include "imlfs/tarcheck.h"
 
 struct imlfs_handle;
+struct imlfs_pixcache;
 
 struct imlfs_fs {
 	const struct imlfs_catalog *cat;
@@ -35,6 +36,11 @@ struct imlfs_fs {
 	pthread_mutex_t readme_lock;   /* guards the two below */
 	uint64_t readme_hash;     /* of the README text last rendered for a GETATTR */
 	struct timespec readme_mtime;  /* when that text last changed */
+	struct imlfs_pixcache *pixcache;  /* recent crops (pixels.c) */
+	/* pixels.c's counters, printed on SIGUSR1 (stats.c): crops computed
+	 * (an image decoded for a spec), of them failed, and crops found in
+	 * the cache instead */
+	_Atomic uint64_t pix_decodes, pix_failures, pix_hits;
 };
 
 extern const struct fuse_lowlevel_ops imlfs_ops;
@@ -46,6 +52,11 @@ extern const struct fuse_lowlevel_ops imlfs_ops;
 #define IMLFS_READAHEAD_KB "1024"
 void imlfs_readahead_find(struct imlfs_fs *fs, const char *mountpoint);
 void imlfs_readahead_raise(struct imlfs_fs *fs);
+
+/* pixels.c: the cache of recent crops shared by every thread (NULL when
+ * out of memory). */
+struct imlfs_pixcache *imlfs_pixcache_new(void);
+void imlfs_pixcache_free(struct imlfs_pixcache *pc);
 
 /* usermount.c: /dev/fuse is there and, as a user, what fusermount3 will
  * ask for (a writable mount point, /dev/fuse, user_allow_other). */

@@ -8,6 +8,9 @@ static const struct imlfs_kind *const by_node[] = {
 	[IMLFS_NODE_README] = &imlfs_kind_readme,
 	[IMLFS_NODE_PREDICTIONS] = &imlfs_kind_predictions,
 	[IMLFS_NODE_REPORT] = &imlfs_kind_report,
+	[IMLFS_NODE_PIXELS] = &imlfs_kind_pixels,
+	[IMLFS_NODE_PIXARRAY] = &imlfs_kind_pixarray,
+	[IMLFS_NODE_PIXLABELS] = &imlfs_kind_pixlabels,
 };
 
 const struct imlfs_kind *imlfs_kind_of(const struct imlfs_node *node)

@@ -43,6 +43,8 @@ extern const struct imlfs_kind imlfs_kind_text;         /* text.c: classes.tsv *
 extern const struct imlfs_kind imlfs_kind_readme;       /* readme.c */
 extern const struct imlfs_kind imlfs_kind_predictions;  /* predictions.c */
 extern const struct imlfs_kind imlfs_kind_report;       /* report.c: report.html, per-class.tsv */
+/* pixels.c: pixels/SPEC/NAME.npy, pixels/SPEC.npy, pixels/labels.npy */
+extern const struct imlfs_kind imlfs_kind_pixels, imlfs_kind_pixarray, imlfs_kind_pixlabels;
 
 /* predictions.c: the attributes of predictions and report files, whose
  * text depends on the reader (used by both kinds' tables). */

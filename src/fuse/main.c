@@ -32,9 +32,11 @@ struct options {
 	int nocache;
 	int verify, noverify;     /* --verify: check the inputs, mount nothing */
 	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
+	char *pixels;             /* -o pixels=SPEC:SPEC (all given, joined by ':') */
+	int bad;                  /* out of memory while parsing */
 };
 
-enum { KEY_ALLOW_OTHER = 1 };
+enum { KEY_ALLOW_OTHER = 1, KEY_PIXELS };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
 /* The options that name input files come first, made from the table of
@@ -45,6 +47,9 @@ static const struct fuse_opt other_options[] = {
 	OPT("--nocache", nocache), OPT("nocache", nocache),
 	OPT("--verify", verify), OPT("--noverify", noverify), OPT("noverify", noverify),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER), FUSE_OPT_KEY("allow_root", KEY_ALLOW_OTHER),
+	/* keys, not %s fields: each one given adds to the list */
+	FUSE_OPT_KEY("--pixels %s", KEY_PIXELS), FUSE_OPT_KEY("--pixels=%s", KEY_PIXELS),
+	FUSE_OPT_KEY("pixels=%s", KEY_PIXELS),
 	FUSE_OPT_END
 };
 
@@ -88,6 +93,12 @@ static void usage(const char *prog)
 	       "                           check it against the published file\n"
 	       "    -o ro                  read-only, for loaders: nothing can be submitted,\n"
 	       "                           and files are served without opens (fewer requests)\n"
+	       "    --pixels SPEC:SPEC..., -o pixels=SPEC:SPEC...\n"
+	       "                           list these in every SPLIT/pixels/ too; SPEC is\n"
+	       "                           resize{S}-crop{C}-{bilinear|bicubic}, 1 <= C <= S <= 1024,\n"
+	       "                           torchvision's Resize(S) then CenterCrop(C), bit-exact.\n"
+	       "                           Always listed: %s.\n"
+	       "                           Any valid SPEC can be opened, listed or not.\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
 	       "The README says whether each input is the published file (MD5).\n\n"
 	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] [--real F] TARBALL\n"
@@ -96,11 +107,78 @@ static void usage(const char *prog)
 	       "published file (md5 X, published Y)\" or \"FILE: no published digest known\n"
 	       "(md5 X)\"; exit status %d when a file differs.\n\n"
 	       "Exit status (see imlfs(1)):\n",
-	       prog, prog, IMLFS_VERIFY_DIFFERS);
+	       prog, IMLFS_PIXELS_DEFAULTS, prog, IMLFS_VERIFY_DIFFERS);
 	imlfs_exit_help(stdout, IMLFS_BY_IMLFS);
 	printf("\n");
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
+}
+
+/* -o pixels=LIST, --pixels=LIST or --pixels LIST (libfuse hands the
+ * last as "--pixelsLIST"): append LIST to o->pixels.  Consumed. */
+static int add_pixels(struct options *o, const char *arg)
+{
+	const char *list = arg;
+	char *all;
+	size_t n;
+
+	if (strncmp(list, "--pixels=", 9) == 0)
+		list += 9;
+	else if (strncmp(list, "--pixels", 8) == 0)
+		list += 8;
+	else if (strncmp(list, "pixels=", 7) == 0)
+		list += 7;
+	n = (o->pixels ? strlen(o->pixels) + 1 : 0) + strlen(list) + 1;
+	all = malloc(n);
+	if (!all) {
+		o->bad = 1;
+		return 0;
+	}
+	snprintf(all, n, "%s%s%s", o->pixels ? o->pixels : "", o->pixels ? ":" : "", list);
+	free(o->pixels);
+	o->pixels = all;
+	return 0;
+}
+
+/* The specs of o->pixels into *specs (malloc'd), *n of them: 0, or the
+ * exit status of a usage error, told on stderr. */
+static int parse_pixels(const char *list, struct imlfs_pixspec **specs, size_t *n)
+{
+	size_t cap = 1;
+	const char *p;
+
+	*specs = NULL;
+	*n = 0;
+	if (!list)
+		return 0;
+	for (p = list; *p; p++)
+		cap += *p == ':';
+	*specs = calloc(cap, sizeof **specs);
+	if (!*specs) {
+		fprintf(stderr, "imlfs: out of memory\n");
+		return IMLFS_E_NOMEM;
+	}
+	for (p = list;; ) {
+		size_t len = strcspn(p, ":");
+		char why[200];
+
+		if (len == 0)
+			snprintf(why, sizeof why, "an empty name");
+		if (len == 0 || imlfs_pixspec_parse(p, len, &(*specs)[*n], why, sizeof why)) {
+			fprintf(stderr, "imlfs: -o pixels=%s: '%.*s' is not a pixels spec: %s.  Give "
+				"one or more SPEC separated by ':', each "
+				"resize{S}-crop{C}-{bilinear|bicubic} with 1 <= C <= S <= %u, e.g. "
+				"resize256-crop224-bilinear (see imlfs(1), PIXELS)\n", list, (int)len, p,
+				why, IMLFS_PIXSPEC_MAX);
+			free(*specs);
+			*specs = NULL;
+			return IMLFS_E_USAGE;
+		}
+		++*n;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
 }
 
 static int keep_positional(void *data, const char *arg, int key, struct fuse_args *outargs)
@@ -109,6 +187,8 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 
 	if (key == KEY_ALLOW_OTHER)
 		o->allow_other = 1;
+	if (key == KEY_PIXELS)
+		return add_pixels(o, arg);
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
@@ -197,7 +277,7 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 	int r = IMLFS_E_MOUNT;
 
 	if (fuse_set_signal_handlers(se) == 0) {
-		imlfs_stats_install(fs->subs);
+		imlfs_stats_install(fs);
 		if (fuse_session_mount(se, copts->mountpoint) == 0) {
 			imlfs_readahead_find(fs, copts->mountpoint);
 			fuse_daemonize(copts->foreground);
@@ -274,6 +354,8 @@ int main(int argc, char *argv[])
 	struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS];
 	char templ[NINPUT_OPTS][48];
 	struct stat st;
+	struct imlfs_pixspec *pixels = NULL;
+	size_t npixels = 0;
 	int r = IMLFS_E_USAGE, fd_mount;
 
 	ensure_std_fds();
@@ -304,6 +386,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_usage;
 	}
+	if (o.bad) {
+		fprintf(stderr, "imlfs: out of memory\n");
+		r = IMLFS_E_NOMEM;
+		goto out_usage;
+	}
+	if ((r = parse_pixels(o.pixels, &pixels, &npixels)))
+		goto out_usage;
+	r = IMLFS_E_USAGE;
 	/* Absolute, since the daemon moves to / and unmounts by this name;
 	 * a dead imlfs mount left there by a killed daemon is detached.  A
 	 * /dev/fd/N mount point (mount.fuse3 -o drop_privileges) is already
@@ -345,9 +435,11 @@ int main(int argc, char *argv[])
 	cat = imlfs_catalog_new(&(struct imlfs_catalog_src){
 		.model = &model, .readme = imlfs_readme_render,
 		.readme_ctx = &(struct imlfs_readme_src){ .inputs = &in, .load = &info },
-		.mtime = st.st_mtime, .uid = getuid(), .gid = getgid() });
+		.mtime = st.st_mtime, .uid = getuid(), .gid = getgid(),
+		.pixels = pixels, .npixels = npixels, .debug = copts.debug ? stderr : NULL });
 	fs.subs = imlfs_subs_new(&model, NULL);
-	if (!cat || !fs.subs) {
+	fs.pixcache = imlfs_pixcache_new();
+	if (!cat || !fs.subs || !fs.pixcache) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");
 		goto out_err;
 	}
@@ -371,6 +463,7 @@ out:
 		fuse_session_destroy(se);
 	imlfs_handles_free_all(&fs);   /* before the submissions they belong to */
 	imlfs_subs_free(fs.subs);
+	imlfs_pixcache_free(fs.pixcache);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);
 	if (fs.tar_fd >= 0)
@@ -382,6 +475,8 @@ out_usage:
 		free(o.given[i]);
 	free(o.mountpoint);
 	free(o.cache_dir);
+	free(o.pixels);
+	free(pixels);
 	fuse_opt_free_args(&args);
 	return r;
 }

@@ -2,11 +2,11 @@
 #ifndef IMLFS_FUSE_STATS_H
 #define IMLFS_FUSE_STATS_H
 
-#include "imlfs/submissions.h"
+#include "fs.h"
 
 /* 0, or -1 when the handler could not be set. */
-int imlfs_stats_install(struct imlfs_subs *subs);
-/* Ignore SIGUSR1 from now on (before subs is freed). */
+int imlfs_stats_install(const struct imlfs_fs *fs);
+/* Ignore SIGUSR1 from now on (before fs's subs is freed). */
 void imlfs_stats_remove(void);
 
 #endif

@@ -68,7 +68,7 @@ def test_sample_has_every_kind(sample):
 def test_real_tree(mnt, sample):
     with_real = [n for n in sample.names if sample.real[n]]
     assert sorted(os.listdir(mnt.path("real"))) == ["by-class", "images", "labels",
-                                                    "per-class.tsv", "predictions",
+                                                    "per-class.tsv", "pixels", "predictions",
                                                     "report.html"]
     files = sorted(os.listdir(mnt.path("real", "images")))
     assert files == sorted(with_real + [n[:-5] + ".json" for n in with_real])

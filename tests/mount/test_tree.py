@@ -287,7 +287,8 @@ def test_no_annotations_no_labels(sample, mount_factory, tmp_path):
     os.symlink(sample.tar, d / "ILSVRC2012_img_val.tar")
     m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
     assert listdir(m.mnt) == ["README", "all", "classes.tsv", "predictions"]
-    assert listdir(m.path("all")) == ["images", "per-class.tsv", "predictions", "report.html"]
+    assert listdir(m.path("all")) == ["images", "per-class.tsv", "pixels", "predictions",
+                                      "report.html"]
     assert images_in(m.path("all", "images")) == sample.names
     readme = open(m.path("README")).read()
     assert "no annotation file" in readme and "no by-class/ folders" in readme

@@ -32,7 +32,9 @@ void *__wrap_realloc(void *p, size_t n)
 #define NO_REAL "  real         - (none: no real/ folder; give --real FILE)\n"
 #define REAL_ABSENT "real/: absent (no ReaL labels file; give --real real.json)\n"
 #define FOLDERS "\nFolders (a WNID folder exists only where it holds an image)\n"
-#define IMAGES  "  images/       flat: each image X.JPEG and its sidecar X.json\n"
+#define IMAGES  "  images/       flat: each image X.JPEG and its sidecar X.json\n" \
+	"  pixels/       torchvision's eval crops as .npy, bit-exact: SPEC/X.npy,\n" \
+	"                SPEC.npy (all rows), labels.npy (man imlfs: PIXELS)\n"
 #define PREDS   "  predictions   write one line per image, read back the scores\n" \
 	"  report.html   your latest submission here: scores, classes worst first,\n" \
 	"                up to 200 mistakes with their images (open it in a browser)\n" \
