@@ -323,6 +323,11 @@ def shared_mnt(shared_mount_factory):
     return shared_mount_factory()
 
 
-# Fixtures for tests that act as other users: tests/mount/users.py.
-from users import (other_users, dev_fuse, user_allow_other, shared_dir,  # noqa: E402,F401
-                   shared_sample, user_mount_factory)
+# Fixtures for tests that act as other users: tests/mount/users.py.  pytest
+# takes a conftest's fixtures from its names, so they are bound here by name
+# (pytest_plugins would register them only from a top-level conftest: `pytest
+# tests` would fail).
+import users  # noqa: E402
+other_users, dev_fuse, user_allow_other = users.other_users, users.dev_fuse, users.user_allow_other
+shared_dir, shared_sample = users.shared_dir, users.shared_sample
+user_mount_factory = users.user_mount_factory
