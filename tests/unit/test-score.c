@@ -723,10 +723,10 @@ static void test_real(struct imlfs_model *m)
 	json_decref(o);
 }
 
-/* Pins imlfs_json_real's size rule (score.h): with room for the text and
- * its NUL it writes it, with one byte less it says -1 (never a cut number).
- * (A number with an exponent needs the room of printf's form, 2e-05, before
- * it is shortened to 2e-5: only the -1 is checked for those.) */
+/* Pins imlfs_json_real's size rule (score.h; scorejson.c): with room for
+ * the text and its NUL it writes it, with one byte less it says -1 (never a
+ * cut number).  (A number with an exponent needs the room of printf's form,
+ * 2e-05, before it is shortened to 2e-5: only the -1 is checked for those.) */
 static void test_json_real_exact_size(void)
 {
 	static const double v[] = { 1.5, 0.025, 2e-5, 1.0, 100.0, -0.1, 1e300 };
