@@ -18,7 +18,6 @@ mounts with allow_other).
     IMLFS_HOSTILE_DIR=/var/tmp/imlfs-hostile   sample and mounts
 """
 import os
-import shutil
 import signal
 import statistics
 import subprocess

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # contrib/test.sh — install what the tests need, build, run every test:
-# the unit tests (meson test) and the mount-level tests (pytest against real
-# mounts of generated samples), first in a -Dwerror=true build, then again in
-# an ASan+UBSan build; then each fuzz target for a while (contrib/fuzz.sh,
-# clang, one test per target) and a one-minute soak (contrib/soak.sh) of the
-# first build, one test.  The last line is the combined summary
-# "total: N passed, N failed, N skipped"; the exit status is non-zero on any failure.
+# pyflakes over the Python of tests/ and contrib/ (one test); the unit tests
+# (meson test --no-suite mount) and the mount-level tests (pytest against
+# real mounts of generated samples), first in a -Dwerror=true build, then
+# again in an ASan+UBSan build; then each fuzz target for a while
+# (contrib/fuzz.sh, clang, one test per target) and a one-minute soak
+# (contrib/soak.sh) of the first build, one test.  The last line is the
+# combined summary "total: N passed, N failed, N skipped"; the exit status
+# is non-zero on any failure.
 # tests/mount/test_install.py builds, installs and removes the .deb in the gcc
 # pass only (the ASan pass skips it: same sources, a whole extra build).
 #   IMLFS_NO_ASAN=1   skip the sanitizer pass (quicker local runs)
@@ -18,7 +20,8 @@ PKGS=(meson ninja-build pkg-config gcc libfuse3-dev fuse3 libarchive-dev libturb
       libjpeg62-turbo-dev libjansson-dev python3-pytest python3-pytest-timeout python3-pil python3-torchvision
       debhelper dpkg-dev lintian man-db   # tests/mount/test_install.py
       clang-14 libfuzzer-14-dev           # contrib/fuzz.sh
-      chromium chromium-driver python3-selenium)   # tests/mount/test_report.py
+      chromium chromium-driver python3-selenium    # tests/mount/test_report.py
+      pyflakes3)                          # the Python of tests/ and contrib/
 contrib/install-packages.sh "${PKGS[@]}" || exit 1
 
 passed=0 failed=0 skipped=0
@@ -69,7 +72,9 @@ run_pass() {
 		cat "$dir.compile.log"; failed=$((failed + 1)); return
 	fi
 	echo "=== $name: unit tests"
-	timeout 1200 meson test -C "$dir" --print-errorlogs 2>&1 | tee "$dir.unit.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
+	# --no-suite mount: the mount tests run once, through pytest below,
+	# whose summary is counted.
+	timeout 1200 meson test -C "$dir" --no-suite mount --print-errorlogs 2>&1 | tee "$dir.unit.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
 	meson_counts "$dir.unit.log"
 	echo "=== $name: mount tests"
 	IMLFS_BUILD="$PWD/$dir" timeout 2400 /usr/bin/python3 -m pytest -p no:cacheprovider --timeout=300 \
@@ -77,6 +82,15 @@ run_pass() {
 		tee "$dir.pytest.log" | tail -40
 	pytest_counts "$dir.pytest.log"
 }
+
+# One test: pyflakes over the Python of tests/ and contrib/ (unused imports
+# and variables, undefined names), quick, so first.
+echo "=== pyflakes3 tests contrib"
+if timeout 300 pyflakes3 tests contrib; then
+	echo "pyflakes: ok"; passed=$((passed + 1))
+else
+	echo "pyflakes: FAILED"; failed=$((failed + 1))
+fi
 
 # As a new user would: the demo's mount stays up while the suite runs, and
 # the suite must neither trip over it nor touch it.

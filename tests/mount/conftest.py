@@ -4,6 +4,7 @@ foreground, poll for the mount with a deadline, fail at once if the daemon
 died, and always unmount in teardown (strict, then lazy, then signals)."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -59,6 +60,20 @@ def live_mount(path):
         return os.path.ismount(path) and os.statvfs(path) is not None
     except OSError:
         return False
+
+
+def mounted_device(path):
+    """The device ("major:minor") mounted on path (absolute, without
+    symlinks), the topmost if mounts are stacked there, or None: read from
+    /proc/self/mountinfo, so a hung mount on that path is never touched."""
+    dev = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split(" ")
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            if point == path:
+                dev = fields[2]      # a later line is mounted over an earlier one
+    return dev
 
 
 def make_sample(outdir, *extra):
@@ -138,18 +153,27 @@ class Mount:
                 pytest.fail("imlfs did not mount within %d s" % MOUNT_DEADLINE)
             time.sleep(0.02)
         self.hung = False
-        self.conn = "/sys/fs/fuse/connections/%d" % os.minor(os.stat(self.mnt).st_dev)
+        # What abort() needs, taken while the mount answers: realpath and
+        # stat would block on a hung one.
+        st = os.stat(self.mnt)
+        self.real = os.path.realpath(self.mnt)
+        self.dev = "%d:%d" % (os.major(st.st_dev), os.minor(st.st_dev))
+        self.conn = "/sys/fs/fuse/connections/%d" % os.minor(st.st_dev)
         LIVE_MOUNTS.append(self)
 
     def abort(self):
         """Abort the FUSE connection and kill the daemon: every call blocked
-        on this mount returns (ENOTCONN), so a hung test can end."""
+        on this mount returns (ENOTCONN), so a hung test can end.  Only while
+        the mount point still has the device recorded at mount time: the
+        kernel reuses connection numbers, so once this mount is gone its
+        number may be another mount's, even another user's."""
         self.hung = True
-        try:
-            with open(os.path.join(self.conn, "abort"), "w") as f:
-                f.write("1")
-        except OSError:
-            pass
+        if mounted_device(self.real) == self.dev:
+            try:
+                with open(os.path.join(self.conn, "abort"), "w") as f:
+                    f.write("1")
+            except OSError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
 
@@ -299,6 +323,11 @@ def shared_mnt(shared_mount_factory):
     return shared_mount_factory()
 
 
-# Fixtures for tests that act as other users: tests/mount/users.py.
-from users import (other_users, dev_fuse, user_allow_other, shared_dir,  # noqa: E402,F401
-                   shared_sample, user_mount_factory)
+# Fixtures for tests that act as other users: tests/mount/users.py.  pytest
+# takes a conftest's fixtures from its names, so they are bound here by name
+# (pytest_plugins would register them only from a top-level conftest: `pytest
+# tests` would fail).
+import users  # noqa: E402
+other_users, dev_fuse, user_allow_other = users.other_users, users.dev_fuse, users.user_allow_other
+shared_dir, shared_sample = users.shared_dir, users.shared_sample
+user_mount_factory = users.user_mount_factory

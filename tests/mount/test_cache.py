@@ -5,7 +5,6 @@ import glob
 import hashlib
 import os
 import shutil
-import subprocess
 import threading
 
 import pytest

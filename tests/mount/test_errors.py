@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import run, tool, fuse_available
+from conftest import run, tool
 
 # The exit statuses of imlfs and their names: include/imlfs/error.h's
 # IMLFS_EXIT_TABLE, listed again in README.md, docs/imlfs.1 and

@@ -242,7 +242,6 @@ def test_corrupt_jpegs_fail_or_decode_as_pil_does(tmp_path):
     ending at a marker) and both keep the image, or fails and both fail;
     a fatal error after a warning must fail (TurboJPEG reports it as a
     warning: fuzz-pixels found that, tests/fuzz/regressions/pixels)."""
-    from PIL import Image
     import os
     spec = "resize40-crop32-bicubic"
     base = jpeg(64, 48, 40, subsampling=2)

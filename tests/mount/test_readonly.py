@@ -12,7 +12,10 @@ import time
 import pytest
 
 from test_kernel_cache import requests
-from test_verify import TAR, digests, env, md5, readme, status, wait_for  # noqa: F401
+import test_verify
+from test_verify import TAR, digests, md5, readme, status, wait_for
+
+env = test_verify.env     # the fixture, for test_readme_follows_the_check
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def test_nothing_can_be_written(romnt):
     assert e.value.errno == errno.EROFS
 
 
-def test_readme_follows_the_check(sample, mount_factory, env):  # noqa: F811
+def test_readme_follows_the_check(sample, mount_factory, env):
     """The kernel keeps the README's pages: its size and mtime must move
     with its text, or a reader would see the old check."""
     gate = env(digests(tarball=(TAR, md5(sample.tar))), hold=True)

@@ -1,11 +1,13 @@
 """The mount fixtures end a test whose daemon hangs: the connection is
 aborted at the deadline, the blocked call returns and the test fails with a
-message that names the hang, instead of the whole suite waiting forever."""
+message that names the hang, instead of the whole suite waiting forever.
+They abort a connection only while its mount is still there: the kernel
+reuses connection numbers, and a stale one may name another mount."""
 import os
 import subprocess
 import sys
 
-from conftest import ROOT, BUILD, fuse_available
+from conftest import ROOT, BUILD, fuse_available, mounted_device
 
 import pytest
 
@@ -24,3 +26,26 @@ def test_hung_daemon_fails_the_test_in_bounded_time(tmp_path):
     assert "1 failed" in out, out
     with open("/proc/mounts") as f:
         assert str(tmp_path) not in f.read(), "the aborted mount was left behind"
+
+
+def test_abort_spares_a_reused_connection_number(sample, mount_factory, tmp_path):
+    """A mount's connection number outlives the mount: the kernel may give
+    it to the next one.  Mount.abort() checks that the mount point still has
+    the device it recorded, or aborts nothing."""
+    a = mount_factory(sample.tar, name="a")
+    assert mounted_device(a.real) == a.dev
+    assert a.umount() == 0
+    b = mount_factory(sample.tar, name="b c")   # mountinfo writes the blank as \040
+    assert mounted_device(b.real) == b.dev
+    assert mounted_device(a.real) != a.dev
+    # a's number is now b's, as when the kernel hands it on.  A folder of
+    # the test's stands for b's /sys/fs/fuse/connections/N (fusectl is not
+    # mounted everywhere, and an abort of b must be seen, not suffered).
+    conn = tmp_path / "conn"
+    conn.mkdir()
+    (conn / "abort").write_text("")
+    a.dev, a.conn = b.dev, str(conn)
+    a.abort()
+    a.hung = False        # a was unmounted cleanly: this abort was the test's
+    assert (conn / "abort").read_text() == "", "a stale connection number was aborted"
+    assert "README" in os.listdir(b.mnt)

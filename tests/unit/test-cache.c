@@ -1,6 +1,7 @@
 /* test-cache.c — the persistent index: round trip, staleness (every input's
  * identity), corruption of every kind, crafted files with a valid checksum,
- * paths and directory creation, and load speed. */
+ * paths and directory creation, and load speed; the checksum's values and
+ * the file's layout, which a round trip cannot pin. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -865,6 +866,144 @@ static void test_full_size(const struct imlfs_inputs *in)
 	imlfs_model_free(&m);
 }
 
+/* Pins cache.c's checksum values, which are part of the file format: a
+ * cache written by one build must load in the next one, so its values may
+ * never change (a save and load round trip cannot tell, as both ends would
+ * change alike).  Every length from the empty input through the 32-byte
+ * block loop, the 8-byte word loop and the byte tail.  Little-endian values
+ * (the header records the byte order, and a cache from the other order is
+ * rebuilt). */
+static void test_checksum_values(void)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	static const struct { size_t len; uint64_t sum; } want[] = {
+		{ 0, 0x9090306c6e91ed59ULL },
+		{ 1, 0xd3e8c374cad8447cULL },
+		{ 7, 0xc0aeb6076b042f24ULL },
+		{ 8, 0x5757c086d0fe6d51ULL },
+		{ 9, 0x406ac006f94812ddULL },
+		{ 15, 0xb95c278e4366a95eULL },
+		{ 16, 0x3ff0dba59821df92ULL },
+		{ 24, 0x0f5dae5c4100c57aULL },
+		{ 31, 0x83440bf12a4cd628ULL },
+		{ 32, 0xa926fd50fcb207c6ULL },
+		{ 33, 0x48187cd79efc74abULL },
+		{ 40, 0xccb418b169d4926cULL },
+		{ 63, 0x5cc0043c7da0b3d0ULL },
+		{ 64, 0x45104aec612e6f4dULL },
+		{ 72, 0x2ff3629788a3f613ULL },
+		{ 80, 0x069755286b5bc2a4ULL },
+	};
+	unsigned char d[80];
+
+	for (int i = 0; i < 80; i++)
+		d[i] = (unsigned char)(i * 37 + 11);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		uint64_t got = imlfs_cache_checksum(d, want[i].len);
+
+		if (got != want[i].sum) {
+			fprintf(stderr, "checksum of %zu bytes: %016llx, expected %016llx\n",
+				want[i].len, (unsigned long long)got,
+				(unsigned long long)want[i].sum);
+			tu_failures++;
+		}
+	}
+#endif
+}
+
+/* Pins the cache file's layout, as cache.c's opening comment gives it: the
+ * header, then the sections in order, each with its tag and record size.
+ * Saving and loading agree with each other whatever the tags are, so only
+ * the bytes on disk can tell a changed format (which needs a new version).
+ * Inputs of its own, so that main's stay as they are. */
+static void test_layout(void)
+{
+	static const struct { uint32_t tag, recsize; } want[] = {
+		{ 0x4b455931, 40 },   /* "KEY1": one record per input */
+		{ 0x434e5453, 64 },   /* "CNTS" */
+		{ 0x4d454d42, 48 },   /* "MEMB" */
+		{ 0x4e414d45, 1 },    /* "NAME" */
+		{ 0x434c5353, 8 },    /* "CLSS" */
+		{ 0x43545854, 1 },    /* "CTXT" */
+		{ 0x4d4c4142, 2 },    /* "MLAB" */
+		{ 0x52454f46, 4 },    /* "REOF": ReaL offsets */
+		{ 0x5245414c, 2 },    /* "REAL" */
+		{ 0x4d443531, 88 },   /* "MD51": the inputs' digests */
+	};
+	struct imlfs_inputs in = {0};
+	struct imlfs_error err = {0};
+	struct imlfs_model m;
+	const char *file = tu_path("layout.idx");
+	struct imlfs_cache_dir cd;
+	unsigned char *d = NULL;
+	size_t len = 0, at = 32;
+	uint32_t u32;
+	uint64_t u64;
+
+	in.tarball = (char *)tu_write("layout-val.tar", "tar");
+	in.labels = (char *)tu_write("layout-labels.txt", "n01\n");
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_cache_dir_open(&cd, tu_tmpdir(), false, NULL, 0), 0);
+	CHECK_EQ(imlfs_cache_save(&m, &cd, "layout.idx", &in, &err), 0);
+	imlfs_cache_dir_close(&cd);
+	CHECK_EQ(imlfs_read_file(file, (char **)&d, &len), 0);
+	if (!d || len < 32) {
+		CHECK(!"the cache file is missing or shorter than its header");
+		free(d);
+		return;
+	}
+	CHECK(memcmp(d, "IMLFSIDX", 8) == 0);
+	memcpy(&u32, d + 8, 4);
+	CHECK_EQ(u32, IMLFS_CACHE_VERSION);
+	memcpy(&u32, d + 12, 4);
+	CHECK_EQ(u32, 0x01020304);
+	memcpy(&u64, d + 16, 8);
+	CHECK_EQ(u64, len);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		if (at + 16 > len) {
+			fprintf(stderr, "cache layout: section %zu is missing\n", i);
+			tu_failures++;
+			break;
+		}
+		memcpy(&u32, d + at, 4);
+		CHECK_EQ(u32, want[i].tag);
+		memcpy(&u32, d + at + 4, 4);
+		CHECK_EQ(u32, want[i].recsize);
+		memcpy(&u64, d + at + 8, 8);
+		at += 16 + ((u64 + 7) & ~(uint64_t)7);
+	}
+	CHECK_EQ(at, len);
+	free(d);
+}
+
+/* Pins that the cache is saved and loaded whichever descriptors are free:
+ * with stdin closed, the temporary file may well be descriptor 0 (a library
+ * cannot count on its caller keeping 0-2 open). */
+static void test_save_on_fd0(void)
+{
+	struct imlfs_inputs in = {0};
+	struct imlfs_error err = {0};
+	struct imlfs_model m, l;
+	struct imlfs_cache_dir cd;
+	int saved = dup(0), r;
+
+	in.tarball = (char *)tu_write("val0.tar", "tar");
+	memset(&m, 0, sizeof m);
+	close(0);
+	/* The folder's descriptor or the temporary file's may be 0. */
+	r = imlfs_cache_dir_open(&cd, tu_tmpdir(), false, NULL, 0);
+	if (!r)
+		r = imlfs_cache_save(&m, &cd, "fd0.idx", &in, &err);
+	CHECK_EQ(r, 0);
+	if (r)
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	CHECK_EQ(imlfs_cache_load(&l, &cd, "fd0.idx", &in, NULL, 0), 1);
+	imlfs_cache_dir_close(&cd);
+	dup2(saved, 0);
+	close(saved);
+	imlfs_model_free(&l);
+}
+
 int main(void)
 {
 	struct imlfs_inputs in = {0};
@@ -889,6 +1028,9 @@ int main(void)
 	test_trust_folder();
 	test_trust_files(&in);
 	test_full_size(&in);
+	test_checksum_values();
+	test_layout();
+	test_save_on_fd0();
 
 	free(file);
 	free(in.tarball);

@@ -260,6 +260,22 @@ static void test_fuzz(void)
 	CHECK(nvalid > 1000 && nvalid < 19000);
 }
 
+/* Pins jsonscan.c's digit test: a JSON digit is '0' to '9' and nothing
+ * beside them: '/' and ':' are the ASCII neighbours that an off-by-one in a
+ * digit test lets in. */
+static void test_digit_bounds(void)
+{
+	INVALID("{\"a\":-:}", 6, "expected a digit");
+	INVALID("{\"a\":-/}", 6, "expected a digit");
+	INVALID("{\"a\":1:}", 6, "expected ',' or '}'");
+	INVALID("{\"a\":0:}", 6, "expected ',' or '}'");
+	INVALID("{\"a\":0/}", 6, "expected ',' or '}'");
+	INVALID("{\"a\":1.:}", 7, "after '.'");
+	INVALID("{\"a\":1e:}", 7, "exponent");
+	INVALID("{\"a\":1e/}", 7, "exponent");
+	INVALID("{\"a\"::}", 5, "expected a value");
+}
+
 int main(void)
 {
 	test_valid();
@@ -267,5 +283,6 @@ int main(void)
 	test_depth();
 	test_members();
 	test_fuzz();
+	test_digit_bounds();
 	return tu_done();
 }

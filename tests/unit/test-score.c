@@ -723,6 +723,33 @@ static void test_real(struct imlfs_model *m)
 	json_decref(o);
 }
 
+/* Pins imlfs_json_real's size rule (score.h; scorejson.c): with room for
+ * the text and its NUL it writes it, with one byte less it says -1 (never a
+ * cut number).  (A number with an exponent needs the room of printf's form,
+ * 2e-05, before it is shortened to 2e-5: only the -1 is checked for those.) */
+static void test_json_real_exact_size(void)
+{
+	static const double v[] = { 1.5, 0.025, 2e-5, 1.0, 100.0, -0.1, 1e300 };
+	char full[64], out[64];
+
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		int n = imlfs_json_real(full, sizeof full, v[i]);
+
+		CHECK(n > 0);
+		if (n <= 0)
+			continue;
+		memset(out, 'x', sizeof out);
+		if (!strchr(full, 'e')) {
+			CHECK_EQ(imlfs_json_real(out, (size_t)n + 1, v[i]), n);
+			CHECK_STR(out, full);
+		}
+		if (imlfs_json_real(out, (size_t)n, v[i]) != -1) {
+			fprintf(stderr, "json_real(%s) in %d bytes: not -1\n", full, n);
+			tu_failures++;
+		}
+	}
+}
+
 int main(void)
 {
 	struct imlfs_model m;
@@ -746,5 +773,6 @@ int main(void)
 	test_bare();
 	test_reals();
 	test_full_size();
+	test_json_real_exact_size();
 	return tu_done();
 }

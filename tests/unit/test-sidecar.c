@@ -5,6 +5,33 @@
 #include "imlfs/sidecar.h"
 #include "testutil.h"
 
+/* Pins imlfs_buf_json_string's escapes (class names go into JSON strings):
+ * every control character, 0x01 to 0x1f, is escaped as \u00XX, and nothing
+ * from 0x20 up but '"' and '\\'. */
+static void test_json_string_controls(void)
+{
+	struct imlfs_buf b = {0};
+	char in[2] = {0}, want[16];
+
+	for (int c = 1; c < 0x80; c++) {
+		in[0] = (char)c;
+		b.len = 0;
+		CHECK_EQ(imlfs_buf_json_string(&b, in), 0);
+		if (c < 0x20)
+			snprintf(want, sizeof want, "\"\\u%04x\"", c);
+		else if (c == '"' || c == '\\')
+			snprintf(want, sizeof want, "\"\\%c\"", c);
+		else
+			snprintf(want, sizeof want, "\"%c\"", c);
+		if (!b.p || b.len != strlen(want) || memcmp(b.p, want, b.len)) {
+			fprintf(stderr, "json string of byte 0x%02x: %.*s, expected %s\n", c,
+				(int)b.len, b.p ? b.p : "", want);
+			tu_failures++;
+		}
+	}
+	imlfs_buf_free(&b);
+}
+
 int main(void)
 {
 	struct imlfs_model m = { 0 };
@@ -83,5 +110,6 @@ int main(void)
 
 	imlfs_buf_free(&b);
 	imlfs_model_free(&m);
+	test_json_string_controls();
 	return tu_done();
 }

@@ -1,8 +1,11 @@
 /* test-tarindex.c — the tar index and the JPEG probe, on tarballs written
  * here with libarchive (ustar, GNU and pax headers) holding real JPEGs made
- * with TurboJPEG; every data offset is checked against the bytes on disk. */
+ * with TurboJPEG; every data offset is checked against the bytes on disk.
+ * Reads and allocations fail on cue through the linker's --wrap (see the
+ * end), for the messages of a failed read and of running out of memory. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -676,6 +679,162 @@ static void test_many(void)
 	imlfs_model_free(&m);
 }
 
+/* ---- rules pinned with a failing read or allocation ---- */
+
+/* Pins that a damaged header is reported with libarchive's own reason,
+ * not a generic one: the reason tells a bad checksum from other damage. */
+static void test_damaged_reason(void)
+{
+	unsigned char t[512 * 6] = {0};
+	const char *path = tu_path("damaged-reason.tar");
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	int fd;
+
+	tu_ustar(t, "val/x1.JPEG", 3, 0);
+	memcpy(t + 512, "abc", 3);
+	tu_ustar(t + 1024, "val/x2.JPEG", 3, 0);
+	t[1024 + 5] ^= 1;                      /* the checksum no longer matches */
+	memcpy(t + 1536, "def", 3);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, sizeof t) == (ssize_t)sizeof t);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_tar_index(&m, path, fd, NULL, NULL, &err), -1);
+	close(fd);
+	CHECK(strstr(err.msg, "after member \"val/x1.JPEG\": Damaged tar archive;") != NULL);
+	if (!strstr(err.msg, "Damaged tar archive"))
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	imlfs_model_free(&m);
+}
+
+/* Linked with -Wl,--wrap=pread64 (meson.build), so that the index's own
+ * reads can fail on cue. */
+ssize_t __real_pread64(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread64(int fd, void *buf, size_t n, off_t off);
+static int fail_big_reads;   /* fail every pread of more than 4 KiB with EIO */
+
+ssize_t __wrap_pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (fail_big_reads && n > 4096) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_pread64(fd, buf, n, off);
+}
+
+/* Pins that a read error while reading a big JPEG's header fails the index
+ * with the byte where it happened, like any other read error: never an
+ * index that silently lacks the image's size.  The JPEG's frame header lies
+ * beyond the first 8 KiB (a big comment segment first, as big EXIF blocks
+ * do), so that the index reads its header with a pread of its own. */
+static void test_probe_read_error(void)
+{
+	const char *path = tu_path("big.tar");
+	struct imlfs_model m;
+	struct imlfs_error err = {0};
+	struct blob small = make_jpeg(33, 17, TJPF_RGB, TJSAMP_444);
+	struct blob jpg = pad_jpeg(small, 9000, 0);
+	size_t tlen = 512 + (jpg.len + 511) / 512 * 512 + 1024;
+	unsigned char *t = calloc(1, tlen);
+	int fd, r;
+
+	if (!t)
+		exit(99);
+	tu_ustar(t, "val/big.JPEG", (unsigned)jpg.len, 0);
+	memcpy(t + 512, jpg.p, jpg.len);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, tlen) == (ssize_t)tlen);
+	close(fd);
+	free(t);
+	free(jpg.p);
+	free(small.p);
+
+	fd = open(path, O_RDONLY);
+	memset(&m, 0, sizeof m);
+	CHECK_EQ(imlfs_tar_index(&m, path, fd, NULL, NULL, &err), 0);
+	CHECK_EQ(m.nmembers, 1);
+	CHECK(m.nmembers == 1 && m.members[0].width == 33 && m.members[0].height == 17);
+	imlfs_model_free(&m);
+
+	fail_big_reads = 1;
+	memset(&m, 0, sizeof m);
+	r = imlfs_tar_index(&m, path, fd, NULL, NULL, &err);
+	fail_big_reads = 0;
+	close(fd);
+	CHECK_EQ(r, -1);
+	CHECK_EQ(err.code, IMLFS_E_MISSING);
+	CHECK(strstr(err.msg, "read error at byte 512") != NULL);
+	if (!strstr(err.msg, "read error at byte 512"))
+		fprintf(stderr, "  message was: %s\n", err.msg);
+	imlfs_model_free(&m);
+}
+
+/* Linked with -Wl,--wrap=realloc (meson.build), so that an allocation of
+ * the index can fail on cue. */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static int fail_realloc_in;   /* 0: never; n: the n-th realloc from now fails */
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (fail_realloc_in && --fail_realloc_in == 0)
+		return NULL;
+	return __real_realloc(p, n);
+}
+
+/* Pins the message of running out of memory while indexing: it numbers
+ * the member it was indexing from 1 and names it, whichever allocation
+ * fails. */
+static void test_nomem_names_member(void)
+{
+	unsigned char t[512 * 8] = {0};
+	const char *path = tu_path("three.tar");
+	char want[64];
+	int fd, seen = 0;
+
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "val/x%d.JPEG", i + 1);
+		tu_ustar(t + 1024 * i, name, 3, 0);
+		memcpy(t + 1024 * i + 512, "abc", 3);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, t, sizeof t) == (ssize_t)sizeof t);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	for (int n = 1; n < 40; n++) {
+		struct imlfs_model m;
+		struct imlfs_error err = {0};
+		const char *at;
+		int r;
+
+		memset(&m, 0, sizeof m);
+		fail_realloc_in = n;
+		r = imlfs_tar_index(&m, path, fd, NULL, NULL, &err);
+		fail_realloc_in = 0;
+		imlfs_model_free(&m);
+		if (r == 0)
+			break;
+		CHECK_EQ(err.code, IMLFS_E_NOMEM);
+		at = strstr(err.msg, "indexing member ");
+		CHECK(at != NULL);
+		if (!at)
+			continue;
+		seen++;
+		snprintf(want, sizeof want, "indexing member %c (\"val/x%c.JPEG\")",
+			 at[16], at[16]);
+		if (strncmp(at, want, strlen(want))) {
+			fprintf(stderr, "out of memory at realloc %d: %s\n", n, err.msg);
+			tu_failures++;
+		}
+	}
+	close(fd);
+	CHECK(seen > 0);
+}
+
 int main(void)
 {
 	static const char msg[] = "this is not a JPEG, just some text in the tarball\n";
@@ -696,6 +855,9 @@ int main(void)
 	test_read_error();
 	test_reads_little();
 	test_many();
+	test_damaged_reason();
+	test_probe_read_error();
+	test_nomem_names_member();
 	free(rgb.p);
 	free(gray.p);
 	free(cmyk.p);

@@ -1,10 +1,13 @@
 /* test-verify.c — the table of published digests and how an input is
  * matched to it (role and base name; IMLFS_TEST_DIGESTS), MD5 through
- * libnettle, the status words, the remembered tarball digest (keyed by
- * path and identity), the tarball's background states, and the README's
+ * libnettle (md5.c's tests live here too: imlfs_md5_fd with stdin closed
+ * or a stale errno), the status words, the remembered tarball digest (keyed
+ * by path and identity), the tarball's background states, and the README's
  * part that says all of it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -371,6 +374,64 @@ static void test_tarhash(void)
 	free(gate);
 }
 
+/* Pins imlfs_md5_fd with stdin closed (--verify's digest): its own
+ * descriptor for the tarball may be 0, and it is opened once and closed at
+ * the end, not opened again for every chunk (which would leak one per
+ * chunk). */
+static void test_md5_on_fd0(void)
+{
+	static const uint8_t want[16] = { 0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+					  0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72 };
+	struct imlfs_md5_progress p = { .buffered = true };
+	int fd = open(tu_write("abc.bin", "abc"), O_RDONLY), saved = dup(0), r, fd0_open;
+	uint8_t md5[16];
+	uint64_t len = 0;
+
+	close(0);
+	r = imlfs_md5_fd(fd, md5, &len, &p);
+	fd0_open = fcntl(0, F_GETFD) != -1;
+	dup2(saved, 0);
+	close(saved);
+	close(fd);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(len, 3);
+	CHECK(memcmp(md5, want, 16) == 0);
+	CHECK(!fd0_open);
+}
+
+static void *stop_after(void *arg)
+{
+	struct imlfs_md5_progress *p = arg;
+
+	for (int i = 0; i < 300 && !atomic_load(&p->stop); i++)
+		usleep(10000);
+	atomic_store(&p->stop, true);
+	return NULL;
+}
+
+/* Pins imlfs_md5_fd's end: the end of the file ends the digest whatever
+ * errno held before; only a failed read (n < 0) with EINTR is tried again.
+ * A watchdog stops a digest that loops (after 3 s), so the check fails
+ * instead of hanging. */
+static void test_md5_eof_with_stale_eintr(void)
+{
+	struct imlfs_md5_progress p = { .buffered = true };
+	int fd = open(tu_write("eintr.bin", "abc"), O_RDONLY), r;
+	uint8_t md5[16];
+	uint64_t len = 0;
+	pthread_t dog;
+
+	CHECK_EQ(pthread_create(&dog, NULL, stop_after, &p), 0);
+	errno = EINTR;
+	r = imlfs_md5_fd(fd, md5, &len, &p);
+	errno = 0;
+	atomic_store(&p.stop, true);
+	pthread_join(dog, NULL);
+	close(fd);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(len, 3);
+}
+
 int main(void)
 {
 	test_md5();
@@ -378,6 +439,8 @@ int main(void)
 	test_md5_fd(NULL);
 	test_md5_fd("/dev/shm");
 	test_md5_fd_page_cache();
+	test_md5_on_fd0();
+	test_md5_eof_with_stale_eintr();
 	test_table();
 	test_words();
 	test_tardigest();
