@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """contrib/bench.py — the measuring half of contrib/bench.sh (which builds,
 generates the sample and installs archivemount, then calls this).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/bench.sh — imlfs against the extracted folder, squashfuse_ll (an
 # uncompressed squashfs of that folder) and archivemount on a full-size
 # sample (50,000 images, 1,000 classes, annotations padded to 200 MB).  Prints the machine, the command and ONE table (see

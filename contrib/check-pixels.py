@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """contrib/check-pixels.py — are an imlfs mount's pixels/ the crops this
 machine's PIL + torchvision make?
 

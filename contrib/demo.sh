@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/demo.sh [MOUNTDIR] — from a fresh Debian 12 machine to a mounted
 # sample in one command: install the missing packages, build, generate the
 # sample data set, mount it at MOUNTDIR (default: mnt/ in the repository),

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """contrib/evaluate.py — evaluate a torchvision classification model over an
 imlfs mount in one command.
 

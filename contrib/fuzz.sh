@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/fuzz.sh [SECONDS] — build the libFuzzer targets of tests/fuzz with
 # clang-14 (ASan+UBSan, in build-fuzz/) and run each for SECONDS (default 60),
 # one after another, seeded from a freshly generated tiny sample (its tar, images,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """contrib/hostile.py — how long an honest user's submit-and-read takes while
 a hostile neighbour loops re-scoring on the same shared mount (issue 17,
 finding 1), for this build and, side by side, another build.

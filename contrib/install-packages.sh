@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/install-packages.sh PKG... — install the Debian packages among
 # PKG that are not installed yet (apt-get update once, then install), with
 # sudo when not root.  Shared by demo.sh, test.sh and bench.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/make-deb.sh [OUTDIR] — build the Debian package imlfs_VERSION_ARCH.deb
 # into OUTDIR (default: the current folder) and print its path.
 #

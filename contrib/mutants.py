@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Helper of contrib/mutants.sh: find mutation sites in src/core and
 src/fuse, pick N of them from a seed, apply one, keep a pristine snapshot.
 

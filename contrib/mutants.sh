@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/mutants.sh [N] — mutation testing: do the tests notice a small bug?
 #
 # Applies N seeded mutants to src/core and src/fuse, one at a time (a

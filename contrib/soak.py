@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """contrib/soak.py — the working half of contrib/soak.sh (which builds,
 makes the work dir, the users and the sample, then calls this).
 

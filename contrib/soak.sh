@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/soak.sh [MINUTES] — a soak test of one imlfs mount (default 10
 # minutes; fractions allowed).  Builds if needed, generates its own sample in
 # a temp dir, creates three users (imlfs-soak-PID-N, removed at the end), and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # contrib/test.sh — install what the tests need, build, run every test:
 # pyflakes over the Python of tests/ and contrib/ (one test); the unit tests
 # (meson test --no-suite mount) and the mount-level tests (pytest against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* annotations.h — the expert multi-labels (TFDS imagenet2012_multilabel
  * source file human_accuracy_v3.0.0.json, or the older
  * human_accuracy_fixed.json without "imagenet_m").

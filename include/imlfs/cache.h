@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache.h — the persistent index: one compact binary file per input set.
  *
  * Contract:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* catalog.h — the tree: splits, views, directories and inode numbers.
  *
  * Built once from the model; immutable afterwards, so every lookup is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classes.h — the class list: index, wnid and name of each class.
  *
  * Accepted forms (auto-detected):

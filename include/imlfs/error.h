@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.h — how the core reports a failure the user can fix, and the exit
  * statuses of `imlfs` and `imlfs-score`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hints.h — readings of a low-scoring submission that would explain its
  * score: the conventions people most often get wrong.  Scores are never
  * changed; a hint only says what top-1 the same submission would get if

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inputs.h — which files a mount is made of, and where they were found.
  *
  * One file per role (roles.h): the tarball, always given, and each other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jobs.h — a fair queue of slow work (scoring a submission), run by a few
  * worker threads of its own so that no request thread waits for it.
  *

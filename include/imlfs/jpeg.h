@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jpeg.h — image facts from a JPEG header, with libjpeg-turbo. */
 #ifndef IMLFS_JPEG_H
 #define IMLFS_JPEG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonscan.h — validate a JSON text without building it, and find the
  * extent of a top-level object's members.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labels.h — the original label of every validation image.
  *
  * Accepted forms (auto-detected from the first non-blank line):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labelset.h — a relabelling of the validation images as data (issue 20):
  * a name, and for each tarball member either "left out" or a list of the
  * class indices that count as right for it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* load.h — from input files to a finished model: the cache when valid,
  * else the parsers in order (classes, tar, labels, annotations, ReaL), then the
  * cache is written.  Shared by the daemon and imlfs-score.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* md5.h — the one home of MD5 in imlfs (libnettle): of bytes in memory, of
  * a whole open file, and the 32-hex-digit form.  The loader hashes the
  * bytes each small input's parser parsed (load.c); the tarball is hashed

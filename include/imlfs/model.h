@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.h — the compact, immutable description of one mount's inputs.
  *
  * Everything the daemon serves is derived from this one structure: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npy.h — NumPy .npy arrays as submissions: the format alone.  What a
  * parsed submission holds, and which parser a submission gets, is
  * preds.h's; this module knows nothing of it, nor of the store's bounds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixels.h — a JPEG's evaluation crop as torchvision makes it from PIL.
  *
  * For JPEG bytes and a spec (pixspec.h) the C x C x 3 uint8 array (rows,

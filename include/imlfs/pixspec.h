@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixspec.h — the name of a preprocessing, resize{S}-crop{C}-{FILTER}.
  *
  * A spec names torchvision's evaluation transform of a PIL image:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* preds.h — a parsed submission: each member's last valid prediction,
  * and what was wrong with the rest.  Scoring (score.h) and reports
  * (report.h) read it; they never see the submission's bytes.

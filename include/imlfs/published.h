@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* published.h — is an input the published file?  Its MD5 compared with the
  * published digests of the table of roles (roles.c), and the words the
  * README and `imlfs --verify` use for the answer.  The MD5 of a buffer or a

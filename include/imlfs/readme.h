@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* readme.h — the text of the mount's README: the inputs and how the index
  * was loaded, every folder with its counts (read off the finished tree),
  * the files, and what the parsers reported.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* real.h — the ReaL labels ("Are we done with ImageNet?", Beyer et al.
  * 2020): real.json of google-research/reassessed-imagenet, the other
  * re-annotation of the 50,000 validation images.

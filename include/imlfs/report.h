@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.h — what a submission gets wrong: each split's report.html (the
  * headline scores, a per-class table worst first, a gallery of mistakes)
  * and per-class.tsv (the same table as TSV).  No FUSE in here.

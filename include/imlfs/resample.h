@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resample.h — Pillow's separable resampling of 8-bit images, computed
  * only over an output window (a crop of the resized image).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles.h — the input files of a mount, one table entry per role: how the
  * user names it, where it is looked for, which published file it may be,
  * and the words for it.  inputs.c resolves the files by this table, cache.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* score.h — a parsed submission (preds.h) in, the dataset's scores out:
  * a plain struct, and its one JSON writer (scorejson.c), which is the
  * text of every predictions file.

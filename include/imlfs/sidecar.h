@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sidecar.h — the JSON text served beside each image as X.json.
  *
  * Keys (TFDS imagenet2012_multilabel feature names, plus a few facts):

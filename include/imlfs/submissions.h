@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* submissions.h — the predictions files' state: open submissions being
  * written, and each user's latest scores per file.  Thread-safe (the FUSE
  * loop is multithreaded); no FUSE in here, the glue only translates.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarcheck.h — is the tarball still the one that was indexed?
  *
  * Image bytes are served from the descriptor opened at start-up, at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tardigest.h — the remembered tarball digest, so that a remount of the
  * same 6.4 GB file is not hashed again: a small text file beside the index
  * cache (NAME.idx -> NAME.md5) in the cache folder, keyed by the tarball's

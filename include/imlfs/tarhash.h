@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarhash.h — is the mounted tarball the published one?  Its MD5 is taken
  * once, in the background after the mount is ready, and remembered beside
  * the index cache (tardigest.h), so a remount of the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarindex.h — the tarball's member table, from headers only.
  *
  * The tarball is scanned once with libarchive over a seekable reader: member

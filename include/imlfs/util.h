@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.h — small helpers shared by the core and the tools: a growable byte
  * buffer, a growable array, formatted strings, whole-file reading and
  * mapping, a string hash, mkdir -p and a monotonic clock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.h — `imlfs --verify`: are the inputs the published files?  Every
  * input is hashed (the tarball's digest may be remembered: tardigest.h) and
  * compared with its published digest (published.h), one line each.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* annotations.c — the expert multi-labels (see annotations.h).
  *
  * The ~200 MB text (mapped by the loader) is validated and cut into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache-internal.h — what cache.c shares only with its unit and fuzz tests. */
 #ifndef IMLFS_CACHE_INTERNAL_H
 #define IMLFS_CACHE_INTERNAL_H

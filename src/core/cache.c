@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache.c — the persistent index: the model of one input set, written to a
  * single binary file so that a warm mount skips parsing the tarball and the
  * annotations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* catalog.c — the directory tree over the model.
  *
  * There are two kinds of directory.  A "plain" directory (the root, a split,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classes.c — reads the class list (class_info.json, "wnid name" lines or
  * one wnid per line; see classes.h) into m->classes. */
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c — filling struct imlfs_error, and the exit statuses' table read
  * back for messages and --help (see error.h). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hints.c — readings that explain a low score (hints.h).
  *
  * Each reading is scored by the same code as the official scores

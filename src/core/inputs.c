@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inputs.c — resolving the input file names by the table of roles, and
  * finding the ones not given beside the tarball under their conventional
  * names. */

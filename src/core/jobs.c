@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jobs.c — the fair queue of jobs (jobs.h).
  *
  * A lane per uid with work queued or running: its jobs in order, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jpeg.c — owns imlfs_jpeg_probe: image size and colour components from the
  * first bytes of a JPEG, with the TurboJPEG API.
  *

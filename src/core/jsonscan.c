@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonscan.c — a non-allocating RFC 8259 validator that reports the extent
  * of each member of the top-level object (see jsonscan.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labels.c — the original label of each member (see labels.h): TFDS's
  * one-wnid-per-line validation_labels.txt, or "FILE LABEL" lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labelset-internal.h — what the label-set parsers (ls-*.c) share with
  * labelset.c: one parse's state, the error helpers, the lookups of images
  * and labels, and the builder that collects the lists.

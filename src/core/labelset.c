@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labelset.c — label sets (labelset.h): names, recognising a file's
  * format, the lookups and the builder the parsers share
  * (labelset-internal.h), and laying the lists out in member order.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* load.c — inputs to a finished model: the cache when it is valid, else
  * the parsers in dependency order (classes, tar, labels, annotations, ReaL), and
  * then a new cache.  A bad cache is never fatal: it is reported in one line

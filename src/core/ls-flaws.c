@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ls-flaws.c — the "flaws" label-set format: the CSV of "Flaws of
  * ImageNet" (clean_validation.csv, header id,original_label,
  * proposed_labels,validation), rows like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ls-lists.c — the "lists" label-set format: a JSON list with one list of
  * class indices per member, in sorted member order, as ReaL's real.json.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ls-mturk.c — the "mturk" label-set format: cleanlab's
  * imagenet_mturk.json, and the paper's majority rule (labelset.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ls-tsv.c — the "tsv" label-set format anyone can write:
  *   IMAGE<TAB>LABEL[,LABEL...]
  * one image per line, labels class indices or wnids, '#' comment lines and

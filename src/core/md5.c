@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* md5.c — MD5 of bytes and of an open file, and its hex form (see md5.h).
  * MD5 comes from libnettle, which libarchive links anyway. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.c — lookups over the model and its lifetime.
  *
  * The lookup tables are open-addressing hash tables of (index + 1), 0 meaning

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npy.c — NumPy .npy arrays as submissions (see npy.h).
  *
  * The array is never copied nor converted: each row is read in place, and

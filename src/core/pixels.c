@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixels.c — JPEG bytes to torchvision's evaluation crop (see pixels.h):
  * decode with TurboJPEG as Pillow decodes with libjpeg, turn CMYK into
  * RGB as Pillow's convert("RGB") does, resample only the crop's window

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixspec.c — parses and formats resize{S}-crop{C}-{bilinear|bicubic}
  * (see pixspec.h).  The parser walks the name once and names the first
  * thing that is wrong, so a user who typed a near miss learns what to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* preds.c — the parsed submission (preds.h): its allocation, its errors,
  * the text parser, filling it from a .npy array's rows (npy.c reads the
  * format), and the choice between the two by the first bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* published.c — an input's MD5 against the published digests of the table
  * of roles, and the words for the answer (see published.h). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* readme.c — the README text.  Every count is read off the finished tree
  * through the public catalogue API, so the README cannot disagree with what
  * `ls` shows.  The appends ignore their results: the buffer's failure flag

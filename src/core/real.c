@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* real.c — the ReaL labels file (real.json): one list of class indices per
  * validation image, in sorted member order.
  *

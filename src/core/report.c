@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c — report.html and per-class.tsv of a split's submission.
  *
  * The page is self-contained: inline CSS, no script, nothing fetched but

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resample.c — Pillow 9.4's 8-bit resampling (libImaging/Resample.c),
  * reimplemented for a window of the output (see resample.h).
  *

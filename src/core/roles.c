@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles.c — the one table of input files (see roles.h).  The published
  * digests are those of the files their sources distribute. */
 #include <stddef.h>

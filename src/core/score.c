@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* score.c — a parsed submission's scores (score.h), as a plain struct.
  *
  * Everything the per-split counters need is derived from the submission's

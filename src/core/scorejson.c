@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scorejson.c — the scores (score.h) as JSON text: the one writer of every
  * predictions file.
  *

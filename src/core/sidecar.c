@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sidecar.c — per-image JSON text.  Written by hand rather than with
  * jansson: `ls -l` of a 50,000-image folder renders every sidecar once to
  * learn its size, so this is on a hot path. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* submission.c — one open submission (a descriptor opened for writing):
  * its buffer within the store's bounds, and its scorings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* submissions-internal.h — what the store (submissions.c) and one open
  * submission (submission.c) share.  Lock order: a submission's lock, then
  * the store's; never the other way round. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* submissions.c — the store behind the predictions files: each user's
  * latest scores per file, the bounds shared by all open submissions, and
  * the scoring workers.  One open submission (its buffer, its scorings) is

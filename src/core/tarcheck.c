@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarcheck.c — owns imlfs_tarcheck_*: telling a read of the indexed
  * tarball from a read of a file that changed under the mount (see
  * tarcheck.h for the rules).  The common case costs one fstat(2); the tar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tardigest.c — the remembered tarball digest (see tardigest.h): one
  * text file in the cache folder, written and read by the cache's rules. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarhash.c — the tarball's MD5 in the background (see tarhash.h). */
 #include <errno.h>
 #include <signal.h>

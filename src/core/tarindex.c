@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarindex.c — owns imlfs_tar_index: the member table of an uncompressed
  * tarball, built from its headers.
  *

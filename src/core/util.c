@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c — buffers, whole-file reads, hashing, mkdir -p, the clock. */
 #include <errno.h>
 #include <fcntl.h>

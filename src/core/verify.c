@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.c — `imlfs --verify`: every input hashed and compared with its
  * published file, one line each (see verify.h). */
 #include <errno.h>

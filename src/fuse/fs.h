@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fs.h — what the FUSE glue shares: the mounted file system's state and
  * the operation table (ops.c), which dispatches through the table of file
  * kinds (kinds.h).  Everything here only translates between FUSE requests

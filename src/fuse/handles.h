@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handles.h — what a file kind keeps in fi->fh: one tagged handle type for
  * every kind, and the one snapshot that the kinds whose text depends on the
  * reader or the moment (README, the scores and reports read-only) take at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The daemon's malloc settings, and why.
  *
  * Soaks (contrib/soak.sh) of days-long use in minutes found three ways that

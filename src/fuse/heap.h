@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* How the daemon's malloc is set up, so that it runs for days at a flat
  * resident size (docs/reliability.md, "Soak"). */
 #ifndef IMLFS_FUSE_HEAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* image.c — the images and their JSON sidecars: immutable, so the kernel
  * keeps their pages and entries (the default open of kinds.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kinds.c — the table of file kinds (kinds.h), by the catalogue's node kind. */
 #include "kinds.h"
 

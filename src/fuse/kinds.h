@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kinds.h — each kind of file is one table of callbacks, as a kernel file
  * system has file_operations: ops.c finds a node's kind (imlfs_kind_of)
  * and calls through it, and never asks what kind a file is.  A new kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — `imlfs [OPTIONS] TARBALL MOUNTPOINT`: options, then the whole
  * index is built and validated, and only then is anything mounted, so a bad
  * input never leaves a half-made mount and the command returns only when the

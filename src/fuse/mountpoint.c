@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mountpoint.c — make the mount point usable, or say why it is not.
  *
  * A daemon killed with SIGKILL (or by the OOM killer) leaves its mount in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mountpoint.h — the mount point before mounting: resolved, checked, and
  * cleared of a dead imlfs mount.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.c — FUSE low-level callbacks: each translates one request into
  * catalogue calls or a call through the file's kind (kinds.h), which
  * answers it exactly once; ops.c never asks what kind a file is.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixels.c — the files of SPLIT/pixels/ (imlfs(1) PIXELS): each image's
  * evaluation crop as a .npy (SPEC/NAME.npy), the split's crops as one
  * array (SPEC.npy) and its labels (labels.npy).

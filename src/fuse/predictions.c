@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* predictions.c — the predictions files, the only writable nodes.
  *
  * A descriptor opened for writing is a submission (core: submission.c),

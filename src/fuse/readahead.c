@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* readahead.c — one READ per image.
  *
  * The kernel reads a FUSE file ahead in windows of the mount's readahead

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* readme.c — the README file: the catalogue's text, rendered once, and
  * its last part, the inputs' check against the published files, rendered
  * anew at each open because the tarball's digest is taken in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c — each split's report.html and per-class.tsv: the caller's
  * report of its latest submission (report.h), read-only, a snapshot taken
  * at open (handles.h).  Sizes: imlfs_pred_attr (predictions.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stats.c — SIGUSR1 prints what the daemon has done to its stderr, one
  * line, for an operator and for tests that check "scored once" (stderr
  * is the terminal or log of a daemon run with -f; /dev/null once it has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stats.h — the daemon's counters on SIGUSR1 (stats.c). */
 #ifndef IMLFS_FUSE_STATS_H
 #define IMLFS_FUSE_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c — classes.tsv: a text the catalogue made at mount, immutable. */
 #include "handles.h"
 #include "kinds.h"

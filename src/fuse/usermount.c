@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usermount.c — what mounting as a user needs, checked before anything is
  * built.  A user's mount goes through the setuid fusermount3, which refuses
  * a mount point the user may not write, a /dev/fuse the user cannot open and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkclasses.c — the class list of an imlfs-mksample sample: made-up wnids
  * ("n" and 8 digits, ascending like ImageNet's) named "class N", or the
  * real ones of --class-file (ImageNetV2's class_info.json), read by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkjpeg.c — paints a photo-like picture from a seed and encodes it with
  * libjpeg (libjpeg-turbo's jpeglib API), in the colour kind, subsampling,
  * progression and restart interval the spec asks for.

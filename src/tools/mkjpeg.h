@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkjpeg.h — synthetic photo-like JPEGs for imlfs-mksample in every storage
  * a JPEG decoder meets (colour kinds, subsampling, restart markers), and the small
  * seeded random generator the sample generator is built on.

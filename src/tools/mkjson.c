@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkjson.c — the annotation file of imlfs-mksample, human_accuracy_v3.0.0.json
  * in the TFDS schema: initial_annots, problematic_images, imagenet_m, and
  * with --pad-annotations bulk under other keys before and after them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkoutput.c — where imlfs-mksample writes: OUTDIR (made like mkdir -p),
  * each file under a hidden ".NAME.part" name renamed only once all five are
  * complete, the parts removed on SIGINT/SIGTERM/SIGHUP, and the two small

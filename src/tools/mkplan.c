@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkplan.c — the plan of an imlfs-mksample sample: which class each image
  * has, which images are annotated, problematic or in ImageNet-M, what the
  * experts said about each annotated image, its ReaL labels, and how each

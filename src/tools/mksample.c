@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mksample.c — imlfs-mksample: writes a deterministic, realistic stand-in
  * for the ImageNet validation inputs (the real tarball needs registration):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mksample.h — what the files of imlfs-mksample share: the options, the
  * plan of the sample (classes, labels, per-image flags), the random stream
  * numbers, and the functions one file calls in another.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mktar.c — the tarball of imlfs-mksample: JPEGs encoded by NWORKERS
  * threads and appended to a ustar archive strictly in image order.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* score_main.c — imlfs-score: score a predictions file offline.
  *
  * The same inputs as a mount (resolved and loaded the same way, cache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-annotations.c — the annotation loader (annotations.c) and the JSON
  * scanner under it (jsonscan.c) over arbitrary bytes given as the
  * annotation file: syntax checking without allocation, the hand-off of

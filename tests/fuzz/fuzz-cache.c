@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-cache.c — the index-cache loader (cache.c) over arbitrary bytes, and
  * everything a mount then does with what it loaded: the lookup tables, the
  * tree (catalog.c: every directory listed, every name looked up, every node

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-classes.c — the classes reader (classes.c) over arbitrary bytes
  * given as the classes file: class_info.json through jansson with line
  * numbers for each element, "wnid name" lines and one-wnid lines, the

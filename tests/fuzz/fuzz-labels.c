@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-labels.c — the labels reader (labels.c) over arbitrary bytes given
  * as the labels file: form detection (one wnid per line or "FILE LABEL"),
  * member lookup by name, path and stem, class indices and wnids, once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-labelset.c — the label-set parsers (labelset.c, ls-*.c) over
  * arbitrary bytes, which reach every format: the content picks the parser.
  * Each input is parsed against three models: the fixed classes, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-npy.c — NumPy .npy submissions (npy.c, preds.c): arbitrary bytes
  * after the .npy magic (prepended when the input lacks it, so that every
  * input is an array) as a submission to the root file and every split's

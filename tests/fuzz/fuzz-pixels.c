@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-pixels.c — JPEG bytes to crop (pixels.c, resample.c) over
  * arbitrary bytes, with small specs (resize40-crop32-bicubic, or
  * resize24-crop24-bilinear for inputs of even length) and images bounded

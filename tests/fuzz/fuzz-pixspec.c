@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-pixspec.c — spec names (pixspec.c) over arbitrary bytes: a name
  * the parser accepts is canonical, so formatting what it parsed gives
  * back exactly the input bytes, and parsing that gives the same spec; a

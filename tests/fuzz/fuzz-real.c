@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-real.c — the ReaL labels parser (real.c) over arbitrary bytes given
  * as real.json, once against the fixed classes and once without any (then
  * every index is out of range).  On success the stored lists must be what

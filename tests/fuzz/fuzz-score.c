@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-score.c — predictions lines (preds.c) with scoring (score.c), the
  * JSON writer (scorejson.c) and the report pages (report.c): arbitrary
  * bytes as a submission to the root file and every split's, over a small

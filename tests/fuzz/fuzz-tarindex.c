@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-tarindex.c — the tar index (tarindex.c) over arbitrary bytes given
  * as the tarball: libarchive's header parsing through our pread/skip
  * callbacks, the member checks (truncation, sparse, end marker, duplicate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz.h — shared by the fuzz targets (fuzz-*.c): the libFuzzer entry
  * point and the small fixed model the targets parse against.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzzutil.c — see fuzz.h. */
 #include <math.h>
 #include <stdio.h>

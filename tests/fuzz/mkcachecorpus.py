@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Regenerate tests/fuzz/corpus/cache from a cache FILE written by imlfs for
 the fuzz targets' sample (contrib/fuzz.sh makes one the same way):
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c — a main for a fuzz target without libFuzzer: runs
  * LLVMFuzzerTestOneInput once over each file given, and over each file in
  * each directory given.  The normal build uses it to replay the committed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Mount-level test fixtures: build paths, generated samples, and a mount
 helper in the manner of sshfs's test suite — start the daemon in the
 foreground, poll for the mount with a deadline, fail at once if the daemon

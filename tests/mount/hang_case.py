@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Not collected by the suite (no test_ prefix): test_watchdog.py runs it in
 a child pytest with a short IMLFS_HANG_DEADLINE.  The daemon is stopped, so
 the read below blocks inside the kernel, where no Python timeout reaches."""

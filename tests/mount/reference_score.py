@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """reference_score.py — an independent Python implementation of imlfs's scores.
 
 Written from the definitions, not from score.c: the multi-label metric is the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The persistent index cache through the mount: reused on the second
 mount, rebuilt (with one line on stderr) when an input changes or the cache
 is damaged, never trusted blindly; and a read-only tarball folder works."""

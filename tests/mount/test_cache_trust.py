@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The index cache and the remembered tarball digest trust only a folder of
 the daemon's own: owned by its euid, not writable by group or others, not a
 symbolic link; and in it only regular files of its own.  Anything else is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad input ends imlfs before mounting: a documented exit status per kind
 of failure, and one line naming the file, the place and what to do."""
 import gzip

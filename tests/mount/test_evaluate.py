@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """contrib/evaluate.py: a torchvision model over a mounted sample, run as a
 subprocess with random (or locally saved) weights.  Checks that the
 predictions were written and scored, that what it prints is what the mount

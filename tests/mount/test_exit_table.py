@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The exit statuses live in one table, IMLFS_EXIT_TABLE in
 include/imlfs/error.h: the code's enum, imlfs_exit_name (the last line of a
 failed run) and the --help of imlfs and imlfs-score come from it.  README.md,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The daemon runs with glibc's per-thread malloc caches off (src/fuse/heap.c,
 docs/reliability.md "Soak"): it starts itself again with GLIBC_TUNABLES
 naming glibc.malloc.tcache_count=0, keeps the user's other tunables, and

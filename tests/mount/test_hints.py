@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hints for the usual mistakes (issue 20, part 3): a submission that
 scores low because of a convention gets a "hints" list in its JSON and its
 report.html naming the reading and the top-1 under it; a clean submission,

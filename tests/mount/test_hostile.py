@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A hostile neighbour on a shared mount (issue 17): a root mount with
 allow_other, and other uids acting on it from forked children that switch
 their effective uid (the FUSE request carries it), as subordinate uids of a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Inputs and the cache as the README documents them: every usual name found
 beside the tarball, -o cache_dir, an unwritable cache folder, statfs, and
 exit status 12 when memory runs out."""

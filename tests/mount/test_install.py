@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Installation the Debian way: `meson install` (programs and man pages),
 `mount -t fuse.imlfs` and an /etc/fstab line through Debian's mount.fuse3,
 the user mount and unmount of a `noauto,user` fstab line, and the .deb that

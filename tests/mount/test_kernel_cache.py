@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Kernel caching is real: the requests a workload sends, counted from the
 daemon's -d output (one "opcode: NAME" line per request)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Crashes and restarts: a daemon killed with SIGKILL leaves a dead mount,
 which the next imlfs at that place detaches (one line on stderr) before it
 mounts again; anyone else's mount, live or dead, is left alone (exit 11).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """imlfs-mksample: deterministic, realistic, exactly the real schema."""
 import hashlib
 import json

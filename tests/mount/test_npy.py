@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """NumPy .npy arrays as submissions, through the mount and imlfs-score.
 
 An array has one row per image of the file's split in sorted name order

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SPLIT/pixels/ through a real mount (imlfs(1) PIXELS): every crop of the
 sample equal byte for byte to PIL + torchvision's, in the per-image files
 and in the rows of the whole-split array; labels.npy; the listing, sizes

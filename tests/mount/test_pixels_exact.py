@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pixels.c's crops against the reference they promise to equal byte for byte:
 np.asarray(CenterCrop(C)(Resize(S, interpolation)(Image.open(p).convert("RGB"))))
 with Debian's Pillow and torchvision, over JPEGs made with PIL (every

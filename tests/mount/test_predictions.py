@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Predictions files through the mount: write one line per image, read back
 the scores.  Checked against the independent Python reference and against
 imlfs-score, plus the file semantics: per-user results, read-write

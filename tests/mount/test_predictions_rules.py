@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Rules of the predictions files that the README states: the root file's
 object before any submission names exactly the splits present, and users
 are isolated whichever of them submits first."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The README's quick start, run command by command, so it cannot rot.
 
 The commands are the ```sh blocks of the section "## Quick start" of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A read-only mount (-o ro) runs in no-open mode: the kernel sends no OPEN,
 RELEASE or FLUSH and keeps every file's pages.  What it serves must stay
 what a read-write mount serves: images, sidecars, README, scores and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The ReaL labels (real.json): the real/ tree, real_labels in the sidecars,
 ReaL accuracy in real/ and all/ (checked against reference_score.py, an
 independent implementation of the reassessed-imagenet recipe), --real and

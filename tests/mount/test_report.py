@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """report.html and per-class.tsv beside each split's predictions file.
 
 Their content is checked against an independent computation from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """test_score_offline.py — imlfs-score against the Python reference.
 
 Generates samples with imlfs-mksample, writes many random submissions

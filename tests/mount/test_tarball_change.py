@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The tarball changing under a mount (each test on its own copy of the
 sample): bytes that are gone or changed fail with EIO and one log line,
 never a short or wrong read; the rest of the tree keeps working.  A tarball

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The mounted tree against the generated inputs, the way a user sees it:
 folder membership, sidecars, bytes, attributes and read-only behaviour."""
 import errno

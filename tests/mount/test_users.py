@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Non-root and shared mounts, with real other uids (tests/mount/users.py).
 
 A user mounts through fusermount3, reads, submits and unmounts.  With

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A user's mount reads /etc/fuse.conf for -o allow_other (and allow_root)
 before anything is built.  Each case runs in a private mount namespace with
 a file of the test's own bind-mounted over /etc/fuse.conf, so neither the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Inputs checked against the published files: the README says, for each
 input, "the published file", "differs from the published file (md5 ...)",
 "not checked yet" or "no published digest known"; the tarball is hashed in

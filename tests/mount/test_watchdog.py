@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The mount fixtures end a test whose daemon hangs: the connection is
 aborted at the deadline, the blocked call returns and the test fails with a
 message that names the hang, instead of the whole suite waiting forever.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Acting as other users in mount tests (and in scripts such as a soak run).
 
 Machine-global state is changed only for as long as it is needed and is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pixels-dump — test-only: the crops of JPEG files for a spec, on stdout,
  * for tests/mount/test_pixels_exact.py to compare with PIL + torchvision.
  *   pixels-dump SPEC FILE        the C*C*3 bytes of the crop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-annotations.c — annotations.c: multi-label runs, flags and counts
  * from a small annotation file, with and without a class list, and every
  * error with its file, line and kind. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-cache.c — the persistent index: round trip, staleness (every input's
  * identity), corruption of every kind, crafted files with a valid checksum,
  * paths and directory creation, and load speed; the checksum's values and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-catalog.c — the tree over a small hand-made model: which folders
  * exist, who is in them, lookups, listings, inode numbers and attributes. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-inputs.c — the table of roles (roles.c) and the inputs resolved by
  * it (inputs.c): defaults found beside the tarball, first name first; a
  * given file over a found one; "beside" the name given, not a link's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-jsonscan.c — the validating scanner: accepted and rejected texts with
  * the exact error offset, member extents, early stop, depth limit, and a
  * seeded mutation fuzz that checks validity against jansson. */

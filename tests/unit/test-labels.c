@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-labels.c — classes.c (three forms, errors, the real class_info.json)
  * and labels.c (TFDS and "FILE LABEL" forms, with and without classes,
  * errors). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-labelset.c — label sets (labelset.h): names, recognising the
  * format, each format's lists and each way its file can be wrong (one line
  * with the place and the status), the bounds, and ReaL read through label

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-model.c — model.c's rules that the modules filling a model cannot
  * reach with real input (they are tested through those modules otherwise). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-npy.c — .npy arrays as submissions (npy.c): the header as numpy
  * writes it in every format version and the ways it can be wrong; the
  * top-5 of float16/32/64 scores (ties, signed zeros, infinities, NaN

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-pixels.c — JPEG to crop (pixels.c) without Python: torchvision's
  * geometry (sizes, half-to-even offsets), the .npy headers numpy writes,
  * crops of JPEGs compressed here (uniform colours stay uniform through

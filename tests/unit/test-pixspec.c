@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-pixspec.c — spec names (pixspec.c): the examples, every canonical
  * name round-tripping through format, each way a name can be wrong
  * refused with a message naming what, and names that are not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-readme.c — the README text, byte for byte as catalog.c rendered it
  * before it had its own module (same model as test-catalog), and a failed
  * allocation while rendering it: reported, never a silently cut text.

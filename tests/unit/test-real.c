@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-real.c — the ReaL labels parser (real.c): the lists as stored
  * (ascending, duplicates dropped, empty ones), and every way a file can be
  * wrong, each with exit status 13 and one line naming the place; and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-report.c — report.html and per-class.tsv: each split's rule for a
  * right top-1, the per-class table (worst first, mean = the metric), the
  * gallery (escaped, percent-encoded, at most 200), the headline scores as

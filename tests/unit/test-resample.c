@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-resample.c — Pillow's resampling over a window (resample.c):
  * hand-computed values, identity when the size is kept, constant images
  * staying constant, any window equal to the same part of the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-score.c — predictions parsing (preds.c) and every counter and
  * metric of score.c, read back through its JSON writer (scorejson.c) with
  * jansson, an independent reader, on a small hand-built model with

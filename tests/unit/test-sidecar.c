@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-sidecar.c — the exact sidecar text, and JSON string escaping. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-submissions.c — the predictions store: bounds (open submissions and
  * pending bytes, per uid and in all), publishing on flush (empty
  * submissions too), per-user isolation, a read-write descriptor's own

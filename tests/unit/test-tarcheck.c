@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-tarcheck.c — the tarball changing under the daemon: unchanged,
  * short reads, truncation (members kept, lost, or behind a changed
  * header), a restore, a rewrite, and one log line per change. */

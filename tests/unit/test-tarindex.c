@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-tarindex.c — the tar index and the JPEG probe, on tarballs written
  * here with libarchive (ustar, GNU and pax headers) holding real JPEGs made
  * with TurboJPEG; every data offset is checked against the bytes on disk.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-util.c — util.c's helpers where a test of their caller cannot pin
  * them (most are tested through the modules that use them; an allocation
  * that fails is test-readme.c's, which wraps realloc). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-verify.c — the table of published digests and how an input is
  * matched to it (role and base name; IMLFS_TEST_DIGESTS), MD5 through
  * libnettle (md5.c's tests live here too: imlfs_md5_fd with stdin closed

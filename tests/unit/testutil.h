@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testutil.h — tiny helpers for the unit tests: checks that keep going and
  * report file:line, temporary directories and files. */
 #ifndef IMLFS_TESTUTIL_H
