@@ -199,7 +199,9 @@ static void test_md5_fd_page_cache(void)
 	CHECK_EQ(resident(path, n), 256);
 	CHECK_EQ(imlfs_md5_fd(fd, got, &len, &p), 0);
 	CHECK(memcmp(want, got, 16) == 0);
-	CHECK_EQ(resident(path, n), 2048);
+	/* The chunk is kept: 2048 pages, less any the kernel itself evicts
+	 * meanwhile (a loaded machine once took one); dropped would be 256. */
+	CHECK(resident(path, n) > 2000);
 	close(fd);
 	free(data);
 }
