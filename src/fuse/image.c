@@ -110,21 +110,18 @@ static int64_t splice_in(int fd, uint64_t pos, struct tpipe *tp, size_t size)
 	return (int64_t)got;
 }
 
-/* Without a pipe, or for a read the pipe cannot hold: pread into memory. */
-static void read_image_copy(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_member *mem,
-			    size_t size, off_t off)
+/* Bytes [off, off+size) of member mem into buf, checked against the
+ * tarball as it was indexed (tarcheck.h): 0, or -EIO when they are gone
+ * or changed (never a short or wrong read). */
+int imlfs_image_pread(struct imlfs_fs *fs, const struct imlfs_member *mem, uint64_t off,
+		      void *buf, size_t size)
 {
-	char *buf = malloc(size);
 	size_t got = 0;
 	int64_t r = 0;
 
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	while (got < size) {
-		ssize_t n = pread(fs->tar_fd, buf + got, size - got,
-				  (off_t)(mem->offset + (uint64_t)off + got));
+		ssize_t n = pread(fs->tar_fd, (char *)buf + got, size - got,
+				  (off_t)(mem->offset + off + got));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -134,7 +131,18 @@ static void read_image_copy(fuse_req_t req, struct imlfs_fs *fs, const struct im
 			break;
 		got += (size_t)n;
 	}
-	if (imlfs_tarcheck_read(&fs->tar, mem, (uint64_t)off, size, r < 0 ? r : (int64_t)got))
+	return imlfs_tarcheck_read(&fs->tar, mem, off, size, r < 0 ? r : (int64_t)got) ? -EIO : 0;
+}
+
+/* Without a pipe, or for a read the pipe cannot hold: pread into memory. */
+static void read_image_copy(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_member *mem,
+			    size_t size, off_t off)
+{
+	char *buf = malloc(size);
+
+	if (!buf)
+		fuse_reply_err(req, ENOMEM);
+	else if (imlfs_image_pread(fs, mem, (uint64_t)off, buf, size))
 		fuse_reply_err(req, EIO);
 	else
 		fuse_reply_buf(req, buf, size);

@@ -52,6 +52,11 @@ extern const struct imlfs_kind imlfs_kind_pixels, imlfs_kind_pixarray, imlfs_kin
 void imlfs_pred_attr(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
 		     struct fuse_entry_param *e);
 
+/* image.c: bytes [off, off+size) of member mem into buf, checked against
+ * the tarball as indexed: 0, or -EIO (gone or changed). */
+int imlfs_image_pread(struct imlfs_fs *fs, const struct imlfs_member *mem, uint64_t off,
+		      void *buf, size_t size);
+
 /* The kind of a file node; NULL for a directory. */
 const struct imlfs_kind *imlfs_kind_of(const struct imlfs_node *node);
 

@@ -190,8 +190,6 @@ static int decode(struct imlfs_fs *fs, uint32_t i, const struct imlfs_pixspec *s
 	const struct imlfs_member *mem = &fs->model->members[i];
 	struct imlfs_pixels *px = thread_px();
 	unsigned char *jpeg;
-	size_t got = 0;
-	int64_t r = 0;
 	char why[256];
 	int err;
 
@@ -200,21 +198,9 @@ static int decode(struct imlfs_fs *fs, uint32_t i, const struct imlfs_pixspec *s
 	jpeg = malloc(mem->size ? mem->size : 1);
 	if (!jpeg)
 		return -ENOMEM;
-	while (got < mem->size) {
-		ssize_t n = pread(fs->tar_fd, jpeg + got, mem->size - got,
-				  (off_t)(mem->offset + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
 	/* As image.c's reads: bytes gone or changed are an error, never a
 	 * crop of other bytes. */
-	if (imlfs_tarcheck_read(&fs->tar, mem, 0, mem->size, r < 0 ? r : (int64_t)got)) {
+	if (imlfs_image_pread(fs, mem, 0, jpeg, mem->size)) {
 		free(jpeg);
 		return -EIO;
 	}

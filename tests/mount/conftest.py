@@ -186,6 +186,21 @@ class Mount:
         self.errlog.seek(0)
         return self.errlog.read()
 
+    STATS = ["scorings", "waited", "cached", "decodes", "failed", "hits"]
+
+    def stats(self):
+        """The counters the daemon prints on SIGUSR1 (src/fuse/stats.c), by
+        name, in the order of its line."""
+        before = self.stderr().count("imlfs: stats:")
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while self.stderr().count("imlfs: stats:") == before:
+            assert self.proc.poll() is None, "the daemon died of SIGUSR1"
+            assert time.monotonic() < deadline, "no stats line within 10 s"
+            time.sleep(0.02)
+        line = [x for x in self.stderr().splitlines() if "imlfs: stats:" in x][-1]
+        return dict(zip(self.STATS, (int(x) for x in re.findall(r"\d+", line))))
+
     def umount(self):
         """Strict unmount; on failure lazy unmount, then TERM, then KILL."""
         if self in LIVE_MOUNTS:

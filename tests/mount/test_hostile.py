@@ -19,7 +19,6 @@ import ctypes
 import errno
 import json
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -89,20 +88,6 @@ def submit(path, data):
         return f.read().decode()
 
 
-def daemon_stats(m):
-    """The counters the daemon prints on SIGUSR1 (stats.c)."""
-    before = m.stderr().count("imlfs: stats:")
-    m.proc.send_signal(signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while m.stderr().count("imlfs: stats:") == before:
-        assert m.proc.poll() is None, "the daemon died of SIGUSR1"
-        assert time.monotonic() < deadline, "no stats line within 10 s"
-        time.sleep(0.02)
-    line = m.stderr().splitlines()[-1]
-    nums = [int(x) for x in re.findall(r"\d+", line)]
-    return dict(zip(["scorings", "waited", "cached"], nums))
-
-
 @pytest.fixture(scope="module")
 def ref(sample):
     return reference_score.Dataset.load(sample.dir)
@@ -149,7 +134,7 @@ def test_scoring_loop_keeps_one_scoring_per_version(shared_mnt, ref):
         assert json.loads(as_uid(UID_A, lambda: submit(pred, good))) == want
     t.join(TIMEOUT)
     assert results.get("b") == 0, results
-    st = daemon_stats(shared_mnt)
+    st = shared_mnt.stats()
     preads = rounds * nthreads
     # Reads that found their version being scored waited for that scoring;
     # far fewer scorings than reads (each 8 MiB scoring outlasts many rounds).

@@ -6,11 +6,8 @@ and names that are not there; each image decoded once per spec while its
 pages are cached; the daemon's memory bounded over a full pass; and
 contrib/check-pixels.py."""
 import os
-import re
-import signal
 import stat
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -37,20 +34,6 @@ def split_names(sample, split):
     if split == "validation":
         return sorted(sample.annots)
     raise ValueError(split)
-
-
-def daemon_stats(m):
-    """The counters the daemon prints on SIGUSR1 (stats.c), by name."""
-    before = m.stderr().count("imlfs: stats:")
-    m.proc.send_signal(signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while m.stderr().count("imlfs: stats:") == before:
-        assert m.proc.poll() is None, "the daemon died of SIGUSR1"
-        assert time.monotonic() < deadline, "no stats line within 10 s"
-        time.sleep(0.02)
-    line = [x for x in m.stderr().splitlines() if "imlfs: stats:" in x][-1]
-    nums = [int(x) for x in re.findall(r"\d+", line)]
-    return dict(zip(["scorings", "waited", "cached", "decodes", "failed", "hits"], nums))
 
 
 def read_all(path, chunk=1 << 20):
@@ -186,17 +169,17 @@ def test_each_image_decoded_once(mnt, sample):
     twice, the same."""
     n = len(split_names(sample, "all"))
     spec = "resize256-crop224-bilinear"
-    before = daemon_stats(mnt)
+    before = mnt.stats()
     path = mnt.path("all", "pixels", spec + ".npy")
     size = os.stat(path).st_size
     assert read_all(path) == size
-    first = daemon_stats(mnt)
+    first = mnt.stats()
     assert first["decodes"] - before["decodes"] == n, (before, first)
     assert first["failed"] == before["failed"]
     assert read_all(path) == size
     a = np.load(path, mmap_mode="r")
     assert int(a[n - 1].sum()) >= 0     # touch the last row through mmap
-    second = daemon_stats(mnt)
+    second = mnt.stats()
     assert second["decodes"] == first["decodes"], "the second pass decoded again"
 
     spec = "resize248-crop224-bicubic"
@@ -204,7 +187,7 @@ def test_each_image_decoded_once(mnt, sample):
     for _ in range(2):
         for name in os.listdir(folder):
             np.load(os.path.join(folder, name))
-    third = daemon_stats(mnt)
+    third = mnt.stats()
     assert third["decodes"] - second["decodes"] == n, (second, third)
 
 
@@ -245,7 +228,7 @@ def test_full_pass_memory_bounded(mount_factory, big_sample, monkeypatch):
     os.stat(m.path("all", "pixels", "labels.npy"))   # the daemon has served requests
     rss0 = vm(m.proc.pid, "VmRSS")
     assert read_all(path) == size
-    stats = daemon_stats(m)
+    stats = m.stats()
     assert stats["decodes"] == len(big_sample.names) and stats["failed"] == 0
     peak, rss1 = vm(m.proc.pid, "VmHWM"), vm(m.proc.pid, "VmRSS")
     assert rss1 - rss0 <= 64 << 20, (rss0, rss1)
@@ -293,7 +276,7 @@ def test_read_only_mount(mount_factory, sample, member_bytes):
         assert np.array_equal(array[k], reference(member_bytes[names[k]], spec))
     read_all(m.path("all", "pixels", spec + ".npy"))
     read_all(m.path("all", "pixels", spec + ".npy"))
-    assert daemon_stats(m)["decodes"] == len(names)
+    assert m.stats()["decodes"] == len(names)
 
 
 def test_undecodable_image_is_eio(mount_factory, sample, member_bytes, tmp_path):
@@ -334,4 +317,4 @@ def test_undecodable_image_is_eio(mount_factory, sample, member_bytes, tmp_path)
             f.read(100)
         assert e.value.errno == 5
     assert f"imlfs: pixels of {bad}: " in m.stderr()
-    assert daemon_stats(m)["failed"] >= 1
+    assert m.stats()["failed"] >= 1
