@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* jobs.h — a fair queue of slow work (scoring a submission), run by a few
- * worker threads of its own so that no request thread waits for it.
+/* jobs.h — a fair queue of slow work (scoring a submission, decoding
+ * pixels), run by a few worker threads of its own so that no request thread
+ * waits for it.
  *
- * Each job belongs to a uid.  At most one job of a uid runs at a time, and
- * the uids with work waiting take turns (round robin), so one uid with many
- * jobs gets one worker and the others keep theirs: with IMLFS_JOBS_WORKERS
- * workers a second uid never waits behind more than the first uid's one
- * running job.  The workers start with the first job (after a daemon's
- * fork), and stop in imlfs_jobs_free after running what is queued.
- * No FUSE here: a job's `run` is the caller's, and replies from it. */
+ * Each job belongs to a uid, and the uids with work waiting take turns
+ * (round robin): a worker that frees up takes the next uid's first job, so
+ * a uid with many jobs never holds the others back by more than the jobs
+ * running.  Two policies:
+ *   IMLFS_JOBS_ONE_PER_UID  at most one job of a uid runs at a time (a
+ *                           second uid never waits behind more than the
+ *                           first's one running job: scoring)
+ *   IMLFS_JOBS_SHARE        a uid alone may use every worker; with others
+ *                           waiting, the turns share them out (decoding)
+ * The workers start with the first job (after a daemon's fork), and stop in
+ * imlfs_jobs_free after running what is queued.  No FUSE here: a job's
+ * `run` is the caller's, and replies from it. */
 #ifndef IMLFS_JOBS_H
 #define IMLFS_JOBS_H
 
@@ -30,8 +36,10 @@ struct imlfs_jobs_stats {
 
 struct imlfs_jobs;
 
+enum imlfs_jobs_policy { IMLFS_JOBS_ONE_PER_UID, IMLFS_JOBS_SHARE };
+
 /* NULL when out of memory.  workers 0: IMLFS_JOBS_WORKERS. */
-struct imlfs_jobs *imlfs_jobs_new(unsigned workers);
+struct imlfs_jobs *imlfs_jobs_new(unsigned workers, enum imlfs_jobs_policy policy);
 /* Queue job (uid and run set) behind its uid's earlier jobs: 0, or
  * -ENOMEM (no lane for a new uid, or no worker could be started: the job
  * is then not queued) or -ESHUTDOWN (the queue is stopping). */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* jobs.c — the fair queue of jobs (jobs.h).
  *
- * A lane per uid with work queued or running: its jobs in order, and
- * whether one of them runs.  Lanes with work and none running wait in the
- * `ready` list; a worker takes the first, runs its first job, and puts the
- * lane back at the end if it has more: that is the round robin.  A lane
- * with nothing left is freed, so the lanes never outnumber the jobs.
+ * A lane per uid with work queued or running: its jobs in order, and how
+ * many of them run.  Lanes that may start a job wait in the `ready` list
+ * (with ONE_PER_UID: those with jobs queued and none running; with SHARE:
+ * those with jobs queued); a worker takes the first lane's first job and
+ * puts the lane back at the end when it may start another: that is the
+ * round robin.  A lane with nothing queued or running is freed, so the
+ * lanes never outnumber the jobs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,8 +19,9 @@
 struct lane {
 	uid_t uid;
 	struct imlfs_job *head, *tail;
-	bool running;
-	struct lane *next_ready;  /* in q->ready, when it has jobs and is not running */
+	unsigned running;
+	bool in_ready;
+	struct lane *next_ready;  /* in q->ready, when in_ready */
 	struct lane *next;        /* in q->lanes */
 };
 
@@ -28,17 +31,19 @@ struct imlfs_jobs {
 	struct lane *lanes;
 	struct lane *ready, *ready_tail;
 	unsigned nworkers, started;
+	enum imlfs_jobs_policy policy;
 	pthread_t *threads;
 	bool stopping;
 	struct imlfs_jobs_stats st;
 };
 
-struct imlfs_jobs *imlfs_jobs_new(unsigned workers)
+struct imlfs_jobs *imlfs_jobs_new(unsigned workers, enum imlfs_jobs_policy policy)
 {
 	struct imlfs_jobs *q = calloc(1, sizeof *q);
 
 	if (!q)
 		return NULL;
+	q->policy = policy;
 	q->nworkers = workers ? workers : IMLFS_JOBS_WORKERS;
 	q->threads = calloc(q->nworkers, sizeof *q->threads);
 	if (!q->threads || pthread_mutex_init(&q->lock, NULL)) {
@@ -55,9 +60,14 @@ struct imlfs_jobs *imlfs_jobs_new(unsigned workers)
 	return q;
 }
 
-/* lock held */
+/* Put l at the end of `ready` if it may start a job and is not there;
+ * lock held. */
 static void make_ready(struct imlfs_jobs *q, struct lane *l)
 {
+	if (l->in_ready || !l->head ||
+	    (q->policy == IMLFS_JOBS_ONE_PER_UID && l->running))
+		return;
+	l->in_ready = true;
 	l->next_ready = NULL;
 	if (q->ready_tail)
 		q->ready_tail->next_ready = l;
@@ -96,23 +106,24 @@ static void *worker(void *arg)
 		q->ready = l->next_ready;
 		if (!q->ready)
 			q->ready_tail = NULL;
+		l->in_ready = false;
 		job = l->head;
 		l->head = job->next;
 		if (!l->head)
 			l->tail = NULL;
-		l->running = true;
+		l->running++;
 		q->st.running++;
+		make_ready(q, l);   /* SHARE: its next job after the others' turns */
 		pthread_mutex_unlock(&q->lock);
 
 		job->run(job);      /* may free job: not touched again */
 
 		pthread_mutex_lock(&q->lock);
-		l->running = false;
+		l->running--;
 		q->st.running--;
 		q->st.ran++;
-		if (l->head)
-			make_ready(q, l);
-		else
+		make_ready(q, l);
+		if (!l->head && !l->running)
 			lane_free(q, l);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -158,10 +169,9 @@ int imlfs_jobs_submit(struct imlfs_jobs *q, struct imlfs_job *job)
 	else
 		l->head = job;
 	l->tail = job;
-	/* A lane with a job running goes back to `ready` when that job ends;
-	 * one already waiting keeps its turn. */
-	if (!l->running && l->head == job)
-		make_ready(q, l);
+	/* A lane already waiting keeps its turn; one that may not start a job
+	 * now goes back to `ready` when a job of its ends. */
+	make_ready(q, l);
 out:
 	pthread_mutex_unlock(&q->lock);
 	return r;

@@ -54,7 +54,7 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 	s->npy_bytes = imlfs_subs_npy_cap(m, &l);
 	s->users = calloc(IMLFS_SUB_MAX_USERS, sizeof *s->users);
 	s->holders = calloc(l.open, sizeof *s->holders);
-	s->jobs = imlfs_jobs_new(0);
+	s->jobs = imlfs_jobs_new(0, IMLFS_JOBS_ONE_PER_UID);
 	if (!s->users || !s->holders || !s->jobs || pthread_mutex_init(&s->lock, NULL)) {
 		imlfs_jobs_free(s->jobs);
 		free(s->users);

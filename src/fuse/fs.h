@@ -19,6 +19,7 @@
 
 struct imlfs_handle;
 struct imlfs_pixcache;
+struct imlfs_jobs;
 
 struct imlfs_fs {
 	const struct imlfs_catalog *cat;
@@ -38,6 +39,7 @@ struct imlfs_fs {
 	uint64_t readme_hash;     /* of the README text last rendered for a GETATTR */
 	struct timespec readme_mtime;  /* when that text last changed */
 	struct imlfs_pixcache *pixcache;  /* recent crops (pixels.c) */
+	struct imlfs_jobs *pix_jobs;      /* where crops are decoded (pixels.c) */
 	/* pixels.c's counters, printed on SIGUSR1 (stats.c): crops computed
 	 * (an image decoded for a spec), of them failed, and crops found in
 	 * the cache instead */

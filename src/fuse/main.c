@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "handles.h"
 #include "stats.h"
+#include "imlfs/jobs.h"
 #include "imlfs/cache.h"
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
@@ -293,6 +294,8 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *copts,
 			/* Requests still waiting for a scoring are answered while
 			 * the session they belong to exists. */
 			imlfs_subs_drain(fs->subs);
+			imlfs_jobs_free(fs->pix_jobs);   /* likewise the crops' reads */
+			fs->pix_jobs = NULL;
 		} else {
 			imlfs_fail(err, IMLFS_E_MOUNT, "%s: cannot mount (see the message above); is "
 				   "it already mounted, and is /dev/fuse usable?", copts->mountpoint);
@@ -440,7 +443,8 @@ int main(int argc, char *argv[])
 		.pixels = pixels, .npixels = npixels, .debug = copts.debug ? stderr : NULL });
 	fs.subs = imlfs_subs_new(&model, NULL);
 	fs.pixcache = imlfs_pixcache_new();
-	if (!cat || !fs.subs || !fs.pixcache) {
+	fs.pix_jobs = imlfs_jobs_new(0, IMLFS_JOBS_SHARE);
+	if (!cat || !fs.subs || !fs.pixcache || !fs.pix_jobs) {
 		imlfs_fail(&err, IMLFS_E_NOMEM, "out of memory while building the tree");
 		goto out_err;
 	}
@@ -464,6 +468,7 @@ out:
 		fuse_session_destroy(se);
 	imlfs_handles_free_all(&fs);   /* before the submissions they belong to */
 	imlfs_subs_free(fs.subs);
+	imlfs_jobs_free(fs.pix_jobs);   /* NULL once serve() drained it */
 	imlfs_pixcache_free(fs.pixcache);
 	imlfs_catalog_free(cat);
 	imlfs_model_free(&model);

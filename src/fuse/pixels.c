@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "handles.h"
+#include "imlfs/jobs.h"
 #include "imlfs/pixels.h"
 #include "kinds.h"
 
@@ -424,6 +425,66 @@ static void read_labels(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_
 	free(text);
 }
 
-const struct imlfs_kind imlfs_kind_pixels = { .read = read_crop };
-const struct imlfs_kind imlfs_kind_pixarray = { .read = read_array };
+/* Decoding is the slow part (milliseconds an image, more for large ones),
+ * so reads of crops never run in a request thread: each is a job on the
+ * file system's fair queue (jobs.h, IMLFS_JOBS_SHARE), answered from its
+ * worker.  One uid alone gets every worker; with others reading too, the
+ * uids take turns, so nobody's loop of uncached crops (any spec name is
+ * served, so every lookup can be a new one) keeps the others' requests
+ * waiting for a free FUSE thread. */
+typedef void read_fn(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		     size_t size, off_t off, struct fuse_file_info *fi);
+
+struct pixel_read {
+	struct imlfs_job job;     /* first */
+	fuse_req_t req;
+	struct imlfs_fs *fs;
+	struct imlfs_node node;
+	size_t size;
+	off_t off;
+	read_fn *fn;
+};
+
+static void run_read(struct imlfs_job *job)
+{
+	struct pixel_read *r = (struct pixel_read *)job;
+
+	r->fn(r->req, r->fs, &r->node, r->size, r->off, NULL);
+	free(r);
+}
+
+static void defer(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		  size_t size, off_t off, read_fn *fn)
+{
+	struct pixel_read *r = malloc(sizeof *r);
+	int err;
+
+	if (!r) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	*r = (struct pixel_read){ .job = { .uid = fuse_req_ctx(req)->uid, .run = run_read },
+				  .req = req, .fs = fs, .node = *node, .size = size, .off = off,
+				  .fn = fn };
+	err = fs->pix_jobs ? imlfs_jobs_submit(fs->pix_jobs, &r->job) : -ESHUTDOWN;
+	if (err) {
+		free(r);
+		fuse_reply_err(req, -err);
+	}
+}
+
+static void queue_crop(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+		       size_t size, off_t off, struct fuse_file_info *fi)
+{
+	defer(req, fs, node, size, off, read_crop);
+}
+
+static void queue_array(fuse_req_t req, struct imlfs_fs *fs, const struct imlfs_node *node,
+			size_t size, off_t off, struct fuse_file_info *fi)
+{
+	defer(req, fs, node, size, off, read_array);
+}
+
+const struct imlfs_kind imlfs_kind_pixels = { .read = queue_crop };
+const struct imlfs_kind imlfs_kind_pixarray = { .read = queue_array };
 const struct imlfs_kind imlfs_kind_pixlabels = { .read = read_labels };
