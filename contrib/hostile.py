@@ -5,8 +5,11 @@ a hostile neighbour loops re-scoring on the same shared mount (issue 17,
 finding 1), for this build and, side by side, another build.
 
 The neighbour (uid B) opens validation/predictions O_RDWR, writes 63 MiB of
-valid lines, then T threads loop pwrite(fd, "#", 0); pread(fd, 1, 0).  While
-they run, the honest user (uid A) runs
+valid lines, then T threads loop pwrite(fd, "#", 0); pread(fd, 1, 0).  With
+IMLFS_HOSTILE_MODE=pixels it reads instead, from T threads with O_DIRECT,
+crops that no one has decoded yet (pixels/resize1024-crop1024-bicubic/, then
+other spec names: any valid one is served).  While they run, the honest user
+(uid A) runs
     sh -c 'cat preds.txt > validation/predictions; cat validation/predictions'
 once, timed.  Rounds are interleaved (build x T inside each round) and the
 table gives the median over rounds.  Needs root (it acts as two uids and
@@ -17,6 +20,7 @@ mounts with allow_other).
     IMLFS_HOSTILE_THREADS="0 10 32 64"   attacker thread counts
     IMLFS_HOSTILE_ROUNDS=3      rounds (medians over them)
     IMLFS_HOSTILE_DIR=/var/tmp/imlfs-hostile   sample and mounts
+    IMLFS_HOSTILE_MODE=scoring|pixels   the neighbour's loop (default scoring)
 """
 import os
 import signal
@@ -32,6 +36,7 @@ BASELINE = os.environ.get("IMLFS_BENCH_BASELINE")
 THREADS = [int(t) for t in os.environ.get("IMLFS_HOSTILE_THREADS", "0 10 32 64").split()]
 ROUNDS = int(os.environ.get("IMLFS_HOSTILE_ROUNDS", "3"))
 WORK = os.environ.get("IMLFS_HOSTILE_DIR", "/var/tmp/imlfs-hostile")
+MODE = os.environ.get("IMLFS_HOSTILE_MODE", "scoring")
 UID_A, UID_B = 42101, 42102
 FILL = 63 << 20
 LIMIT = 180.0            # seconds for one submit-and-read, whatever the build
@@ -89,6 +94,38 @@ class Mount:
         self.err.close()
 
 
+def pixel_attacker(mnt, nthreads, ready_w):
+    """Runs in a forked child as uid B until killed: every read a crop of a
+    spec not read before, with O_DIRECT so that each is a request."""
+    import mmap
+    os.setegid(UID_B)
+    os.seteuid(UID_B)
+    names = sorted(n[:-5] for n in os.listdir(os.path.join(mnt, "all", "images"))
+                   if n.endswith(".JPEG"))
+    specs = ("resize%d-crop%d-bicubic" % (s, c) for s in range(1024, 0, -1)
+             for c in range(s, max(s - 64, 0), -1))
+    lock = threading.Lock()
+
+    def loop():
+        buf = mmap.mmap(-1, 1 << 20)
+        while True:
+            with lock:
+                spec = next(specs)
+            for n in names:
+                try:
+                    fd = os.open(os.path.join(mnt, "all", "pixels", spec, n + ".npy"),
+                                 os.O_RDONLY | os.O_DIRECT)
+                    os.preadv(fd, [buf], 0)
+                    os.close(fd)
+                except OSError:
+                    time.sleep(0.01)
+    for _ in range(nthreads):
+        threading.Thread(target=loop, daemon=True).start()
+    os.write(ready_w, b"x")
+    while True:
+        time.sleep(3600)
+
+
 def attacker(pred, nthreads, lines, ready_w):
     """Runs in a forked child as uid B until killed."""
     os.setegid(UID_B)
@@ -132,6 +169,8 @@ def measure(m, nthreads, preds, lines):
         if pid == 0:
             os.close(rd)
             try:
+                if MODE == "pixels":
+                    pixel_attacker(m.mnt, nthreads, wr)
                 attacker(pred, nthreads, lines, wr)
             finally:
                 os._exit(1)
@@ -172,9 +211,10 @@ def main():
     finally:
         for m in mounts.values():
             m.close()
+    what = ("loops pwrite+pread on 63 MiB" if MODE != "pixels" else
+            "reads crops not decoded yet, O_DIRECT")
     print("\nuid A's `cat preds.txt > validation/predictions; cat validation/predictions` "
-          "while uid B loops pwrite+pread on 63 MiB (median of %d interleaved rounds, s)"
-          % ROUNDS)
+          "while uid B %s (median of %d interleaved rounds, s)" % (what, ROUNDS))
     head = "| attacker threads | " + " | ".join(b for b, _ in builds)
     if BASELINE:
         head += " | baseline / imlfs"
