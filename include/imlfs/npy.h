@@ -44,6 +44,14 @@
 #define IMLFS_NPY_MAX_K 5                  /* labels a row yields at most: a top-5 */
 #define IMLFS_NPY_WHY_MAX 400              /* room for any message of this module */
 
+/* Write a version 1.0 header around dict[0..dl) (the header's Python
+ * dict, e.g. "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }")
+ * as numpy's np.save does: the magic, the length, the dict, room for the
+ * first dimension to grow to 21 digits (it has lead_digits now), spaces and
+ * a newline up to a multiple of 64 bytes.  buf needs dl + 96 bytes.
+ * Returns the header's length, 0 when lead_digits > 21 or dl > 65000. */
+size_t imlfs_npy_wrap_header(char *buf, const char *dict, size_t dl, unsigned lead_digits);
+
 /* Does a submission of these bytes start with the .npy magic? */
 bool imlfs_npy_is(const char *buf, size_t len);
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/npy.h"
 #include "imlfs/catalog.h"
 #include "imlfs/report.h"
 #include "imlfs/sidecar.h"
@@ -882,17 +883,8 @@ size_t imlfs_catalog_labels_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], uint32
 	int dl = snprintf(dict, sizeof dict, "{'descr': '<i2', 'fortran_order': False, "
 			  "'shape': (%" PRIu32 ",), }", n);
 	int ll = snprintf(NULL, 0, "%" PRIu32, n);
-	/* numpy's spare spaces for the first dimension to grow to 21 digits,
-	 * then spaces and a newline up to a multiple of 64 (1 to 64 of them) */
-	size_t hlen = (size_t)dl + (size_t)(21 - ll) + 1, pad = 64 - (10 + hlen) % 64;
 
-	memcpy(buf, "\x93NUMPY\x01\x00", 8);
-	buf[8] = (char)((hlen + pad) & 0xff);
-	buf[9] = (char)((hlen + pad) >> 8);
-	memcpy(buf + 10, dict, (size_t)dl);
-	memset(buf + 10 + dl, ' ', (size_t)(21 - ll) + pad);
-	buf[10 + hlen + pad - 1] = '\n';
-	return 10 + hlen + pad;
+	return imlfs_npy_wrap_header(buf, dict, (size_t)dl, (unsigned)ll);
 }
 
 const char *imlfs_catalog_text(const struct imlfs_catalog *c, int text, size_t *len)

@@ -27,6 +27,23 @@
 #define ALLOWED "float16/32/64 scores ('<f2', '<f4', '<f8') or int32/64 class indices " \
 	"('<i4', '<i8')"
 
+size_t imlfs_npy_wrap_header(char *buf, const char *dict, size_t dl, unsigned lead_digits)
+{
+	size_t hlen, pad;
+
+	if (lead_digits > 21 || dl > 65000)
+		return 0;
+	hlen = dl + (21 - lead_digits) + 1;
+	pad = 64 - (10 + hlen) % 64;   /* numpy's: 1 to 64 spaces */
+	memcpy(buf, "\x93NUMPY\x01\x00", 8);
+	buf[8] = (char)((hlen + pad) & 0xff);
+	buf[9] = (char)((hlen + pad) >> 8);
+	memcpy(buf + 10, dict, dl);
+	memset(buf + 10 + dl, ' ', (21 - lead_digits) + pad);
+	buf[10 + hlen + pad - 1] = '\n';
+	return 10 + hlen + pad;
+}
+
 bool imlfs_npy_is(const char *buf, size_t len)
 {
 	return buf && len >= IMLFS_NPY_MAGIC_LEN &&

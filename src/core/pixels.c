@@ -20,6 +20,7 @@
 #include <string.h>
 #include <turbojpeg.h>
 
+#include "imlfs/npy.h"
 #include "imlfs/pixels.h"
 
 struct imlfs_pixels {
@@ -251,7 +252,6 @@ size_t imlfs_pixels_npy_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], unsigned c
 {
 	char dict[IMLFS_PIXELS_NPY_HEADER_MAX], lead[24];
 	int dl, ll;
-	size_t hlen, pad;
 
 	if (n < 0)
 		dl = snprintf(dict, sizeof dict, "{'descr': '|u1', 'fortran_order': False, "
@@ -263,13 +263,5 @@ size_t imlfs_pixels_npy_header(char buf[IMLFS_PIXELS_NPY_HEADER_MAX], unsigned c
 	ll = snprintf(lead, sizeof lead, "%" PRId64, n < 0 ? (int64_t)crop : n);
 	if (crop > IMLFS_PIXSPEC_MAX || dl < 0 || (size_t)dl >= sizeof dict || ll > 21)
 		return 0;
-	hlen = (size_t)dl + (size_t)(21 - ll) + 1;
-	pad = 64 - (10 + hlen) % 64;   /* numpy's: 1 to 64 spaces */
-	memcpy(buf, "\x93NUMPY\x01\x00", 8);
-	buf[8] = (char)((hlen + pad) & 0xff);
-	buf[9] = (char)((hlen + pad) >> 8);
-	memcpy(buf + 10, dict, (size_t)dl);
-	memset(buf + 10 + dl, ' ', (size_t)(21 - ll) + pad);
-	buf[10 + hlen + pad - 1] = '\n';
-	return 10 + hlen + pad;
+	return imlfs_npy_wrap_header(buf, dict, (size_t)dl, (unsigned)ll);
 }
