@@ -185,78 +185,88 @@ static void add(struct imlfs_split_scores *ss, struct imlfs_hint h)
 		ss->hints[ss->nhints++] = h;
 }
 
-/* The readings of one split's scores. */
-static int split_hints(const struct imlfs_model *m, const struct imlfs_preds *p,
-		       const char *text, size_t len, enum imlfs_split rs, size_t npy_cap,
-		       uint32_t *map, struct imlfs_split_scores *ss)
+static bool low(const struct imlfs_split_scores *ss)
 {
-	bool array = text && imlfs_npy_is(text, len);
-	struct imlfs_npy_header h;
-	char why[IMLFS_NPY_WHY_MAX];
-	struct imlfs_preds *q;
-	double top1;
-	int r;
+	/* NaN (no image to score) is not below anything. */
+	return ss->top1_accuracy < IMLFS_HINT_BELOW;
+}
 
-	for (enum imlfs_reading rd = IMLFS_READ_SHIFT_PLUS1; rd <= IMLFS_READ_LOCORDER; rd++) {
-		r = label_map(m, rd, map);
-		if (r < 0)
-			return r;
-		if (r)
+/* Offer reading h, whose predictions are q, to every low split of sc:
+ * scored on that split, or (ROWS) once on the split h.other.  0 or -ENOMEM. */
+static int offer(const struct imlfs_model *m, const struct imlfs_preds *q, struct imlfs_hint h,
+		 struct imlfs_scores *sc)
+{
+	bool scored = false;
+
+	for (unsigned k = 0; k < sc->nsplits; k++) {
+		struct imlfs_split_scores *ss = &sc->split[k];
+
+		if (!low(ss))
 			continue;
-		q = mapped(m, p, map);
-		r = q ? top1_of(m, q, ss->split, &top1) : -ENOMEM;
-		imlfs_preds_free(q);
-		if (r)
-			return r;
-		add(ss, (struct imlfs_hint){ .reading = rd, .top1 = top1 });
-	}
-	if (!array)
-		return 0;
-	q = byclass_rows(m, p, rs, &r);
-	if (r < 0)
-		return r;
-	if (q) {
-		r = top1_of(m, q, ss->split, &top1);
-		imlfs_preds_free(q);
-		if (r)
-			return r;
-		add(ss, (struct imlfs_hint){ .reading = IMLFS_READ_BYCLASS, .top1 = top1 });
-	}
-	if (imlfs_npy_header(text, len, &h, why, sizeof why) || h.ndim < 1 ||
-	    h.shape[0] == imlfs_npy_rows(m, rs))
-		return 0;
-	for (enum imlfs_split s2 = 0; s2 < IMLFS_NSPLITS; s2++) {
-		if (s2 == rs || !imlfs_split_present(m, s2) || h.shape[0] != imlfs_npy_rows(m, s2))
-			continue;
-		q = imlfs_preds_parse_npy(m, text, len, s2, npy_cap);
-		r = q ? top1_of(m, q, s2, &top1) : -ENOMEM;
-		imlfs_preds_free(q);
-		if (r)
-			return r;
-		add(ss, (struct imlfs_hint){ .reading = IMLFS_READ_ROWS, .other = s2,
-					     .rows = h.shape[0], .top1 = top1 });
-		break;
+		if (h.reading != IMLFS_READ_ROWS || !scored) {
+			if (top1_of(m, q, h.reading == IMLFS_READ_ROWS ? h.other : ss->split, &h.top1))
+				return -ENOMEM;
+			scored = true;
+		}
+		add(ss, h);
 	}
 	return 0;
 }
 
+/* Each reading's predictions are made once and offered to every low split
+ * (the root file's scores have up to four). */
 int imlfs_hints_add(const struct imlfs_model *m, const struct imlfs_preds *p, const char *text,
 		    size_t len, enum imlfs_pred_file f, size_t npy_cap, struct imlfs_scores *sc)
 {
 	enum imlfs_split rs = f == IMLFS_PRED_ROOT ? IMLFS_SPLIT_ALL : imlfs_pred_split(f);
-	uint32_t *map = NULL;
+	struct imlfs_npy_header h;
+	char why[IMLFS_NPY_WHY_MAX];
+	struct imlfs_preds *q;
+	uint32_t *map;
+	bool any = false;
 	int r = 0;
 
-	for (unsigned k = 0; k < sc->nsplits && !r; k++) {
-		struct imlfs_split_scores *ss = &sc->split[k];
-
-		/* NaN (no image to score) is not below anything. */
-		if (!(ss->top1_accuracy < IMLFS_HINT_BELOW))
+	for (unsigned k = 0; k < sc->nsplits; k++)
+		any |= low(&sc->split[k]);
+	if (!any)
+		return 0;
+	map = calloc(m->nclasses ? m->nclasses : 1, sizeof *map);
+	if (!map)
+		return -ENOMEM;
+	for (enum imlfs_reading rd = IMLFS_READ_SHIFT_PLUS1; rd <= IMLFS_READ_LOCORDER; rd++) {
+		r = label_map(m, rd, map);
+		if (r < 0)
+			goto out;
+		if (r) {
+			r = 0;
 			continue;
-		if (!map && !(map = calloc(m->nclasses ? m->nclasses : 1, sizeof *map)))
-			return -ENOMEM;
-		r = split_hints(m, p, text, len, rs, npy_cap, map, ss);
+		}
+		q = mapped(m, p, map);
+		r = q ? offer(m, q, (struct imlfs_hint){ .reading = rd }, sc) : -ENOMEM;
+		imlfs_preds_free(q);
+		if (r)
+			goto out;
 	}
+	if (!text || !imlfs_npy_is(text, len))
+		goto out;
+	q = byclass_rows(m, p, rs, &r);
+	if (r < 0)
+		goto out;
+	r = q ? offer(m, q, (struct imlfs_hint){ .reading = IMLFS_READ_BYCLASS }, sc) : 0;
+	imlfs_preds_free(q);
+	if (r || imlfs_npy_header(text, len, &h, why, sizeof why) || h.ndim < 1 ||
+	    h.shape[0] == imlfs_npy_rows(m, rs))
+		goto out;
+	for (enum imlfs_split s2 = 0; s2 < IMLFS_NSPLITS; s2++) {
+		if (s2 == rs || !imlfs_split_present(m, s2) || h.shape[0] != imlfs_npy_rows(m, s2))
+			continue;
+		q = imlfs_preds_parse_npy(m, text, len, s2, npy_cap);
+		r = q ? offer(m, q, (struct imlfs_hint){ .reading = IMLFS_READ_ROWS, .other = s2,
+							 .rows = h.shape[0] }, sc) : -ENOMEM;
+		imlfs_preds_free(q);
+		break;
+	}
+out:
 	free(map);
 	return r;
 }
