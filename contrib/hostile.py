@@ -94,6 +94,15 @@ class Mount:
         self.err.close()
 
 
+def run_threads(loop, nthreads, ready_w):
+    """The attacker's end: nthreads threads of loop, say it runs, wait to be killed."""
+    for _ in range(nthreads):
+        threading.Thread(target=loop, daemon=True).start()
+    os.write(ready_w, b"x")
+    while True:
+        time.sleep(3600)
+
+
 def pixel_attacker(mnt, nthreads, ready_w):
     """Runs in a forked child as uid B until killed: every read a crop of a
     spec not read before, with O_DIRECT so that each is a request."""
@@ -119,11 +128,7 @@ def pixel_attacker(mnt, nthreads, ready_w):
                     os.close(fd)
                 except OSError:
                     time.sleep(0.01)
-    for _ in range(nthreads):
-        threading.Thread(target=loop, daemon=True).start()
-    os.write(ready_w, b"x")
-    while True:
-        time.sleep(3600)
+    run_threads(loop, nthreads, ready_w)
 
 
 def attacker(pred, nthreads, lines, ready_w):
@@ -141,11 +146,7 @@ def attacker(pred, nthreads, lines, ready_w):
                 os.pread(fd, 1, 0)
             except OSError:
                 time.sleep(0.01)
-    for _ in range(nthreads):
-        threading.Thread(target=loop, daemon=True).start()
-    os.write(ready_w, b"x")
-    while True:
-        time.sleep(3600)
+    run_threads(loop, nthreads, ready_w)
 
 
 def honest(pred, preds):
