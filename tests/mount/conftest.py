@@ -134,8 +134,8 @@ class Mount:
         args = [tool("imlfs"), "-f", str(tarball), self.mnt, *opts]
         if cache_dir and "--nocache" not in opts:
             args += ["--cache-dir", str(cache_dir)]
-        self.errlog = open(os.path.join(os.path.dirname(self.mnt) or ".",
-                                        os.path.basename(self.mnt) + ".stderr"), "w+")
+        self.errlog = users.daemon_log(os.path.join(os.path.dirname(self.mnt) or ".",
+                                                    os.path.basename(self.mnt) + ".stderr"))
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errlog)
         if wait:
             self.wait_mounted()

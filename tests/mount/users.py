@@ -27,6 +27,15 @@ import time
 
 import pytest
 
+
+def daemon_log(path):
+    """An empty file for a daemon's stderr, opened for appending: the
+    daemon shares this open file (and its offset) with the test, which
+    seeks to 0 to read it; without O_APPEND a line the daemon writes just
+    then lands at offset 0, over the log's first lines."""
+    open(path, "w").close()
+    return open(path, "a+")
+
 PREFIX = os.environ.get("IMLFS_TEST_USER_PREFIX", "imlfs-u")   # unique per concurrent run
 TIMEOUT = 60           # any one command run as a user
 MOUNT_DEADLINE = 30    # seconds for a user's mount to appear
@@ -319,7 +328,7 @@ class UserMount:
         os.makedirs(self.mnt, exist_ok=True)
         os.chown(self.mnt, user.uid, user.gid)     # fusermount3 wants it the user's
         os.chmod(self.mnt, 0o755)
-        self.errlog = open(self.mnt + ".stderr", "w+")
+        self.errlog = daemon_log(self.mnt + ".stderr")
         self.proc = user.popen([binary, "-f", str(tarball), self.mnt, *opts], env=env,
                                stdout=subprocess.DEVNULL, stderr=self.errlog)
         deadline = time.monotonic() + MOUNT_DEADLINE
