@@ -40,7 +40,7 @@
 #include "imlfs/inputs.h"
 #include "imlfs/model.h"
 
-#define IMLFS_CACHE_VERSION 2   /* 2: the ReaL labels and their file; the small inputs' MD5 */
+#define IMLFS_CACHE_VERSION 3   /* 2: ReaL, the inputs' MD5; 3: label sets, ReaL one of them */
 
 /* A cache folder, opened and checked (see "Trust" above).  fd is -1 when
  * it is not open; path is what the caller named, for messages. */

@@ -21,10 +21,10 @@
  *   code = (S - 1) << 11 | (C - 1) << 1 | (filter == bicubic)
  * (S and C are at most 1024: 10 bits each), and then
  *   IMLFS_INO_PIXELS + code << 34 + i                   SPEC/NAME.npy of member i
- *   IMLFS_INO_PIXELS + code << 34 + 2^32 + 8k + s       split s's SPEC/ (k = 0),
+ *   IMLFS_INO_PIXELS + code << 34 + 2^32 + 16k + s      split s's SPEC/ (k = 0),
  *                                                       SPEC.npy (k = 1)
- *   IMLFS_INO_PIXELS + 2^32 + 8 * 2 + s                 split s's labels.npy
- * Member indices are below 2^32 and splits below 8, so no two nodes share a
+ *   IMLFS_INO_PIXELS + 2^32 + 16 * 2 + s                split s's labels.npy
+ * Member indices are below 2^32 and splits below 16, so no two nodes share a
  * number; all are below 2^55 + 2^60, above every image's (below 2^34).  A
  * member's crop has one inode in every split that holds it, as images do:
  * its pages are cached once however it is reached.  pixels/ itself is an

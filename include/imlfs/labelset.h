@@ -64,12 +64,17 @@
  * of the names the tree or the root's predictions already use (the splits
  * all, validation, imagenet_m, real; the root's file predictions; the root
  * predictions' keys split, splits, submitted, usage, hints), since a set
- * becomes a folder NAME/ and a key NAME of the root's predictions.  "real"
- * is the ReaL set's own name: only IMLFS_LS_REAL may take it.
+ * becomes a folder NAME/ and a key NAME of the root's predictions.  Nor
+ * any that would make a key clash: a set's keys are NAME_labels in the
+ * sidecars and NAME_accuracy, NAME_top5_accuracy in the scores, so
+ * correct_multi, unclear_multi, wrong_multi (the sidecars' *_multi_labels),
+ * top1, top5, multilabel (the scores' keys) and any name ending in _top5
+ * (A_top5's NAME_accuracy would be A's NAME_top5_accuracy) are refused.
+ * "real" is the ReaL set's own name: only IMLFS_LS_REAL may take it.
  *
  * Errors are one line "PATH: line L[, column C]: what; what to do" with
- * IMLFS_E_LABELSET (IMLFS_E_REAL under IMLFS_LS_REAL, ReaL's status of
- * old), IMLFS_E_USAGE for a bad name, too many sets or a name given twice,
+ * IMLFS_E_LABELSET (under IMLFS_LS_REAL, IMLFS_E_REAL and "PATH: line L,
+ * column C (byte B): ...", ReaL's status and places of old), IMLFS_E_USAGE for a bad name, too many sets or a name given twice,
  * IMLFS_E_MISSING for an unreadable file, IMLFS_E_NOMEM.  A failed parse
  * leaves the set as it was.
  */
@@ -82,68 +87,6 @@
 
 #include "imlfs/error.h"
 #include "imlfs/model.h"
-
-/* Bounds: a mount has at most IMLFS_LABELSETS_MAX sets (each costs a
- * folder, a scoring pass and a column of the scorecard), a file at most
- * IMLFS_LABELSET_FILE_MAX bytes (the largest real one, cleanlab's, is
- * 2 MB; a 50,000-line TSV of 5 wnids each is under 4 MB), a name at most
- * IMLFS_LABELSET_NAME_MAX bytes, and one mturk entry at most
- * IMLFS_MTURK_ENTRY_MAX bytes (the real ones are about 370). */
-#define IMLFS_LABELSETS_MAX 8
-#define IMLFS_LABELSET_FILE_MAX (64u << 20)
-#define IMLFS_LABELSET_NAME_MAX 32
-#define IMLFS_MTURK_ENTRY_MAX 65536
-#define IMLFS_MTURK_MAJORITY 3
-#define IMLFS_MTURK_VOTES 5
-
-enum imlfs_ls_format {
-	IMLFS_LS_MTURK,
-	IMLFS_LS_FLAWS,
-	IMLFS_LS_TSV,
-	IMLFS_LS_LISTS,
-	IMLFS_LS_NFORMATS,
-};
-
-/* The outcomes of the mturk rule (all zero for the other formats). */
-enum imlfs_ls_outcome {
-	IMLFS_LS_GIVEN,         /* listed, "given" won: the original label */
-	IMLFS_LS_GUESSED,       /* listed, "guessed" won: cleanlab's label */
-	IMLFS_LS_BOTH,          /* listed, "both" won: the two labels */
-	IMLFS_LS_NEITHER,       /* listed, "neither" won: left out */
-	IMLFS_LS_NO_MAJORITY,   /* listed, no answer had 3 votes: left out */
-	IMLFS_LS_KEPT,          /* not listed, original label kept */
-	IMLFS_LS_NOUTCOMES,
-};
-
-/* imlfs_labelset_parse flags */
-enum {
-	/* The ReaL set: may be named "real", only the lists format, and its
-	 * errors are IMLFS_E_REAL (exit status 13, as real.c's). */
-	IMLFS_LS_REAL = 1u << 0,
-};
-
-struct imlfs_labelset {
-	char name[IMLFS_LABELSET_NAME_MAX + 1];
-	enum imlfs_ls_format format;
-	uint32_t nmembers;         /* of the model it was parsed for */
-	/* Member i's labels are lab[off[i] .. off[i + 1]), ascending; it is
-	 * listed (maybe with none) when bit i of listed[] is set, else left
-	 * out (and has none).  Flat arrays, as the model's ReaL arrays, so
-	 * that the index cache can store them as they are. */
-	uint32_t *off;             /* [nmembers + 1] */
-	uint16_t *lab;             /* [nlab], NULL when nlab is 0 */
-	uint32_t nlab;
-	uint32_t *listed;          /* [(nmembers + 31) / 32] bits (never NULL) */
-	uint32_t nlisted;          /* members listed */
-	uint32_t nempty;           /* of them, with an empty list */
-	uint32_t outcome[IMLFS_LS_NOUTCOMES];
-};
-
-/* The sets of one mount, in the order given. */
-struct imlfs_labelsets {
-	uint32_t n;
-	struct imlfs_labelset set[IMLFS_LABELSETS_MAX];
-};
 
 /* "mturk", "flaws", "tsv", "lists". */
 const char *imlfs_labelset_format_name(enum imlfs_ls_format f);
@@ -162,39 +105,21 @@ int imlfs_labelset_parse(struct imlfs_labelset *ls, const char *name,
 			 const struct imlfs_model *m, const char *path, const char *text,
 			 size_t len, unsigned flags, struct imlfs_error *err);
 
-/* The same from a file, refused past IMLFS_LABELSET_FILE_MAX bytes. */
-int imlfs_labelset_load(struct imlfs_labelset *ls, const char *name,
-			const struct imlfs_model *m, const char *path, unsigned flags,
+/* --labelset's argument "NAME=FILE": the name checked and copied into
+ * name, *file pointing into spec.  0, or -1 with IMLFS_E_USAGE. */
+int imlfs_labelset_spec(const char *spec, char name[IMLFS_LABELSET_NAME_MAX + 1],
+			const char **file, struct imlfs_error *err);
+
+/* Parse text[0..len) into a set of m named name (flags as for
+ * imlfs_labelset_parse; role: its file's input role) and add it to the
+ * model's sets: ReaL's (IMLFS_LS_REAL) replaces an earlier ReaL set and
+ * sets IMLFS_HAVE_REAL, any other is appended (IMLFS_E_USAGE past
+ * IMLFS_LABELSETS_MAX, or for a name the model has already).  On failure
+ * m is as before.  The loader (load.h) reads the files and calls this. */
+int imlfs_model_add_set(struct imlfs_model *m, const char *name, unsigned flags,
+			enum imlfs_role role, const char *path, const char *text, size_t len,
 			struct imlfs_error *err);
 
-/* Add a set from "NAME=FILE" (--labelset's argument): at most
- * IMLFS_LABELSETS_MAX, names distinct. */
-int imlfs_labelsets_add(struct imlfs_labelsets *sets, const char *spec,
-			const struct imlfs_model *m, struct imlfs_error *err);
-
 void imlfs_labelset_free(struct imlfs_labelset *ls);
-void imlfs_labelsets_free(struct imlfs_labelsets *sets);
-
-static inline bool imlfs_labelset_listed(const struct imlfs_labelset *ls, uint32_t i)
-{
-	return ls->listed[i / 32] >> (i % 32) & 1u;
-}
-
-/* Member i's labels (ascending): their number, and the first in *v; 0 for
- * an empty list and for a member left out. */
-static inline uint32_t imlfs_labelset_labels(const struct imlfs_labelset *ls, uint32_t i,
-					     const uint16_t **v)
-{
-	uint32_t n = ls->off[i + 1] - ls->off[i];
-
-	*v = n ? ls->lab + ls->off[i] : NULL;
-	return n;
-}
-
-/* Does member i count when scoring the set: listed with a label? */
-static inline bool imlfs_labelset_counts(const struct imlfs_labelset *ls, uint32_t i)
-{
-	return ls->off[i + 1] > ls->off[i];
-}
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* load.h — from input files to a finished model: the cache when valid,
- * else the parsers in order (classes, tar, labels, annotations, ReaL), then the
+ * else the parsers in order (classes, tar, labels, annotations, ReaL, the
+ * label sets), then the
  * cache is written.  Shared by the daemon and imlfs-score.
  *
  * The loader is the one reader of the small inputs: it maps each file,
@@ -43,8 +44,13 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
  * imlfs_load does it; m must hold what the role's parser requires (real.h,
  * labels.h...).  Returns 0, or -1 with err set: IMLFS_E_MISSING when the
  * file cannot be read ("FILE: cannot open the ReaL labels file: ...; check
- * the --real path"), else the parser's error. */
+ * the --real path"), else the parser's error.  Not for a label set's
+ * slot, which needs its name: */
 int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
 		     struct imlfs_error *err);
+/* The same for the label set `name` in slot `role` (IMLFS_ROLE_SET0 on):
+ * added to m->sets (imlfs_model_add_set). */
+int imlfs_load_labelset(struct imlfs_model *m, enum imlfs_role role, const char *name,
+			const char *path, struct imlfs_error *err);
 
 #endif

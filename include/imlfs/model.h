@@ -13,7 +13,7 @@
  *   classes.c      classes[], ctext (pool of wnids and names), nclasses
  *   labels.c       members[].label (and the classes, when no classes file)
  *   annotations.c  members[].flags, ml/n_correct/n_unclear/n_wrong, ml[]
- *   real.c         real_off[], real[], nreal (the ReaL labels)
+ *   labelset.c     nsets, sets[] (the label sets, ReaL's among them)
  *   model.c        the derived lookup tables (never cached)
  */
 #ifndef IMLFS_MODEL_H
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imlfs/lsdata.h" /* struct imlfs_labelset */
 #include "imlfs/md5.h"   /* IMLFS_MD5_LEN */
 #include "imlfs/roles.h" /* IMLFS_NROLES */
 
@@ -106,13 +107,13 @@ struct imlfs_model {
 	uint16_t *ml;                  /* multi-label class indices */
 	uint32_t nml;
 
-	/* The ReaL labels (real.h), when IMLFS_HAVE_REAL: member i's are
-	 * real[real_off[i] .. real_off[i + 1]), ascending, maybe none.
-	 * Kept apart from members[] so that a mount without them pays
-	 * nothing, and the member layout (and its cache section) stays. */
-	uint32_t *real_off;            /* [nmembers + 1], or NULL */
-	uint16_t *real;
-	uint32_t nreal;
+	/* The label sets (labelset.h), each split IMLFS_SPLIT_SET0 + its
+	 * index: ReaL's first when there is one (IMLFS_HAVE_REAL), then the
+	 * others in the order of their roles.  Kept apart from members[] so
+	 * that a mount without them pays nothing, and the member layout (and
+	 * its cache section) stays. */
+	uint32_t nsets;
+	struct imlfs_labelset sets[IMLFS_LABELSETS_MAX];
 
 	uint32_t have;                 /* IMLFS_HAVE_* */
 	struct imlfs_stats stats;
@@ -125,18 +126,21 @@ struct imlfs_model {
 	uint32_t name_mask, wnid_mask;
 };
 
-/* The splits, each a folder of the tree.  A new split (say "real") is
- * added here, before IMLFS_NSPLITS: this is the one list to extend, the
+/* The splits, each a folder of the tree.  A new built-in split is added
+ * here, before IMLFS_SPLIT_SET0: this is the one list to extend, the
  * predictions files below follow it (its file is imlfs_pred_of_split of
- * it; a name IMLFS_PRED_REAL there is only a convenience).  Its folder
- * name and membership are the switches in imlfs_split_name,
- * imlfs_split_present and imlfs_in_split. */
+ * it).  Its folder name and membership are the switches in
+ * imlfs_split_name, imlfs_split_present and imlfs_in_split.  The label
+ * sets take the last IMLFS_LABELSETS_MAX values, set k split
+ * IMLFS_SPLIT_SET0 + k, named by the set: ReaL's real/ is split 3 as it
+ * always was (its set comes first), and a set's folder, files and inode
+ * numbers are a built-in split's. */
 enum imlfs_split {
 	IMLFS_SPLIT_ALL = 0,
 	IMLFS_SPLIT_VALIDATION = 1,   /* annotated images (TFDS 'validation') */
 	IMLFS_SPLIT_IMAGENET_M = 2,   /* the ImageNet-M images */
-	IMLFS_SPLIT_REAL = 3,         /* the images with at least one ReaL label */
-	IMLFS_NSPLITS = 4,
+	IMLFS_SPLIT_SET0 = 3,         /* label set 0's images with a label */
+	IMLFS_NSPLITS = IMLFS_SPLIT_SET0 + IMLFS_LABELSETS_MAX,
 };
 
 /* The predictions files: the root's (the scores of every split present)
@@ -162,7 +166,7 @@ enum imlfs_pred_file {
 	IMLFS_PRED_ALL = 1 + IMLFS_SPLIT_ALL,
 	IMLFS_PRED_VALIDATION = 1 + IMLFS_SPLIT_VALIDATION,
 	IMLFS_PRED_IMAGENET_M = 1 + IMLFS_SPLIT_IMAGENET_M,
-	IMLFS_PRED_REAL = 1 + IMLFS_SPLIT_REAL,
+	IMLFS_PRED_SET0 = 1 + IMLFS_SPLIT_SET0,
 	IMLFS_NPRED = 1 + IMLFS_NSPLITS,
 };
 
@@ -181,26 +185,45 @@ static inline const char *imlfs_class_name(const struct imlfs_model *m, uint32_t
 	return m->ctext + m->classes[c].name;
 }
 
+/* The label set of split s, or NULL when s is a built-in split or a set
+ * this mount does not have. */
+static inline const struct imlfs_labelset *imlfs_split_set(const struct imlfs_model *m,
+							    enum imlfs_split s)
+{
+	uint32_t k = (uint32_t)s - IMLFS_SPLIT_SET0;
+
+	return s >= IMLFS_SPLIT_SET0 && k < m->nsets ? &m->sets[k] : NULL;
+}
+
+/* The ReaL set, or NULL without a ReaL file. */
+static inline const struct imlfs_labelset *imlfs_real_set(const struct imlfs_model *m)
+{
+	return m->nsets && (m->sets[0].flags & IMLFS_LS_REAL) ? &m->sets[0] : NULL;
+}
+
 /* Member i's ReaL labels (ascending): their number, and the first in *v.
  * 0 for an empty list and when there is no ReaL file. */
 static inline uint32_t imlfs_real_labels(const struct imlfs_model *m, uint32_t i,
 					 const uint16_t **v)
 {
-	uint32_t n = m->real_off ? m->real_off[i + 1] - m->real_off[i] : 0;
+	const struct imlfs_labelset *ls = imlfs_real_set(m);
 
-	/* (never NULL + 0: real is NULL when no image has a label) */
-	*v = n ? m->real + m->real_off[i] : NULL;
-	return n;
+	*v = NULL;
+	return ls ? imlfs_labelset_labels(ls, i, v) : 0;
 }
 
 /* Is member i an image of split s? */
 static inline bool imlfs_in_split(const struct imlfs_model *m, uint32_t i, enum imlfs_split s)
 {
+	const struct imlfs_labelset *ls;
+
 	switch (s) {
+	case IMLFS_SPLIT_ALL: return true;
 	case IMLFS_SPLIT_VALIDATION: return m->members[i].flags & IMLFS_M_ANNOTATED;
 	case IMLFS_SPLIT_IMAGENET_M: return m->members[i].flags & IMLFS_M_IMAGENET_M;
-	case IMLFS_SPLIT_REAL: return m->real_off && m->real_off[i + 1] > m->real_off[i];
-	default: return true;
+	default:
+		ls = imlfs_split_set(m, s);
+		return ls && imlfs_labelset_counts(ls, i);
 	}
 }
 
@@ -225,10 +248,11 @@ static inline enum imlfs_split imlfs_pred_split(enum imlfs_pred_file f)
 }
 
 /* Split name as used in the tree and in scores: "all", "validation",
- * "imagenet_m", "real". */
-const char *imlfs_split_name(enum imlfs_split s);
+ * "imagenet_m", a label set's name ("real" for ReaL's); "" for a set the
+ * model does not have. */
+const char *imlfs_split_name(const struct imlfs_model *m, enum imlfs_split s);
 /* Does the model have this split at all (annotations given, imagenet_m
- * key, ReaL file given)? */
+ * key, the label set given)? */
 bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s);
 
 /* Length of the name without its last extension ("X.JPEG" -> "X"). */

@@ -12,6 +12,8 @@
 #ifndef IMLFS_ROLES_H
 #define IMLFS_ROLES_H
 
+#include "imlfs/lsdata.h"   /* IMLFS_LABELSETS_MAX */
+
 /* The order is part of the cache file's format (its key section, the
  * digests' array): append, never reorder. */
 enum imlfs_role {
@@ -20,8 +22,17 @@ enum imlfs_role {
 	IMLFS_ROLE_LABELS,
 	IMLFS_ROLE_CLASSES,
 	IMLFS_ROLE_REAL,
-	IMLFS_NROLES,
+	/* The label sets' files (--labelset NAME=FILE, labelset.h), one
+	 * slot each in the order given, then those found beside the
+	 * tarball: a set's name is not the role's but the inputs' (inputs.h
+	 * setname[]).  ReaL's real.json keeps its own role above, and with
+	 * it its option, its name beside the tarball and its digest. */
+	IMLFS_ROLE_SET0,
+	IMLFS_NROLES = IMLFS_ROLE_SET0 + IMLFS_LABELSETS_MAX,
 };
+
+/* Is role r a label set's slot? */
+#define IMLFS_ROLE_IS_SET(r) ((r) >= IMLFS_ROLE_SET0 && (r) < IMLFS_NROLES)
 
 #define IMLFS_ROLE_MAX_BESIDE 3     /* default names of one role */
 #define IMLFS_ROLE_MAX_PUBLISHED 1  /* published files of one role */
@@ -32,7 +43,8 @@ struct imlfs_role_info {
 	const char *name;
 	/* The option that names the file: --OPTION FILE, --OPTION=FILE and
 	 * -o OPTION=FILE (imlfs), --OPTION F (imlfs-score); NULL for the
-	 * tarball, which is the first argument. */
+	 * tarball, which is the first argument.  The label sets' slots share
+	 * "labelset", given as many times as there are sets (NAME=FILE). */
 	const char *option;
 	/* What the file is, in messages: "cannot open the annotation file". */
 	const char *file;

@@ -14,10 +14,12 @@
  *     per-class accuracy over original classes present, then averaged;
  *     missing predictions are wrong.
  *   imagenet_m: over all its images, no filter, no per-class averaging.
- *   real (and all, when a ReaL file is mounted): also real_accuracy (over
- *     the images with a non-empty ReaL list, the share whose first label
- *     is in it; missing predictions are wrong) and real_top5_accuracy (any
- *     of the first five; null under the rule of top5_accuracy).
+ *   a label set NAME (real for ReaL's), and all for every set mounted:
+ *     also NAME_accuracy (over the images with a non-empty list in the
+ *     set, the share whose first label is in it; missing predictions are
+ *     wrong) and NAME_top5_accuracy (any of the first five; null under the
+ *     rule of top5_accuracy): real_accuracy and real_top5_accuracy for
+ *     ReaL.  In all/ they come in the order of the sets (ReaL's first).
  */
 #ifndef IMLFS_SCORE_H
 #define IMLFS_SCORE_H
@@ -48,17 +50,26 @@ struct imlfs_hint {
 	double top1;              /* top1_accuracy under the reading */
 };
 
+/* A label set's two keys in a split's scores, and their values. */
+struct imlfs_set_scores {
+	char key1[48];            /* "NAME_accuracy" */
+	char key5[48];            /* "NAME_top5_accuracy" */
+	double top1, top5;
+};
+_Static_assert(IMLFS_LABELSET_NAME_MAX + sizeof "_top5_accuracy" <= 48, "a set's keys must fit");
+
 /* One split's scores, field for key.  A real that the JSON shows as null
  * (no denominator, or a rule above) is NAN; imlfs_json_real writes it so. */
 struct imlfs_split_scores {
 	enum imlfs_split split;
+	char name[IMLFS_LABELSET_NAME_MAX + 1];   /* the split's, imlfs_split_name */
 	uint64_t images, predicted, missing, unknown, duplicates, invalid;
 	double top1_accuracy, top5_accuracy;
 	double multilabel_accuracy, multilabel_accuracy_strict;
 	bool multilabel;          /* multilabel_correct and _images are numbers, else null */
 	uint64_t multilabel_correct, multilabel_images;
-	bool real;                /* real_accuracy and real_top5_accuracy are keys */
-	double real_accuracy, real_top5_accuracy;
+	unsigned nsets;           /* the label sets' keys, last but for hints */
+	struct imlfs_set_scores sets[IMLFS_LABELSETS_MAX];
 	unsigned nhints;          /* "hints" is a key (the last) when there are any */
 	struct imlfs_hint hints[IMLFS_NREADINGS];
 };
@@ -110,7 +121,7 @@ struct imlfs_score_field {
 	double real;
 };
 
-#define IMLFS_SCORE_MAX_FIELDS 17
+#define IMLFS_SCORE_MAX_FIELDS (15 + 2 * IMLFS_LABELSETS_MAX)
 
 /* The keys of ss's JSON object in order, into out[IMLFS_SCORE_MAX_FIELDS];
  * returns how many. */

@@ -5,8 +5,10 @@
  * file_name, original_label, original_wnid, original_name,
  * correct_multi_labels, unclear_multi_labels, wrong_multi_labels (class
  * indices, ascending), real_labels (ascending; [] for an image whose ReaL
- * list is empty, null without a ReaL file), is_problematic, in_imagenet_m, annotated, width,
- * height, components.  Deterministic: the same model gives the same bytes,
+ * list is empty, null without a ReaL file), then NAME_labels for each
+ * other label set NAME of the mount (ascending; [] when the set lists the
+ * image with no label, null when it leaves the image out), is_problematic,
+ * in_imagenet_m, annotated, width, height, components.  Deterministic: the same model gives the same bytes,
  * so st_size can be computed once and cached.
  */
 #ifndef IMLFS_SIDECAR_H

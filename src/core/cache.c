@@ -8,12 +8,14 @@
  *            mark, u64 total length, u64 checksum of the bytes after it
  *   sections each: struct section_header (u32 tag, u32 record size, u64 byte
  *            length), data, padding
- *     KEY      per input (tarball, annotations, labels, classes, real): u32 present,
+ *     KEY      per input (tarball, annotations, labels, classes, real, the label
+ *              sets' slots: roles.h): u32 present,
  *              u32 path length, u64 size, i64 mtime ns, u64 inode, u64 device,
  *              path bytes (padded)
  *     COUNTS   struct cache_counts
  *     MEMBERS, NAMES, CLASSES, CTEXT, ML  the model's arrays, raw
- *     REALOFF, REAL  the ReaL labels (real_off[] empty without a ReaL file)
+ *     SETS, then SETOFF, SETLAB, SETLIST per set: the label sets, ReaL's
+ *              among them (cache-sets.c; version 3)
  *     MD5      struct imlfs_input_md5: the small inputs' digests (version 2)
  * The loader trusts nothing: a file that passes the checksum may still come
  * from a buggy or hostile writer, so every offset and count the daemon will
@@ -50,8 +52,6 @@ enum {
 	TAG_CLASSES = 0x434c5353,
 	TAG_CTEXT = 0x43545854,
 	TAG_ML = 0x4d4c4142,
-	TAG_REALOFF = 0x52454f46,  /* "REOF" */
-	TAG_REAL = 0x5245414c,     /* "REAL" */
 	TAG_MD5 = 0x4d443531,     /* "MD51" */
 };
 
@@ -59,7 +59,7 @@ enum {
 _Static_assert(sizeof(struct imlfs_member) == 48, "member layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_class) == 8, "class layout changed: bump IMLFS_CACHE_VERSION");
 _Static_assert(sizeof(struct imlfs_stats) == 32, "stats layout changed: bump IMLFS_CACHE_VERSION");
-_Static_assert(sizeof(struct imlfs_input_md5) == 88, "digests changed: bump IMLFS_CACHE_VERSION");
+_Static_assert(sizeof(struct imlfs_input_md5) == 216, "digests changed: bump IMLFS_CACHE_VERSION");
 
 struct cache_header {
 	char magic[8];
@@ -78,7 +78,7 @@ _Static_assert(sizeof(struct section_header) == 16, "section layout changed: bum
 struct cache_counts {
 	uint32_t nmembers, names_len, nclasses, ctext_len, nml, have;
 	struct imlfs_stats stats;
-	uint32_t nreal, pad;
+	uint32_t nsets, pad;      /* the label sets' sections follow ML (cache-sets.c) */
 };
 
 struct key_rec {
@@ -89,12 +89,7 @@ struct key_rec {
 };
 
 /* One key record per role (roles.h), in role order. */
-_Static_assert(IMLFS_NROLES == 5, "roles changed the key section: bump IMLFS_CACHE_VERSION");
-
-static size_t pad8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
+_Static_assert(IMLFS_NROLES == 13, "roles changed the key section: bump IMLFS_CACHE_VERSION");
 
 /* ---- checksum ---------------------------------------------------------- */
 
@@ -358,52 +353,47 @@ int imlfs_cache_read(const struct imlfs_cache_dir *d, const char *name, char **d
 /* One writer describes the format: serialize() runs once without a buffer,
  * only counting the bytes, then again into a buffer of exactly that size,
  * so the size and the bytes cannot drift apart. */
-struct writer {
-	unsigned char *p;     /* NULL: count only */
-	size_t len;
-};
-
-static void put(struct writer *w, const void *data, size_t len)
+void cache_put(struct cache_writer *w, const void *data, size_t len)
 {
 	if (w->p && len)
 		memcpy(w->p + w->len, data, len);
 	w->len += len;
 }
 
-static void put_pad(struct writer *w)
+void cache_put_pad(struct cache_writer *w)
 {
 	static const unsigned char zero[8];
 
-	put(w, zero, pad8(w->len) - w->len);
+	cache_put(w, zero, cache_pad8(w->len) - w->len);
 }
 
 /* Open a section; returns where its header is, for end_section. */
-static size_t begin_section(struct writer *w, uint32_t tag, uint32_t recsize)
+size_t cache_begin_section(struct cache_writer *w, uint32_t tag, uint32_t recsize)
 {
 	struct section_header h = { .tag = tag, .recsize = recsize };
 	size_t at = w->len;
 
-	put(w, &h, sizeof h);
+	cache_put(w, &h, sizeof h);
 	return at;
 }
 
 /* Close it: the bytes put since begin_section become its length. */
-static void end_section(struct writer *w, size_t at)
+void cache_end_section(struct cache_writer *w, size_t at)
 {
 	uint64_t len = w->len - at - sizeof(struct section_header);
 
 	if (w->p)
 		memcpy(w->p + at + offsetof(struct section_header, len), &len, sizeof len);
-	put_pad(w);
+	cache_put_pad(w);
 }
 
-static void put_section(struct writer *w, uint32_t tag, uint32_t recsize,
+void cache_put_section(struct cache_writer *w, uint32_t tag, uint32_t recsize,
 			const void *data, size_t len)
 {
-	size_t at = begin_section(w, tag, recsize);
+	size_t at = cache_begin_section(w, tag, recsize);
 
-	put(w, data, len);
-	end_section(w, at);
+	cache_put(w, data, len);
+	cache_end_section(w, at);
 }
 
 static int stat_key(const char *path, struct key_rec *k)
@@ -424,38 +414,36 @@ static int stat_key(const char *path, struct key_rec *k)
 	return 0;
 }
 
-static void serialize(struct writer *w, const struct imlfs_model *m,
+static void serialize(struct cache_writer *w, const struct imlfs_model *m,
 		      const struct imlfs_inputs *in, const struct key_rec *k)
 {
 	struct cache_counts c = {
 		.nmembers = m->nmembers, .names_len = m->names_len,
 		.nclasses = m->nclasses, .ctext_len = m->ctext_len,
-		.nml = m->nml, .have = m->have, .stats = m->stats, .nreal = m->nreal,
+		.nml = m->nml, .have = m->have, .stats = m->stats, .nsets = m->nsets,
 	};
 	struct cache_header h = { .version = IMLFS_CACHE_VERSION, .bom = BOM };
 	size_t key;
 
 	memcpy(h.magic, magic, sizeof h.magic);
-	put(w, &h, sizeof h);   /* total and checksum are filled in last */
-	key = begin_section(w, TAG_KEY, sizeof(struct key_rec));
+	cache_put(w, &h, sizeof h);   /* total and checksum are filled in last */
+	key = cache_begin_section(w, TAG_KEY, sizeof(struct key_rec));
 	for (int i = 0; i < IMLFS_NROLES; i++) {
-		put(w, &k[i], sizeof k[i]);
-		put(w, in->path[i], k[i].pathlen);
-		put_pad(w);
+		cache_put(w, &k[i], sizeof k[i]);
+		cache_put(w, in->path[i], k[i].pathlen);
+		cache_put_pad(w);
 	}
-	end_section(w, key);
-	put_section(w, TAG_COUNTS, sizeof c, &c, sizeof c);
-	put_section(w, TAG_MEMBERS, sizeof(struct imlfs_member), m->members,
+	cache_end_section(w, key);
+	cache_put_section(w, TAG_COUNTS, sizeof c, &c, sizeof c);
+	cache_put_section(w, TAG_MEMBERS, sizeof(struct imlfs_member), m->members,
 		    (size_t)m->nmembers * sizeof(struct imlfs_member));
-	put_section(w, TAG_NAMES, 1, m->names, m->names_len);
-	put_section(w, TAG_CLASSES, sizeof(struct imlfs_class), m->classes,
+	cache_put_section(w, TAG_NAMES, 1, m->names, m->names_len);
+	cache_put_section(w, TAG_CLASSES, sizeof(struct imlfs_class), m->classes,
 		    (size_t)m->nclasses * sizeof(struct imlfs_class));
-	put_section(w, TAG_CTEXT, 1, m->ctext, m->ctext_len);
-	put_section(w, TAG_ML, sizeof(uint16_t), m->ml, (size_t)m->nml * sizeof(uint16_t));
-	put_section(w, TAG_REALOFF, sizeof(uint32_t), m->real_off,
-		    m->real_off ? ((size_t)m->nmembers + 1) * sizeof(uint32_t) : 0);
-	put_section(w, TAG_REAL, sizeof(uint16_t), m->real, (size_t)m->nreal * sizeof(uint16_t));
-	put_section(w, TAG_MD5, sizeof m->md5, &m->md5, sizeof m->md5);
+	cache_put_section(w, TAG_CTEXT, 1, m->ctext, m->ctext_len);
+	cache_put_section(w, TAG_ML, sizeof(uint16_t), m->ml, (size_t)m->nml * sizeof(uint16_t));
+	cache_put_sets(w, m);
+	cache_put_section(w, TAG_MD5, sizeof m->md5, &m->md5, sizeof m->md5);
 	if (w->p) {
 		h.total = w->len;
 		h.checksum = imlfs_cache_checksum(w->p + sizeof h, w->len - sizeof h);
@@ -608,7 +596,7 @@ int imlfs_cache_save(const struct imlfs_model *m, const struct imlfs_cache_dir *
 		     const char *name, const struct imlfs_inputs *in, struct imlfs_error *err)
 {
 	struct key_rec k[IMLFS_NROLES];
-	struct writer w = {0};
+	struct cache_writer w = {0};
 	int e;
 
 	for (int i = 0; i < IMLFS_NROLES; i++)
@@ -635,15 +623,7 @@ int imlfs_cache_save(const struct imlfs_model *m, const struct imlfs_cache_dir *
 
 /* ---- reading ----------------------------------------------------------- */
 
-struct reader {
-	const unsigned char *p;
-	size_t len, pos;
-	char *why;
-	size_t whylen;
-};
-
-static int bad(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct reader *r, const char *fmt, ...)
+int cache_bad(struct cache_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -656,59 +636,59 @@ static int bad(struct reader *r, const char *fmt, ...)
 }
 
 /* The next section must be `tag` with records of `recsize`; returns its data. */
-static const unsigned char *section(struct reader *r, uint32_t tag, uint32_t recsize,
+const unsigned char *cache_section(struct cache_reader *r, uint32_t tag, uint32_t recsize,
 				    const char *what, uint64_t *len)
 {
 	struct section_header h;
 	const unsigned char *d;
 
 	if (r->len - r->pos < sizeof h) {
-		bad(r, "corrupt: %s section missing at byte %zu", what, r->pos);
+		cache_bad(r, "corrupt: %s section missing at byte %zu", what, r->pos);
 		return NULL;
 	}
 	memcpy(&h, r->p + r->pos, sizeof h);
 	if (h.tag != tag || h.recsize != recsize) {
-		bad(r, "corrupt: %s section expected at byte %zu", what, r->pos);
+		cache_bad(r, "corrupt: %s section expected at byte %zu", what, r->pos);
 		return NULL;
 	}
-	if (h.len > r->len - r->pos - sizeof h || pad8(h.len) > r->len - r->pos - sizeof h) {
-		bad(r, "corrupt: %s section at byte %zu overruns the file", what, r->pos);
+	if (h.len > r->len - r->pos - sizeof h || cache_pad8(h.len) > r->len - r->pos - sizeof h) {
+		cache_bad(r, "corrupt: %s section at byte %zu overruns the file", what, r->pos);
 		return NULL;
 	}
 	d = r->p + r->pos + sizeof h;
-	r->pos += sizeof h + pad8(h.len);
+	r->pos += sizeof h + cache_pad8(h.len);
 	*len = h.len;
 	return d;
 }
 
-static int check_header(struct reader *r, size_t flen)
+static int check_header(struct cache_reader *r, size_t flen)
 {
 	struct cache_header h;
 
 	if (flen < sizeof h)
-		return bad(r, "truncated (%zu bytes, header needs %zu)", flen, sizeof h);
+		return cache_bad(r, "truncated (%zu bytes, header needs %zu)", flen, sizeof h);
 	memcpy(&h, r->p, sizeof h);
 	if (memcmp(h.magic, magic, sizeof h.magic))
-		return bad(r, "not an imlfs cache file (bad magic)");
+		return cache_bad(r, "not an imlfs cache file (bad magic)");
 	if (h.bom != BOM)
-		return bad(r, "written on a machine of another byte order");
+		return cache_bad(r, "written on a machine of another byte order");
 	if (h.version != IMLFS_CACHE_VERSION)
-		return bad(r, "version %u, expected %d", h.version, IMLFS_CACHE_VERSION);
+		return cache_bad(r, "version %u, expected %d", h.version, IMLFS_CACHE_VERSION);
 	if (h.total > flen)
-		return bad(r, "truncated (%zu bytes, expected %llu)", flen, (unsigned long long)h.total);
+		return cache_bad(r, "truncated (%zu bytes, expected %llu)", flen, (unsigned long long)h.total);
 	if (h.total < flen)
-		return bad(r, "corrupt: %zu bytes, expected %llu", flen, (unsigned long long)h.total);
+		return cache_bad(r, "corrupt: %zu bytes, expected %llu", flen, (unsigned long long)h.total);
 	if (imlfs_cache_checksum(r->p + sizeof h, flen - sizeof h) != h.checksum)
-		return bad(r, "checksum mismatch");
+		return cache_bad(r, "checksum mismatch");
 	r->pos = sizeof h;
 	return 0;
 }
 
-static int check_key(struct reader *r, const struct imlfs_inputs *in)
+static int check_key(struct cache_reader *r, const struct imlfs_inputs *in)
 {
-	struct reader kr = *r;
+	struct cache_reader kr = *r;
 	uint64_t klen;
-	const unsigned char *k = section(r, TAG_KEY, sizeof(struct key_rec), "key", &klen);
+	const unsigned char *k = cache_section(r, TAG_KEY, sizeof(struct key_rec), "key", &klen);
 
 	if (!k)
 		return -1;
@@ -720,123 +700,106 @@ static int check_key(struct reader *r, const struct imlfs_inputs *in)
 		struct key_rec was, cur;
 
 		if (kr.len - kr.pos < sizeof was)
-			return bad(r, "corrupt: key section too short");
+			return cache_bad(r, "corrupt: key section too short");
 		memcpy(&was, kr.p + kr.pos, sizeof was);
 		kr.pos += sizeof was;
-		if (pad8(was.pathlen) > kr.len - kr.pos)
-			return bad(r, "corrupt: key section too short");
+		if (cache_pad8(was.pathlen) > kr.len - kr.pos)
+			return cache_bad(r, "corrupt: key section too short");
 		const char *path = (const char *)kr.p + kr.pos;
-		kr.pos += pad8(was.pathlen);
+		kr.pos += cache_pad8(was.pathlen);
 		if (!was.present != !now)
-			return bad(r, "input changed: %s %s", imlfs_role_name(i),
+			return cache_bad(r, "input changed: %s %s", imlfs_role_name(i),
 				   now ? "given now, not before" : "given before, not now");
 		if (!now)
 			continue;
 		if (strlen(now) != was.pathlen || memcmp(now, path, was.pathlen))
-			return bad(r, "input changed: %s is %s now", imlfs_role_name(i), now);
+			return cache_bad(r, "input changed: %s is %s now", imlfs_role_name(i), now);
 		if (stat_key(now, &cur) < 0)
-			return bad(r, "input changed: %s: %s", now, strerror(errno));
+			return cache_bad(r, "input changed: %s: %s", now, strerror(errno));
 		if (cur.size != was.size || cur.mtime_ns != was.mtime_ns ||
 		    cur.ino != was.ino || cur.dev != was.dev)
-			return bad(r, "input changed: %s", now);
+			return cache_bad(r, "input changed: %s", now);
 	}
 	if (kr.pos != kr.len)
-		return bad(r, "corrupt: key section too long");
+		return cache_bad(r, "corrupt: key section too long");
 	return 0;
 }
 
 /* Copy a section into its own allocation (the model frees each with free()). */
-static int take(struct reader *r, uint32_t tag, uint32_t recsize, const char *what,
+int cache_take(struct cache_reader *r, uint32_t tag, uint32_t recsize, const char *what,
 		uint64_t expect, void **out)
 {
 	uint64_t len;
-	const unsigned char *d = section(r, tag, recsize, what, &len);
+	const unsigned char *d = cache_section(r, tag, recsize, what, &len);
 
 	*out = NULL;
 	if (!d)
 		return -1;
 	if (len != expect)
-		return bad(r, "corrupt: %s section has %llu bytes, the counts say %llu", what,
+		return cache_bad(r, "corrupt: %s section has %llu bytes, the counts say %llu", what,
 			   (unsigned long long)len, (unsigned long long)expect);
 	if (!len)
 		return 0;
 	*out = malloc(len);
 	if (!*out)
-		return bad(r, "out of memory");
+		return cache_bad(r, "out of memory");
 	memcpy(*out, d, len);
 	return 0;
 }
 
-static int check_members(struct reader *r, const struct imlfs_model *m)
+static int check_members(struct cache_reader *r, const struct imlfs_model *m)
 {
 	for (uint32_t i = 0; i < m->nmembers; i++) {
 		const struct imlfs_member *e = &m->members[i];
 		uint64_t end = (uint64_t)e->ml + e->n_correct + e->n_unclear + e->n_wrong;
 
 		if (e->name >= m->names_len)
-			return bad(r, "corrupt: member %u: name offset %u beyond %u", i,
+			return cache_bad(r, "corrupt: member %u: name offset %u beyond %u", i,
 				   e->name, m->names_len);
 		/* Made before names were limited: rebuilding refuses the tarball. */
 		if (strlen(m->names + e->name) > IMLFS_NAME_MAX ||
 		    imlfs_stem_len(m->names + e->name) + 5 > IMLFS_NAME_MAX)
-			return bad(r, "member %u: a name longer than %d bytes", i, IMLFS_NAME_MAX);
+			return cache_bad(r, "member %u: a name longer than %d bytes", i, IMLFS_NAME_MAX);
 		if (e->label != IMLFS_NO_LABEL && (e->label < 0 || (uint32_t)e->label >= m->nclasses))
-			return bad(r, "corrupt: member %u: label %d of %u classes", i,
+			return cache_bad(r, "corrupt: member %u: label %d of %u classes", i,
 				   e->label, m->nclasses);
 		if (end > m->nml)
-			return bad(r, "corrupt: member %u: multi-labels end at %llu beyond %u", i,
+			return cache_bad(r, "corrupt: member %u: multi-labels end at %llu beyond %u", i,
 				   (unsigned long long)end, m->nml);
 	}
 	return 0;
 }
 
 /* Offsets below the pool length are enough when the pool ends in a NUL. */
-static int check_pools(struct reader *r, const struct imlfs_model *m)
+static int check_pools(struct cache_reader *r, const struct imlfs_model *m)
 {
 	if (m->names_len && m->names[m->names_len - 1])
-		return bad(r, "corrupt: name pool not NUL-terminated");
+		return cache_bad(r, "corrupt: name pool not NUL-terminated");
 	if (m->ctext_len && m->ctext[m->ctext_len - 1])
-		return bad(r, "corrupt: class text not NUL-terminated");
+		return cache_bad(r, "corrupt: class text not NUL-terminated");
 	if (m->nclasses > IMLFS_MAX_CLASSES)
-		return bad(r, "corrupt: %u classes", m->nclasses);
+		return cache_bad(r, "corrupt: %u classes", m->nclasses);
 	for (uint32_t c = 0; c < m->nclasses; c++)
 		if (m->classes[c].wnid >= m->ctext_len || m->classes[c].name >= m->ctext_len)
-			return bad(r, "corrupt: class %u: text offset beyond %u", c, m->ctext_len);
+			return cache_bad(r, "corrupt: class %u: text offset beyond %u", c, m->ctext_len);
 	for (uint32_t j = 0; j < m->nml; j++)
 		if (m->ml[j] >= m->nclasses)
-			return bad(r, "corrupt: multi-label %u: class %u of %u", j,
+			return cache_bad(r, "corrupt: multi-label %u: class %u of %u", j,
 				   m->ml[j], m->nclasses);
 	return 0;
 }
 
-/* The ReaL runs: ascending offsets from 0 to nreal, known classes. */
-static int check_real(struct reader *r, const struct imlfs_model *m)
-{
-	if (!m->real_off)
-		return m->nreal || (m->have & IMLFS_HAVE_REAL)
-			? bad(r, "corrupt: ReaL labels without their offsets") : 0;
-	if (!(m->have & IMLFS_HAVE_REAL) || m->real_off[0] || m->real_off[m->nmembers] != m->nreal)
-		return bad(r, "corrupt: ReaL offsets do not span the %u labels", m->nreal);
-	for (uint32_t i = 0; i < m->nmembers; i++)
-		if (m->real_off[i + 1] < m->real_off[i])
-			return bad(r, "corrupt: member %u: ReaL offsets go backwards", i);
-	for (uint32_t j = 0; j < m->nreal; j++)
-		if (m->real[j] >= m->nclasses)
-			return bad(r, "corrupt: ReaL label %u: class %u of %u", j, m->real[j],
-				   m->nclasses);
-	return 0;
-}
-
-static int parse_model(struct reader *r, struct imlfs_model *m)
+static int parse_model(struct cache_reader *r, struct imlfs_model *m,
+		       const struct imlfs_inputs *in)
 {
 	struct cache_counts c;
 	uint64_t len;
-	const unsigned char *d = section(r, TAG_COUNTS, sizeof c, "counts", &len);
+	const unsigned char *d = cache_section(r, TAG_COUNTS, sizeof c, "counts", &len);
 
 	if (!d)
 		return -1;
 	if (len != sizeof c)
-		return bad(r, "corrupt: counts section has %llu bytes", (unsigned long long)len);
+		return cache_bad(r, "corrupt: counts section has %llu bytes", (unsigned long long)len);
 	memcpy(&c, d, sizeof c);
 	m->nmembers = c.nmembers;
 	m->names_len = c.names_len;
@@ -845,42 +808,37 @@ static int parse_model(struct reader *r, struct imlfs_model *m)
 	m->nml = c.nml;
 	m->have = c.have;
 	m->stats = c.stats;
-	if (take(r, TAG_MEMBERS, sizeof(struct imlfs_member), "members",
+	if (cache_take(r, TAG_MEMBERS, sizeof(struct imlfs_member), "members",
 		 (uint64_t)c.nmembers * sizeof(struct imlfs_member), (void **)&m->members) ||
-	    take(r, TAG_NAMES, 1, "names", c.names_len, (void **)&m->names) ||
-	    take(r, TAG_CLASSES, sizeof(struct imlfs_class), "classes",
+	    cache_take(r, TAG_NAMES, 1, "names", c.names_len, (void **)&m->names) ||
+	    cache_take(r, TAG_CLASSES, sizeof(struct imlfs_class), "classes",
 		 (uint64_t)c.nclasses * sizeof(struct imlfs_class), (void **)&m->classes) ||
-	    take(r, TAG_CTEXT, 1, "class text", c.ctext_len, (void **)&m->ctext) ||
-	    take(r, TAG_ML, sizeof(uint16_t), "multi-labels",
+	    cache_take(r, TAG_CTEXT, 1, "class text", c.ctext_len, (void **)&m->ctext) ||
+	    cache_take(r, TAG_ML, sizeof(uint16_t), "multi-labels",
 		 (uint64_t)c.nml * sizeof(uint16_t), (void **)&m->ml) ||
-	    take(r, TAG_REALOFF, sizeof(uint32_t), "ReaL offsets",
-		 c.have & IMLFS_HAVE_REAL ? ((uint64_t)c.nmembers + 1) * sizeof(uint32_t) : 0,
-		 (void **)&m->real_off) ||
-	    take(r, TAG_REAL, sizeof(uint16_t), "ReaL labels",
-		 (uint64_t)c.nreal * sizeof(uint16_t), (void **)&m->real))
+	    check_pools(r, m) || cache_take_sets(r, m, c.nsets, in))
 		return -1;
-	m->nreal = c.nreal;
-	d = section(r, TAG_MD5, sizeof m->md5, "digests", &len);
+	d = cache_section(r, TAG_MD5, sizeof m->md5, "digests", &len);
 	if (!d)
 		return -1;
 	if (len != sizeof m->md5)
-		return bad(r, "corrupt: digests section has %llu bytes", (unsigned long long)len);
+		return cache_bad(r, "corrupt: digests section has %llu bytes", (unsigned long long)len);
 	memcpy(&m->md5, d, sizeof m->md5);
 	if (r->pos != r->len)
-		return bad(r, "corrupt: %zu unexpected bytes at byte %zu", r->len - r->pos, r->pos);
-	return check_pools(r, m) || check_members(r, m) || check_real(r, m) ? -1 : 0;
+		return cache_bad(r, "corrupt: %zu unexpected bytes at byte %zu", r->len - r->pos, r->pos);
+	return check_members(r, m);
 }
 
 int imlfs_cache_parse(struct imlfs_model *m, const void *data, size_t len,
 		      const struct imlfs_inputs *in, char *why, size_t whylen)
 {
-	struct reader r = { .p = data, .len = len, .why = why, .whylen = whylen };
+	struct cache_reader r = { .p = data, .len = len, .why = why, .whylen = whylen };
 	int rc;
 
 	memset(m, 0, sizeof *m);
 	if (why && whylen)
 		why[0] = '\0';
-	rc = check_header(&r, len) || check_key(&r, in) || parse_model(&r, m) ? -1 : 1;
+	rc = check_header(&r, len) || check_key(&r, in) || parse_model(&r, m, in) ? -1 : 1;
 	if (rc < 0)
 		imlfs_model_free(m);
 	return rc;

@@ -203,10 +203,11 @@ static uint32_t image_dir(struct imlfs_catalog *c, uint32_t parent, const char *
 }
 
 /* Which classes a member is filed under in a by-class style view. */
-enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, REAL_LABELS };
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, SET_LABELS };
 
+/* (s: the split, whose label set SET_LABELS files by) */
 static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view v,
-			     const uint16_t **cls, uint16_t *one)
+			     enum imlfs_split s, const uint16_t **cls, uint16_t *one)
 {
 	const struct imlfs_member *mem = &m->members[i];
 	const uint16_t *ml = m->ml ? m->ml + mem->ml : NULL;
@@ -224,8 +225,8 @@ static uint32_t view_classes(const struct imlfs_model *m, uint32_t i, enum view 
 	case UNCLEAR:
 		*cls = ml ? ml + mem->n_correct : NULL;
 		return mem->n_unclear;
-	case REAL_LABELS:
-		return imlfs_real_labels(m, i, cls);
+	case SET_LABELS:
+		return imlfs_labelset_labels(imlfs_split_set(m, s), i, cls);
 	default:
 		*cls = ml ? ml + mem->n_correct + mem->n_unclear : NULL;
 		return mem->n_wrong;
@@ -244,7 +245,7 @@ static void class_pairs(const struct imlfs_model *m, enum imlfs_split s, enum vi
 	for (uint32_t i = 0; i < m->nmembers; i++) {
 		if (!imlfs_in_split(m, i, s))
 			continue;
-		for (uint32_t n = view_classes(m, i, v, &cls, &one), j = 0; j < n; j++) {
+		for (uint32_t n = view_classes(m, i, v, s, &cls, &one), j = 0; j < n; j++) {
 			if (out)
 				out[start[cls[j]]++] = i;
 			else
@@ -330,7 +331,7 @@ static uint32_t pixels_dir(struct imlfs_catalog *c, uint32_t parent, enum imlfs_
 
 static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 {
-	uint32_t d = new_dir(c, 0, imlfs_split_name(s), false);
+	uint32_t d = new_dir(c, 0, imlfs_split_name(c->m, s), false);
 	struct kids k = { 0 };
 
 	add_pred(c, &k, imlfs_pred_of_split(s));
@@ -341,8 +342,8 @@ static uint32_t split_dir(struct imlfs_catalog *c, enum imlfs_split s)
 	add_subdir(c, &k, c->pixels_dir[s]);
 	if (c->m->have & IMLFS_HAVE_LABELS)
 		add_subdir(c, &k, class_dirs(c, d, "by-class", s, BY_LABEL));
-	if (s == IMLFS_SPLIT_REAL) {
-		add_subdir(c, &k, class_dirs(c, d, "labels", s, REAL_LABELS));
+	if (imlfs_split_set(c->m, s)) {
+		add_subdir(c, &k, class_dirs(c, d, "labels", s, SET_LABELS));
 	} else if (s != IMLFS_SPLIT_ALL) {
 		add_subdir(c, &k, class_dirs(c, d, "correct", s, CORRECT));
 		add_subdir(c, &k, class_dirs(c, d, "unclear", s, UNCLEAR));
@@ -463,6 +464,10 @@ void imlfs_catalog_free(struct imlfs_catalog *c)
 #define PIX_SPEC_SHIFT 34
 #define PIX_SPEC_CODES (1ULL << 21)
 #define PIX_SPLIT_NODES (1ULL << 32)
+_Static_assert(IMLFS_INO_PREDICTIONS + IMLFS_NPRED <= IMLFS_INO_REPORT,
+	       "predictions files' inode numbers run into the reports'");
+#define PIX_SPLITS 16ULL   /* splits below it (catalog.h) */
+_Static_assert(IMLFS_NSPLITS <= PIX_SPLITS, "pixel inode numbers need more room for splits");
 enum { PIX_SPECDIR, PIX_ARRAY, PIX_LABELS };
 
 static uint64_t spec_code(const struct imlfs_pixspec *p)
@@ -473,7 +478,7 @@ static uint64_t spec_code(const struct imlfs_pixspec *p)
 
 static uint64_t pix_split_ino(uint64_t code, int k, enum imlfs_split s)
 {
-	return IMLFS_INO_PIXELS + (code << PIX_SPEC_SHIFT) + PIX_SPLIT_NODES + 8ULL * k + s;
+	return IMLFS_INO_PIXELS + (code << PIX_SPEC_SHIFT) + PIX_SPLIT_NODES + PIX_SPLITS * k + s;
 }
 
 static void pixels_node(uint32_t member, const struct imlfs_pixspec *p, struct imlfs_node *node)
@@ -521,8 +526,8 @@ static int pixels_ino(const struct imlfs_catalog *c, uint64_t ino, struct imlfs_
 		pixels_node((uint32_t)low, &p, node);
 		return 0;
 	}
-	k = (low - PIX_SPLIT_NODES) / 8;
-	s = (low - PIX_SPLIT_NODES) % 8;
+	k = (low - PIX_SPLIT_NODES) / PIX_SPLITS;
+	s = (low - PIX_SPLIT_NODES) % PIX_SPLITS;
 	if (s >= IMLFS_NSPLITS || !c->pixels_dir[s] || k > PIX_LABELS ||
 	    (k == PIX_LABELS && code != 0))
 		return -ENOENT;
@@ -630,7 +635,7 @@ static int lookup_pixels(const struct imlfs_catalog *c, const struct dir *d, con
 		 * cached negative entry, which says nothing, so say why here. */
 		if (c->src.debug)
 			fprintf(c->src.debug, "imlfs: %s/pixels/%s: no such %s: %s (imlfs(1), "
-				"PIXELS)\n", imlfs_split_name(d->split), name,
+				"PIXELS)\n", imlfs_split_name(c->m, d->split), name,
 				npy ? "array" : "folder", why);
 		return -ENOENT;
 	}

@@ -306,8 +306,8 @@ int imlfs_hint_text(const struct imlfs_model *m, const struct imlfs_hint *h, cha
 	case IMLFS_READ_ROWS:
 		n = snprintf(out, size, "the array has %llu rows, as many as %s/ has images: "
 			     "submitted to %s/predictions, top-1 would be %s",
-			     (unsigned long long)h->rows, imlfs_split_name(h->other),
-			     imlfs_split_name(h->other), t);
+			     (unsigned long long)h->rows, imlfs_split_name(m, h->other),
+			     imlfs_split_name(m, h->other), t);
 		break;
 	default:
 		n = snprintf(out, size, "?");

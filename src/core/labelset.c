@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "imlfs/classes.h"
 #include "imlfs/util.h"
@@ -26,10 +25,12 @@
 	"(header id,original_label,proposed_labels,validation) and IMAGE<TAB>LABEL[,LABEL...] " \
 	"lines"
 
-/* Taken by the tree and the root's predictions (see labelset.h). */
+/* Taken by the tree, the root's predictions, and the names that would
+ * make a set's keys clash with others (see labelset.h). */
 static const char *const reserved[] = {
 	"all", "validation", "imagenet_m", "real", "predictions",
 	"split", "splits", "submitted", "usage", "hints",
+	"correct_multi", "unclear_multi", "wrong_multi", "top1", "top5", "multilabel",
 };
 #define NRESERVED (sizeof reserved / sizeof reserved[0])
 
@@ -65,12 +66,16 @@ int imlfs_labelset_check_name(const char *name, size_t len, unsigned flags,
 		if (strlen(reserved[r]) == len && !memcmp(name, reserved[r], len) &&
 		    !((flags & IMLFS_LS_REAL) && !strcmp(reserved[r], "real")))
 			snprintf(why, sizeof why, "the mount uses %s already", reserved[r]);
+	if (!why[0] && len >= 5 && !memcmp(name + len - 5, "_top5", 5))
+		snprintf(why, sizeof why, "it ends in _top5, which would make its scores' keys "
+			 "those of another set");
 	if (!why[0])
 		return 0;
 	return imlfs_fail(err, IMLFS_E_USAGE, "--labelset: %s cannot name a label set: %s; a name "
-			  "is [a-z][a-z0-9_]* of at most %d bytes, other than all, validation, "
-			  "imagenet_m, real, predictions, split, splits, submitted, usage and hints",
-			  ls_show(name, len, shown), why, IMLFS_LABELSET_NAME_MAX);
+			  "is [a-z][a-z0-9_]* of at most %d bytes, not ending in _top5, other than "
+			  "all, validation, imagenet_m, real, predictions, split, splits, submitted, "
+			  "usage, hints, correct_multi, unclear_multi, wrong_multi, top1, top5 and "
+			  "multilabel", ls_show(name, len, shown), why, IMLFS_LABELSET_NAME_MAX);
 }
 
 const char *ls_show(const char *s, size_t len, char buf[80])
@@ -89,11 +94,17 @@ const char *ls_show(const char *s, size_t len, char buf[80])
 	return buf;
 }
 
-static int vfail(struct ls_parse *p, size_t line, size_t col, const char *fmt, va_list ap)
+static int vfail(struct ls_parse *p, size_t line, size_t col, size_t byte, const char *fmt,
+		 va_list ap)
 {
 	char msg[768];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* ReaL's messages have always named the byte too: kept, for whoever
+	 * matches them. */
+	if (col && (p->flags & IMLFS_LS_REAL))
+		return imlfs_fail(p->err, p->code, "%s: line %zu, column %zu (byte %zu): %s", p->path,
+				  line, col, byte, msg);
 	if (col)
 		return imlfs_fail(p->err, p->code, "%s: line %zu, column %zu: %s", p->path, line,
 				  col, msg);
@@ -112,7 +123,7 @@ int ls_fail_at(struct ls_parse *p, size_t at, const char *fmt, ...)
 	nl = at ? memrchr(p->t, '\n', at) : NULL;
 	col = at - (nl ? (size_t)(nl - p->t) + 1 : 0) + 1 + (nl ? 0 : p->bom);
 	va_start(ap, fmt);
-	rc = vfail(p, imlfs_line_of(p->t, p->len, at), col, fmt, ap);
+	rc = vfail(p, imlfs_line_of(p->t, p->len, at), col, at + p->bom, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -123,7 +134,7 @@ int ls_fail_line(struct ls_parse *p, size_t line, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfail(p, line, 0, fmt, ap);
+	rc = vfail(p, line, 0, 0, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -373,28 +384,11 @@ int imlfs_labelset_parse(struct imlfs_labelset *ls, const char *name,
 	return rc;
 }
 
-int imlfs_labelset_load(struct imlfs_labelset *ls, const char *name,
-			const struct imlfs_model *m, const char *path, unsigned flags,
-			struct imlfs_error *err)
-{
-	void *map;
-	size_t len;
-	int rc;
-
-	if (imlfs_map_input(path, "label set file", "--labelset", "a label set file", &map, &len,
-			    err))
-		return -1;
-	rc = imlfs_labelset_parse(ls, name, m, path, map, len, flags, err);
-	if (map)
-		munmap(map, len);
-	return rc;
-}
-
-int imlfs_labelsets_add(struct imlfs_labelsets *sets, const char *spec,
-			const struct imlfs_model *m, struct imlfs_error *err)
+int imlfs_labelset_spec(const char *spec, char name[IMLFS_LABELSET_NAME_MAX + 1],
+			const char **file, struct imlfs_error *err)
 {
 	const char *eq = strchr(spec, '=');
-	char name[IMLFS_LABELSET_NAME_MAX + 1], shown[80];
+	char shown[80];
 	size_t nlen;
 
 	if (!eq || !eq[1])
@@ -406,18 +400,46 @@ int imlfs_labelsets_add(struct imlfs_labelsets *sets, const char *spec,
 		return -1;
 	memcpy(name, spec, nlen);
 	name[nlen] = '\0';
-	for (uint32_t k = 0; k < sets->n; k++)
-		if (!strcmp(sets->set[k].name, name))
-			return imlfs_fail(err, IMLFS_E_USAGE, "--labelset %s: the name %s is given "
-					  "twice; give each label set its own name", spec, name);
-	if (sets->n >= IMLFS_LABELSETS_MAX)
-		return imlfs_fail(err, IMLFS_E_USAGE, "--labelset %s: more than %d label sets; "
-				  "mount at most %d at a time", spec, IMLFS_LABELSETS_MAX,
-				  IMLFS_LABELSETS_MAX);
-	memset(&sets->set[sets->n], 0, sizeof sets->set[sets->n]);
-	if (imlfs_labelset_load(&sets->set[sets->n], name, m, eq + 1, 0, err))
+	*file = eq + 1;
+	return 0;
+}
+
+int imlfs_model_add_set(struct imlfs_model *m, const char *name, unsigned flags,
+			enum imlfs_role role, const char *path, const char *text, size_t len,
+			struct imlfs_error *err)
+{
+	bool real = flags & IMLFS_LS_REAL;
+	uint32_t k = m->nsets;
+	struct imlfs_labelset ls = { 0 };
+
+	for (uint32_t j = 0; j < m->nsets; j++) {
+		if (real && (m->sets[j].flags & IMLFS_LS_REAL))
+			k = j;   /* parsed again: replaced */
+		else if (!strcmp(m->sets[j].name, name))
+			return imlfs_fail(err, IMLFS_E_USAGE, "%s: the label set name %s is taken "
+					  "already; give each label set its own name", path, name);
+	}
+	if (k >= IMLFS_LABELSETS_MAX)
+		return imlfs_fail(err, IMLFS_E_USAGE, "%s: more than %d label sets; mount at most "
+				  "%d at a time", path, IMLFS_LABELSETS_MAX, IMLFS_LABELSETS_MAX);
+	if (imlfs_labelset_parse(&ls, name, m, path, text, len, flags, err))
 		return -1;
-	sets->n++;
+	ls.flags = flags & IMLFS_LS_REAL;
+	ls.role = role;
+	if (k < m->nsets) {
+		imlfs_labelset_free(&m->sets[k]);
+	} else {
+		if (real && k) {
+			/* ReaL's is set 0, whatever was loaded before it, so
+			 * that real/ keeps its split and inode numbers */
+			memmove(&m->sets[1], &m->sets[0], m->nsets * sizeof m->sets[0]);
+			k = 0;
+		}
+		m->nsets++;
+	}
+	m->sets[k] = ls;
+	if (real)
+		m->have |= IMLFS_HAVE_REAL;
 	return 0;
 }
 
@@ -427,11 +449,4 @@ void imlfs_labelset_free(struct imlfs_labelset *ls)
 	free(ls->lab);
 	free(ls->listed);
 	memset(ls, 0, sizeof *ls);
-}
-
-void imlfs_labelsets_free(struct imlfs_labelsets *sets)
-{
-	for (uint32_t k = 0; k < sets->n; k++)
-		imlfs_labelset_free(&sets->set[k]);
-	sets->n = 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* load.c — inputs to a finished model: the cache when it is valid, else
- * the parsers in dependency order (classes, tar, labels, annotations, ReaL), and
+ * the parsers in dependency order (classes, tar, labels, annotations, ReaL,
+ * the other label sets), and
  * then a new cache.  A bad cache is never fatal: it is reported in one line
  * and rebuilt.  Each small input is mapped and hashed here, once, and its
  * parser gets the bytes. */
@@ -19,8 +20,8 @@
 #include "imlfs/cache.h"
 #include "imlfs/classes.h"
 #include "imlfs/labels.h"
+#include "imlfs/labelset.h"
 #include "imlfs/load.h"
-#include "imlfs/real.h"
 #include "imlfs/tarindex.h"
 #include "imlfs/util.h"
 
@@ -66,10 +67,18 @@ static void *md5_run(void *arg)
 typedef int parse_fn(struct imlfs_model *m, const char *name, const char *text, size_t len,
 		     struct imlfs_error *err);
 
+/* ReaL's real.json: the label set "real" in the JSON lists format. */
+static int real_parse(struct imlfs_model *m, const char *path, const char *text, size_t len,
+		      struct imlfs_error *err)
+{
+	return imlfs_model_add_set(m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, path, text, len, err);
+}
+
 /* Each role's parser, in the order a model is built: each needs what the
  * ones before it made (the labels and the rest need the members, and the
- * classes when there is a file of them).  The tarball is indexed from its
- * descriptor, not parsed from bytes. */
+ * classes when there is a file of them; mturk's sets the labels).  The
+ * tarball is indexed from its descriptor, not parsed from bytes; the
+ * label sets' slots follow, in slot order. */
 static const struct step {
 	enum imlfs_role role;
 	parse_fn *parse;
@@ -78,13 +87,15 @@ static const struct step {
 	{ IMLFS_ROLE_TARBALL, NULL },
 	{ IMLFS_ROLE_LABELS, imlfs_labels_parse },
 	{ IMLFS_ROLE_ANNOTATIONS, imlfs_annotations_parse },
-	{ IMLFS_ROLE_REAL, imlfs_real_parse },
+	{ IMLFS_ROLE_REAL, real_parse },
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
-_Static_assert(NSTEPS == IMLFS_NROLES, "a role without a step");
+_Static_assert(NSTEPS == IMLFS_ROLE_SET0, "a role without a step");
 
-int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
-		     struct imlfs_error *err)
+/* Read, parse and hash one input; setname: the set's name for a label
+ * set's slot (NULL otherwise). */
+static int load_input(struct imlfs_model *m, enum imlfs_role role, const char *setname,
+		      const char *path, struct imlfs_error *err)
 {
 	const struct imlfs_role_info *r;
 	parse_fn *parse = NULL;
@@ -99,19 +110,21 @@ int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *pa
 	for (size_t i = 0; i < NSTEPS; i++)
 		if (steps[i].role == role)
 			parse = steps[i].parse;
-	if (!parse)
+	if (!parse && !(IMLFS_ROLE_IS_SET(role) && setname))
 		return imlfs_fail(err, IMLFS_E_INTERNAL, "%s: input role %s is not parsed from bytes",
 				  path, imlfs_role_name(role));
 	r = &imlfs_roles[role];
 	snprintf(flag, sizeof flag, "--%s", r->option);
-	if (imlfs_map_input(path, r->file, flag, r->beside[0], &map, &len, err))
+	if (imlfs_map_input(path, r->file, flag, r->beside[0] ? r->beside[0] : "a label set file",
+			    &map, &len, err))
 		return -1;
 	if (map)
 		madvise(map, len, MADV_SEQUENTIAL);
 	job.data = map ? map : "";
 	job.len = len;
 	threaded = pthread_create(&hasher, NULL, md5_run, &job) == 0;
-	rc = parse(m, path, job.data, len, err);
+	rc = parse ? parse(m, path, job.data, len, err)
+		   : imlfs_model_add_set(m, setname, 0, role, path, job.data, len, err);
 	if (threaded) {
 		atomic_store(&job.prog.stop, rc != 0);
 		pthread_join(hasher, NULL);
@@ -127,6 +140,18 @@ int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *pa
 	return rc;
 }
 
+int imlfs_load_input(struct imlfs_model *m, enum imlfs_role role, const char *path,
+		     struct imlfs_error *err)
+{
+	return load_input(m, role, NULL, path, err);
+}
+
+int imlfs_load_labelset(struct imlfs_model *m, enum imlfs_role role, const char *name,
+			const char *path, struct imlfs_error *err)
+{
+	return load_input(m, role, name, path, err);
+}
+
 /* Every step whose role has a file, each followed by the lookup tables
  * the next one uses (imlfs_model_finish). */
 static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
@@ -134,8 +159,9 @@ static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 {
 	struct progress p = { .log = log, .start = imlfs_now() };
 
-	for (size_t i = 0; i < NSTEPS; i++) {
-		enum imlfs_role role = steps[i].role;
+	for (size_t i = 0; i < NSTEPS + IMLFS_LABELSETS_MAX; i++) {
+		enum imlfs_role role = i < NSTEPS ? steps[i].role
+						  : (enum imlfs_role)(IMLFS_ROLE_SET0 + (i - NSTEPS));
 		int r;
 
 		if (!in->path[role])
@@ -145,7 +171,8 @@ static int build(struct imlfs_model *m, const struct imlfs_inputs *in, int fd,
 			if (p.shown)
 				fputc('\n', log);
 		} else {
-			r = imlfs_load_input(m, role, in->path[role], err);
+			r = load_input(m, role, i < NSTEPS ? NULL : in->setname[i - NSTEPS],
+				       in->path[role], err);
 		}
 		if (r)
 			return -1;

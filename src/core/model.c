@@ -9,16 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imlfs/labelset.h"
 #include "imlfs/model.h"
 #include "imlfs/util.h"
 
-const char *imlfs_split_name(enum imlfs_split s)
+const char *imlfs_split_name(const struct imlfs_model *m, enum imlfs_split s)
 {
+	const struct imlfs_labelset *ls;
+
 	switch (s) {
+	case IMLFS_SPLIT_ALL: return "all";
 	case IMLFS_SPLIT_VALIDATION: return "validation";
 	case IMLFS_SPLIT_IMAGENET_M: return "imagenet_m";
-	case IMLFS_SPLIT_REAL: return "real";
-	default: return "all";
+	default:
+		ls = imlfs_split_set(m, s);
+		return ls ? ls->name : "";
 	}
 }
 
@@ -27,8 +32,8 @@ bool imlfs_split_present(const struct imlfs_model *m, enum imlfs_split s)
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION: return m->have & IMLFS_HAVE_ANNOTATIONS;
 	case IMLFS_SPLIT_IMAGENET_M: return m->have & IMLFS_HAVE_IMAGENET_M;
-	case IMLFS_SPLIT_REAL: return m->have & IMLFS_HAVE_REAL;
-	default: return true;
+	case IMLFS_SPLIT_ALL: return true;
+	default: return imlfs_split_set(m, s) != NULL;
 	}
 }
 
@@ -97,8 +102,8 @@ void imlfs_model_free(struct imlfs_model *m)
 	free(m->classes);
 	free(m->ctext);
 	free(m->ml);
-	free(m->real_off);
-	free(m->real);
+	for (uint32_t k = 0; k < m->nsets; k++)
+		imlfs_labelset_free(&m->sets[k]);
 	free(m->name_tab);
 	free(m->stem_tab);
 	free(m->wnid_tab);

@@ -390,7 +390,7 @@ static void expected(const struct imlfs_model *m, enum imlfs_split s, uint32_t r
 {
 	snprintf(out, outsz, "expected %" PRIu32 " rows x %" PRIu32 " float16/32/64 scores "
 		 "(a row per image of %s/, in sorted name order), or x k <= %" PRIu32
-		 " int32/64 class indices (top-1 first)", rows, m->nclasses, imlfs_split_name(s),
+		 " int32/64 class indices (top-1 first)", rows, m->nclasses, imlfs_split_name(m, s),
 		 m->nclasses);
 }
 
@@ -441,7 +441,7 @@ int imlfs_npy_open(const struct imlfs_model *m, const char *buf, size_t len, enu
 	if (imlfs_npy_header(buf, len, &a->h, hwhy, sizeof hwhy)) {
 		/* the expectation too, as check_array's messages say it */
 		snprintf(why, whysz, "%s; %s/ takes %" PRIu32 " rows x %" PRIu32 " scores "
-			 "(or x k <= %" PRIu32 " class indices)", hwhy, imlfs_split_name(s),
+			 "(or x k <= %" PRIu32 " class indices)", hwhy, imlfs_split_name(m, s),
 			 a->rows, m->nclasses, m->nclasses);
 		return -1;
 	}

@@ -3,8 +3,10 @@
  * through the public catalogue API, so the README cannot disagree with what
  * `ls` shows.  The appends ignore their results: the buffer's failure flag
  * is sticky and checked once at the end. */
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "imlfs/labelset.h"
 #include "imlfs/published.h"
 #include "imlfs/readme.h"
 #include "imlfs/tarhash.h"
@@ -15,7 +17,7 @@ static uint64_t split_subdir(const struct imlfs_catalog *c, enum imlfs_split s, 
 {
 	struct imlfs_node n;
 
-	if (imlfs_catalog_lookup(c, IMLFS_INO_ROOT, imlfs_split_name(s), &n) ||
+	if (imlfs_catalog_lookup(c, IMLFS_INO_ROOT, imlfs_split_name(imlfs_catalog_model(c), s), &n) ||
 	    imlfs_catalog_lookup(c, n.ino, name, &n) || n.kind != IMLFS_NODE_DIR)
 		return 0;
 	return n.ino;
@@ -50,6 +52,15 @@ static const char *origin(const char *path, bool found, const char *none)
 	return found ? "found beside the tarball" : "given";
 }
 
+/* The word for role r in the README's rows: a label set's slot by its
+ * set's name. */
+static const char *role_word(const struct imlfs_inputs *in, int r)
+{
+	if (IMLFS_ROLE_IS_SET(r))
+		return in && in->setname[r - IMLFS_ROLE_SET0] ? in->setname[r - IMLFS_ROLE_SET0] : "?";
+	return imlfs_role_name(r);
+}
+
 static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 			  const struct imlfs_load_info *li)
 {
@@ -58,6 +69,12 @@ static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 		const struct imlfs_role_info *role = &imlfs_roles[r];
 		const char *path = in ? in->path[r] : NULL;
 
+		if (IMLFS_ROLE_IS_SET(r)) {   /* a row per label set mounted */
+			if (path)
+				imlfs_buf_printf(b, "  %-12s %s (%s, label set)\n", role_word(in, r),
+						 path, origin(path, in->beside[r], NULL));
+			continue;
+		}
 		if (!role->absent)   /* the tarball: always there */
 			imlfs_buf_printf(b, "  %-12s %s\n", role->name, path ? path : "?");
 		else
@@ -72,7 +89,27 @@ static void readme_inputs(struct imlfs_buf *b, const struct imlfs_inputs *in,
 				 li->cache_file[0] ? ", cached in " : " (not cached)", li->cache_file);
 }
 
-enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, REAL_LABELS };
+enum view { BY_LABEL, CORRECT, UNCLEAR, WRONG, SET_LABELS };
+
+/* A label set's line under its folder's: what it did with the images,
+ * and for mturk the outcomes of the vote (labelset.h). */
+static void readme_set(struct imlfs_buf *b, const struct imlfs_model *m,
+		       const struct imlfs_labelset *ls, uint32_t n)
+{
+	char folder[IMLFS_LABELSET_NAME_MAX + 2];
+	const uint32_t *o = ls->outcome;
+
+	snprintf(folder, sizeof folder, "%s/", ls->name);
+	imlfs_buf_printf(b, "%-15s label set %s (%s format): the images it gives a label: %u "
+			 "(%u listed with none, %u left out)\n", folder, ls->name,
+			 imlfs_labelset_format_name(ls->format), n, ls->nempty,
+			 m->nmembers - ls->nlisted);
+	if (ls->format == IMLFS_LS_MTURK)
+		imlfs_buf_printf(b, "  outcomes      given %u, guessed %u, both %u, neither %u, "
+				 "no majority %u; not listed, original label kept %u\n",
+				 o[IMLFS_LS_GIVEN], o[IMLFS_LS_GUESSED], o[IMLFS_LS_BOTH],
+				 o[IMLFS_LS_NEITHER], o[IMLFS_LS_NO_MAJORITY], o[IMLFS_LS_KEPT]);
+}
 
 static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enum imlfs_split s)
 {
@@ -85,6 +122,8 @@ static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enu
 		"under every class the experts marked unclear",
 		"under every class the experts marked wrong",
 		"under every class of its ReaL labels" };
+	const struct imlfs_labelset *set = imlfs_split_set(m, s);
+	bool real = set && set == imlfs_real_set(m);
 	int first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : CORRECT;
 	int last = s == IMLFS_SPLIT_ALL ? BY_LABEL : WRONG;
 
@@ -95,27 +134,30 @@ static void readme_split(const struct imlfs_catalog *c, struct imlfs_buf *b, enu
 				 n);
 	else if (s == IMLFS_SPLIT_IMAGENET_M)
 		imlfs_buf_printf(b, "imagenet_m/     the ImageNet-M images: %u\n", n);
-	else
+	else if (real)
 		imlfs_buf_printf(b, "real/           the images with at least one ReaL label: %u "
 				 "(%u have none)\n", n, m->nmembers - n);
+	else if (set)
+		readme_set(b, m, set, n);
 	imlfs_buf_printf(b, "  images/       flat: each image X.JPEG and its sidecar X.json\n");
 	imlfs_buf_printf(b, "  pixels/       torchvision's eval crops as .npy, bit-exact: SPEC/X.npy,\n"
 			 "                SPEC.npy (all rows), labels.npy (man imlfs: PIXELS)\n");
-	if (s == IMLFS_SPLIT_REAL) {
-		first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : REAL_LABELS;
-		last = REAL_LABELS;
+	if (set) {
+		first = (m->have & IMLFS_HAVE_LABELS) ? BY_LABEL : SET_LABELS;
+		last = SET_LABELS;
 	}
 	for (int v = first; v <= last; v++) {
 		uint32_t nfolders;
 
-		if (s == IMLFS_SPLIT_REAL && v > BY_LABEL && v < REAL_LABELS)
+		if (set && v > BY_LABEL && v < SET_LABELS)
 			continue;
 		uint64_t entries = view_entries(c, split_subdir(c, s, vnames[v]), &nfolders);
 		char folder[16];
 
 		snprintf(folder, sizeof folder, "%s/", vnames[v]);
 		imlfs_buf_printf(b, "  %-13s %s: %llu entries in %u class folders\n", folder,
-				 vhelp[v], (unsigned long long)entries, nfolders);
+				 v == SET_LABELS && !real ? "under every class of its labels in the set"
+				 : vhelp[v], (unsigned long long)entries, nfolders);
 	}
 	if (s == IMLFS_SPLIT_VALIDATION || s == IMLFS_SPLIT_IMAGENET_M)
 		imlfs_buf_printf(b, "  problematic/  marked problematic (left out of multi-label "
@@ -153,7 +195,8 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 		"  X.json        beside every image: file_name, original_label, original_wnid,\n"
 		"                original_name, correct_multi_labels, unclear_multi_labels,\n"
 		"                wrong_multi_labels, real_labels (class indices; null\n"
-		"                without a ReaL file), is_problematic, in_imagenet_m,\n"
+		"                without a ReaL file), NAME_labels per label set NAME\n"
+		"                (null: left out), is_problematic, in_imagenet_m,\n"
 		"                annotated, width, height, components\n"
 		"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n"
 		"                (class index or wnid; the first is top-1, five give top-5),\n"
@@ -182,7 +225,7 @@ int imlfs_readme_verify(struct imlfs_buf *b, const struct imlfs_inputs *in,
 
 		if (!path)
 			continue;
-		imlfs_buf_printf(b, "  %-12s ", imlfs_role_name(r));
+		imlfs_buf_printf(b, "  %-12s ", role_word(in, r));
 		if (r == IMLFS_ROLE_TARBALL && th)
 			imlfs_tarhash_words(th, b);
 		else if (r == IMLFS_ROLE_TARBALL || !(m->md5.have & (1u << r)))

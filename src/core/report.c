@@ -39,9 +39,10 @@ struct imlfs_report {
 
 enum verdict { SKIP, RIGHT, WRONG };
 
-/* Is member i, predicted top1 (-1: no prediction), scored in the split,
- * and is it right?  One rule per split. */
-typedef enum verdict judge_fn(const struct imlfs_model *m, uint32_t i, int32_t top1);
+/* Is member i, predicted top1 (-1: no prediction), scored in split s,
+ * and is it right?  One rule per split (the label sets share one). */
+typedef enum verdict judge_fn(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
+			      int32_t top1);
 
 /* Is top1 among member i's correct or unclear labels (one run in ml[])? */
 static bool expert_ok(const struct imlfs_model *m, uint32_t i, int32_t top1)
@@ -54,7 +55,8 @@ static bool expert_ok(const struct imlfs_model *m, uint32_t i, int32_t top1)
 	return false;
 }
 
-static enum verdict judge_validation(const struct imlfs_model *m, uint32_t i, int32_t top1)
+static enum verdict judge_validation(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
+				      int32_t top1)
 {
 	uint8_t f = m->members[i].flags;
 
@@ -63,17 +65,20 @@ static enum verdict judge_validation(const struct imlfs_model *m, uint32_t i, in
 	return top1 >= 0 && expert_ok(m, i, top1) ? RIGHT : WRONG;
 }
 
-static enum verdict judge_imagenet_m(const struct imlfs_model *m, uint32_t i, int32_t top1)
+static enum verdict judge_imagenet_m(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
+				      int32_t top1)
 {
 	if (!(m->members[i].flags & IMLFS_M_IMAGENET_M))
 		return SKIP;
 	return top1 >= 0 && expert_ok(m, i, top1) ? RIGHT : WRONG;
 }
 
-static enum verdict judge_real(const struct imlfs_model *m, uint32_t i, int32_t top1)
+/* A label set's rule, ReaL's among them. */
+static enum verdict judge_set(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
+			      int32_t top1)
 {
 	const uint16_t *v;
-	uint32_t n = imlfs_real_labels(m, i, &v);
+	uint32_t n = imlfs_labelset_labels(imlfs_split_set(m, s), i, &v);
 
 	if (!n)
 		return SKIP;
@@ -83,7 +88,8 @@ static enum verdict judge_real(const struct imlfs_model *m, uint32_t i, int32_t 
 	return WRONG;
 }
 
-static enum verdict judge_all(const struct imlfs_model *m, uint32_t i, int32_t top1)
+static enum verdict judge_all(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
+			       int32_t top1)
 {
 	if (m->members[i].label < 0)
 		return SKIP;
@@ -96,12 +102,12 @@ static judge_fn *judge_of(enum imlfs_split s)
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION: return judge_validation;
 	case IMLFS_SPLIT_IMAGENET_M: return judge_imagenet_m;
-	case IMLFS_SPLIT_REAL: return judge_real;
-	default: return judge_all;
+	case IMLFS_SPLIT_ALL: return judge_all;
+	default: return judge_set;
 	}
 }
 
-static const char *rule_of(enum imlfs_split s)
+static const char *rule_of(const struct imlfs_model *m, enum imlfs_split s)
 {
 	switch (s) {
 	case IMLFS_SPLIT_VALIDATION:
@@ -111,11 +117,15 @@ static const char *rule_of(enum imlfs_split s)
 	case IMLFS_SPLIT_IMAGENET_M:
 		return "An image is right when its top-1 prediction is among the labels the "
 		       "experts marked correct or unclear, over all ImageNet-M images.";
-	case IMLFS_SPLIT_REAL:
-		return "An image is right when its top-1 prediction is in its ReaL list "
-		       "(real_accuracy); images whose list is empty are not in real/.";
-	default:
+	case IMLFS_SPLIT_ALL:
 		return "An image is right when its top-1 prediction is its original label.";
+	default:
+		return imlfs_real_set(m) == imlfs_split_set(m, s)
+		       ? "An image is right when its top-1 prediction is in its ReaL list "
+			 "(real_accuracy); images whose list is empty are not in real/."
+		       : "An image is right when its top-1 prediction is in its list in this label "
+			 "set (NAME_accuracy); images the set leaves out or gives no label are not "
+			 "in this folder.";
 	}
 }
 
@@ -146,7 +156,7 @@ struct imlfs_report *imlfs_report_new(const struct imlfs_model *m, const struct 
 		int32_t top1 = imlfs_preds_top1(p, i);
 		enum verdict v;
 
-		if (!imlfs_in_split(m, i, s) || (v = judge(m, i, top1)) == SKIP)
+		if (!imlfs_in_split(m, i, s) || (v = judge(m, s, i, top1)) == SKIP)
 			continue;
 		if (v == RIGHT) {
 			r->correct[row_of(m, i)]++;
@@ -285,7 +295,7 @@ static struct row *rows_of(const struct imlfs_model *m, const struct imlfs_repor
 	for (uint32_t c = 0; c < r->nrows; c++)
 		v[c] = (struct row){ .c = c, .correct = r->correct[c] };
 	for (uint32_t i = 0; i < m->nmembers; i++)
-		if (imlfs_in_split(m, i, r->split) && judge(m, i, -1) != SKIP)
+		if (imlfs_in_split(m, i, r->split) && judge(m, r->split, i, -1) != SKIP)
 			v[row_of(m, i)].images++;
 	for (uint32_t c = 0; c < r->nrows; c++)
 		if (v[c].images)
@@ -350,11 +360,11 @@ static const char style[] =
 	"figure img{display:block;width:100%;height:11em;object-fit:cover;background:#eee}"
 	"figcaption b{display:block;font-size:.92em}.pred{color:#b3261e}";
 
-static void page_head(struct imlfs_buf *b, enum imlfs_split s)
+static void page_head(struct imlfs_buf *b, const struct imlfs_model *m, enum imlfs_split s)
 {
 	imlfs_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			 "<title>imlfs report: %s</title>\n<style>%s</style>\n</head>\n<body>\n",
-			 imlfs_split_name(s), style);
+			 imlfs_split_name(m, s), style);
 }
 
 static void errors_html(struct imlfs_buf *b, const struct imlfs_scores *sc)
@@ -474,6 +484,8 @@ static void classes_html(struct imlfs_buf *b, const struct imlfs_model *m,
 static void gallery_html(struct imlfs_buf *b, const struct imlfs_model *m,
 			 const struct imlfs_report *r)
 {
+	const struct imlfs_labelset *set = imlfs_split_set(m, r->split);
+
 	imlfs_buf_printf(b, "<h2>Mistakes</h2>\n<p class=\"muted\">");
 	if (r->nmistakes > r->ngallery)
 		imlfs_buf_printf(b, "The first %u of %u images", r->ngallery, r->nmistakes);
@@ -521,6 +533,13 @@ static void gallery_html(struct imlfs_buf *b, const struct imlfs_model *m,
 			imlfs_buf_printf(b, "<br>ReaL: ");
 			labels_html(b, m, rv, rn);
 		}
+		if (set && set != imlfs_real_set(m)) {
+			const uint16_t *sv;
+			uint32_t sn = imlfs_labelset_labels(set, i, &sv);
+
+			imlfs_buf_printf(b, "<br>%s: ", set->name);
+			labels_html(b, m, sv, sn);
+		}
 		imlfs_buf_printf(b, "</figcaption></figure>\n");
 	}
 	imlfs_buf_printf(b, "</div>\n");
@@ -530,11 +549,11 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 		       const struct imlfs_report *r, const struct imlfs_scores *sc,
 		       struct imlfs_buf *b)
 {
-	const char *name = imlfs_split_name(s);
+	const char *name = imlfs_split_name(m, s);
 	struct row *v = NULL;
 	uint32_t n = 0;
 
-	page_head(b, s);
+	page_head(b, m, s);
 	if (!r) {
 		imlfs_buf_printf(b, "<h1>%s: nothing submitted yet</h1>\n<p id=\"not-submitted\">"
 			"Nothing submitted yet: this page shows your own latest submission to "
@@ -551,7 +570,7 @@ static int render_html(const struct imlfs_model *m, enum imlfs_split s,
 		return -ENOMEM;
 	imlfs_buf_printf(b, "<h1>%s: your latest submission</h1>\n<p class=\"muted\">%s "
 			 "The numbers are those of <code>%s/predictions</code>.</p>\n",
-			 name, rule_of(s), name);
+			 name, rule_of(m, s), name);
 	imlfs_buf_printf(b, "<div class=\"top\">\n");
 	scores_html(b, m, sc, s);
 	classes_html(b, m, v, n);

@@ -39,7 +39,17 @@ const struct imlfs_role_info imlfs_roles[IMLFS_NROLES] = {
 		/* google-research/reassessed-imagenet */
 		.published = { { "real.json", "c03b536b209b127cb61430fd1ce950d5" } },
 	},
+	/* The label sets' slots: named by their sets (inputs.h), no file of
+	 * their own beside the tarball (inputs.c has the names a set is
+	 * found under), cleanlab's file the one published digest known. */
+#define SET_SLOT(k) [IMLFS_ROLE_SET0 + (k)] = { \
+		.name = "labelset", .option = "labelset", .file = "label set file", \
+		.published = { { "imagenet_mturk.json", "374609c27bb899ca41bce4cae805f131" } }, }
+	SET_SLOT(0), SET_SLOT(1), SET_SLOT(2), SET_SLOT(3),
+	SET_SLOT(4), SET_SLOT(5), SET_SLOT(6), SET_SLOT(7),
+#undef SET_SLOT
 };
+_Static_assert(IMLFS_LABELSETS_MAX == 8, "one SET_SLOT per label set");
 
 const char *imlfs_role_name(int role)
 {

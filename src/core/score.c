@@ -15,6 +15,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ struct tally {
 	uint64_t labelled, top1, top5;
 	bool all5;                     /* every prediction has >= 5 labels */
 	uint64_t ml_images, ml_correct, ml_strict;
-	uint64_t real_images, real_top1, real_top5;   /* ReaL: non-empty lists */
+	/* per label set scored (score_sets): images with a non-empty list */
+	uint64_t set_images[IMLFS_LABELSETS_MAX], set_top1[IMLFS_LABELSETS_MAX];
+	uint64_t set_top5[IMLFS_LABELSETS_MAX];
 	double ml_acc, ml_acc_strict;  /* < 0: no denominator */
 };
 
@@ -81,29 +84,40 @@ static void tally_top(const struct imlfs_model *m, const struct imlfs_preds *p,
 		}
 }
 
-/* ReaL accuracy (Beyer et al. 2020; the reassessed-imagenet NumPy example,
- * timm's RealLabelsImagenet): over the images whose ReaL list is not
- * empty, the share whose top-1 (top-5: any of the first five) is in the
- * list.  A missing prediction is wrong. */
-static void tally_real(const struct imlfs_model *m, const struct imlfs_preds *p,
-		       uint32_t i, struct tally *t)
+/* A label set's accuracy, ReaL's rule (Beyer et al. 2020; the
+ * reassessed-imagenet NumPy example, timm's RealLabelsImagenet): over the
+ * images whose list in set k is not empty, the share whose top-1 (top-5:
+ * any of the first five) is in the list.  A missing prediction is wrong. */
+static void tally_set(const struct imlfs_model *m, const struct imlfs_preds *p,
+		      uint32_t i, uint32_t k, struct tally *t)
 {
 	const struct imlfs_slot *s = &p->slot[i];
-	const uint16_t *real;
-	uint32_t n = imlfs_real_labels(m, i, &real);
+	const uint16_t *lab;
+	uint32_t n = imlfs_labelset_labels(&m->sets[k], i, &lab);
 	bool top1 = false, top5 = false;
 
 	if (!n)
 		return;
-	t->real_images++;
-	for (unsigned k = 0; s->count && k < s->nlab; k++)
+	t->set_images[k]++;
+	for (unsigned r = 0; s->count && r < s->nlab; r++)
 		for (uint32_t j = 0; j < n; j++)
-			if (s->lab[k] == real[j]) {
-				top1 |= k == 0;
+			if (s->lab[r] == lab[j]) {
+				top1 |= r == 0;
 				top5 = true;
 			}
-	t->real_top1 += top1;
-	t->real_top5 += top5;
+	t->set_top1[k] += top1;
+	t->set_top5[k] += top5;
+}
+
+/* The sets whose keys split s has: its own, or every one in all/. */
+static void sets_of(const struct imlfs_model *m, enum imlfs_split s, uint32_t *from,
+		    uint32_t *to)
+{
+	*from = *to = 0;
+	if (s == IMLFS_SPLIT_ALL)
+		*to = m->nsets;
+	else if (imlfs_split_set(m, s))
+		*to = (*from = (uint32_t)(s - IMLFS_SPLIT_SET0)) + 1;
 }
 
 /* The TFDS validation metric: per-class accuracies, then their mean. */
@@ -175,12 +189,14 @@ int imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
 {
 	struct tally t = { .all5 = true, .ml_acc = -1, .ml_acc_strict = -1 };
 	bool multi = s == IMLFS_SPLIT_VALIDATION || s == IMLFS_SPLIT_IMAGENET_M;
-	bool real = s == IMLFS_SPLIT_REAL || (s == IMLFS_SPLIT_ALL && (m->have & IMLFS_HAVE_REAL));
+	uint32_t from, to;
 
+	sets_of(m, s, &from, &to);
 	for (uint32_t i = 0; i < m->nmembers && i < p->nmembers; i++) {
 		if (imlfs_in_split(m, i, s)) {
 			tally_top(m, p, i, &t);
-			tally_real(m, p, i, &t);
+			for (uint32_t k = from; k < to; k++)
+				tally_set(m, p, i, k, &t);
 		} else
 			t.unknown += p->slot[i].count;
 	}
@@ -204,10 +220,17 @@ int imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
 		.multilabel = multi,
 		.multilabel_correct = multi ? t.ml_correct : 0,
 		.multilabel_images = multi ? t.ml_images : 0,
-		.real = real,
-		.real_accuracy = real ? ratio(t.real_top1, t.real_images) : NAN,
-		.real_top5_accuracy = real && t.all5 ? ratio(t.real_top5, t.real_images) : NAN,
+		.nsets = to - from,
 	};
+	snprintf(out->name, sizeof out->name, "%s", imlfs_split_name(m, s));
+	for (uint32_t k = from; k < to; k++) {
+		struct imlfs_set_scores *e = &out->sets[k - from];
+
+		snprintf(e->key1, sizeof e->key1, "%s_accuracy", m->sets[k].name);
+		snprintf(e->key5, sizeof e->key5, "%s_top5_accuracy", m->sets[k].name);
+		e->top1 = ratio(t.set_top1[k], t.set_images[k]);
+		e->top5 = t.all5 ? ratio(t.set_top5[k], t.set_images[k]) : NAN;
+	}
 	return 0;
 }
 
@@ -253,7 +276,7 @@ unsigned imlfs_score_fields(const struct imlfs_split_scores *ss, struct imlfs_sc
 #define FIELD(k, t, ...) out[n++] = (struct imlfs_score_field){ .key = k, .type = t, __VA_ARGS__ }
 #define COUNT(k, v) FIELD(k, IMLFS_FIELD_COUNT, .count = (v))
 #define REAL(k, v) FIELD(k, IMLFS_FIELD_REAL, .real = (v))
-	FIELD("split", IMLFS_FIELD_STRING, .str = imlfs_split_name(ss->split));
+	FIELD("split", IMLFS_FIELD_STRING, .str = ss->name);
 	COUNT("images", ss->images);
 	COUNT("predicted", ss->predicted);
 	COUNT("missing", ss->missing);
@@ -273,9 +296,9 @@ unsigned imlfs_score_fields(const struct imlfs_split_scores *ss, struct imlfs_sc
 		FIELD("multilabel_images", IMLFS_FIELD_NULL);
 	}
 	/* last, so that the keys before keep their places */
-	if (ss->real) {
-		REAL("real_accuracy", ss->real_accuracy);
-		REAL("real_top5_accuracy", ss->real_top5_accuracy);
+	for (unsigned k = 0; k < ss->nsets && k < IMLFS_LABELSETS_MAX; k++) {
+		REAL(ss->sets[k].key1, ss->sets[k].top1);
+		REAL(ss->sets[k].key5, ss->sets[k].top5);
 	}
 	if (ss->nhints)
 		FIELD("hints", IMLFS_FIELD_HINTS);

@@ -218,7 +218,7 @@ static void not_submitted(struct imlfs_buf *b, const struct imlfs_model *m,
 
 	if (f != IMLFS_PRED_ROOT) {
 		next(&o, "split");
-		string(b, imlfs_split_name(imlfs_pred_split(f)));
+		string(b, imlfs_split_name(m, imlfs_pred_split(f)));
 	} else {
 		struct level a;
 
@@ -228,7 +228,7 @@ static void not_submitted(struct imlfs_buf *b, const struct imlfs_model *m,
 			if (!imlfs_split_present(m, s))
 				continue;
 			next(&a, NULL);
-			string(b, imlfs_split_name(s));
+			string(b, imlfs_split_name(m, s));
 		}
 		close_level(&a);
 	}
@@ -254,7 +254,7 @@ char *imlfs_scores_json(const struct imlfs_model *m, enum imlfs_pred_file f,
 		struct level o = open_level(&b, 0, '{');
 
 		for (unsigned k = 0; k < sc->nsplits; k++) {
-			next(&o, imlfs_split_name(sc->split[k].split));
+			next(&o, sc->split[k].name);
 			split_json(&b, 1, m, sc, &sc->split[k]);
 		}
 		close_level(&o);

@@ -77,13 +77,21 @@ int imlfs_sidecar_render(const struct imlfs_model *m, uint32_t i, struct imlfs_b
 	add_list(b, "unclear_multi_labels", ml ? ml + mem->n_correct : NULL, mem->n_unclear);
 	add_list(b, "wrong_multi_labels", ml ? ml + mem->n_correct + mem->n_unclear : NULL,
 		 mem->n_wrong);
-	if (m->have & IMLFS_HAVE_REAL) {
-		const uint16_t *real;
-		uint32_t n = imlfs_real_labels(m, i, &real);
-
-		add_list(b, "real_labels", real, n);
-	} else {
+	/* ReaL's key is there with or without a ReaL file, as it always was;
+	 * each other set's only on its mount */
+	if (!imlfs_real_set(m))
 		add_text(b, "  \"real_labels\": null,\n");
+	for (uint32_t k = 0; k < m->nsets; k++) {
+		const struct imlfs_labelset *ls = &m->sets[k];
+		const uint16_t *v;
+		uint32_t n = imlfs_labelset_labels(ls, i, &v);
+		char key[IMLFS_LABELSET_NAME_MAX + sizeof "_labels"];
+
+		snprintf(key, sizeof key, "%s_labels", ls->name);
+		if (imlfs_labelset_listed(ls, i))
+			add_list(b, key, v, n);
+		else
+			imlfs_buf_printf(b, "  \"%s\": null,\n", key);
 	}
 	imlfs_buf_printf(b, "  \"is_problematic\": %s,\n  \"in_imagenet_m\": %s,\n"
 			 "  \"annotated\": %s,\n",

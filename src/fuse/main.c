@@ -20,6 +20,7 @@
 #include "imlfs/cache.h"
 #include "imlfs/error.h"
 #include "imlfs/inputs.h"
+#include "imlfs/labelset.h"
 #include "imlfs/load.h"
 #include "imlfs/readme.h"
 #include "imlfs/tardigest.h"
@@ -35,10 +36,11 @@ struct options {
 	int verify, noverify;     /* --verify: check the inputs, mount nothing */
 	int allow_other;          /* -o allow_other or allow_root: kept for libfuse too */
 	char *pixels;             /* -o pixels=SPEC:SPEC (all given, joined by ':') */
+	int nsets;                /* --labelset NAME=FILE given: given[IMLFS_ROLE_SET0 + k] */
 	int bad;                  /* out of memory while parsing */
 };
 
-enum { KEY_ALLOW_OTHER = 1, KEY_PIXELS };
+enum { KEY_ALLOW_OTHER = 1, KEY_PIXELS, KEY_LABELSET };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
 /* The options that name input files come first, made from the table of
@@ -52,6 +54,8 @@ static const struct fuse_opt other_options[] = {
 	/* keys, not %s fields: each one given adds to the list */
 	FUSE_OPT_KEY("--pixels %s", KEY_PIXELS), FUSE_OPT_KEY("--pixels=%s", KEY_PIXELS),
 	FUSE_OPT_KEY("pixels=%s", KEY_PIXELS),
+	FUSE_OPT_KEY("--labelset %s", KEY_LABELSET), FUSE_OPT_KEY("--labelset=%s", KEY_LABELSET),
+	FUSE_OPT_KEY("labelset=%s", KEY_LABELSET),
 	FUSE_OPT_END
 };
 
@@ -65,7 +69,8 @@ static void input_options(struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS],
 	static const char *const forms[3][2] = { { "--", " %s" }, { "--", "=%s" }, { "", "=%s" } };
 	size_t n = 0;
 
-	for (int r = 0; r < IMLFS_NROLES; r++) {
+	/* the label sets' slots are filled by --labelset (add_labelset) */
+	for (int r = 0; r < IMLFS_ROLE_SET0; r++) {
 		for (int f = 0; imlfs_roles[r].option && f < 3; f++, n++) {
 			snprintf(templ[n], sizeof templ[n], "%s%s%s", forms[f][0], imlfs_roles[r].option,
 				 forms[f][1]);
@@ -87,6 +92,14 @@ static void usage(const char *prog)
 	       "    --classes FILE         class_info.json, LOC_synset_mapping.txt or one wnid per line\n"
 	       "    --real FILE            real.json, the ReaL labels (google-research/reassessed-imagenet):\n"
 	       "                           adds real/, real_labels in the sidecars and ReaL accuracy\n"
+	       "    --labelset NAME=FILE   a label set (imlfs(1), LABEL SETS), up to %d with ReaL's:\n"
+	       "                           adds NAME/, NAME_labels in the sidecars and\n"
+	       "                           NAME_accuracy, NAME_top5_accuracy; FILE is cleanlab's\n"
+	       "                           imagenet_mturk.json, the Flaws of ImageNet CSV, JSON lists\n"
+	       "                           (as real.json) or IMAGE<TAB>LABEL[,LABEL...] lines (told\n"
+	       "                           apart by content); NAME is [a-z][a-z0-9_]*.  Found beside\n"
+	       "                           the tarball: imagenet_mturk.json (as mturk) and\n"
+	       "                           clean_validation.csv (as flaws)\n"
 	       "    --cache-dir DIR        where the index cache lives (default $XDG_CACHE_HOME/imlfs\n"
 	       "                           or ~/.cache/imlfs)\n"
 	       "    --nocache, -o nocache  neither read nor write the index cache\n"
@@ -103,13 +116,14 @@ static void usage(const char *prog)
 	       "                           Any valid SPEC can be opened, listed or not.\n"
 	       "An input not given is looked for beside the tarball under its usual name.\n"
 	       "The README says whether each input is the published file (MD5).\n\n"
-	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] [--real F] TARBALL\n"
+	       "   or: %s --verify [--annotations F] [--labels F] [--classes F] [--real F]\n"
+	       "       [--labelset NAME=F ...] TARBALL\n"
 	       "Check every input against the published files (MD5) and mount nothing:\n"
 	       "one line per file, \"FILE: the published file\", \"FILE: differs from the\n"
 	       "published file (md5 X, published Y)\" or \"FILE: no published digest known\n"
 	       "(md5 X)\"; exit status %d when a file differs.\n\n"
 	       "Exit status (see imlfs(1)):\n",
-	       prog, IMLFS_PIXELS_DEFAULTS, prog, IMLFS_VERIFY_DIFFERS);
+	       prog, IMLFS_LABELSETS_MAX, IMLFS_PIXELS_DEFAULTS, prog, IMLFS_VERIFY_DIFFERS);
 	imlfs_exit_help(stdout, IMLFS_BY_IMLFS);
 	printf("\n");
 	fuse_cmdline_help();
@@ -183,6 +197,52 @@ static int parse_pixels(const char *list, struct imlfs_pixspec **specs, size_t *
 	}
 }
 
+/* -o labelset=NAME=FILE, --labelset=NAME=FILE or --labelset NAME=FILE
+ * (libfuse hands the last as "--labelsetNAME=FILE"): the next slot.  Past
+ * the slots, counted only: the error is said with the others (main). */
+static int add_labelset(struct options *o, const char *arg)
+{
+	static const char *const prefix[] = { "--labelset=", "--labelset", "labelset=" };
+
+	for (size_t k = 0; k < sizeof prefix / sizeof prefix[0]; k++)
+		if (!strncmp(arg, prefix[k], strlen(prefix[k]))) {
+			arg += strlen(prefix[k]);
+			break;
+		}
+	if (o->nsets < IMLFS_LABELSETS_MAX &&
+	    !(o->given[IMLFS_ROLE_SET0 + o->nsets] = strdup(arg)))
+		o->bad = 1;
+	o->nsets++;
+	return 0;
+}
+
+/* The --labelset arguments' shapes and names, before anything is read:
+ * 0, or the exit status of the one line said. */
+static int check_labelsets(const struct options *o)
+{
+	struct imlfs_error err = { 0 };
+	char name[IMLFS_LABELSET_NAME_MAX + 1], other[IMLFS_LABELSET_NAME_MAX + 1];
+	const char *file;
+
+	if (o->nsets > IMLFS_LABELSETS_MAX)
+		imlfs_fail(&err, IMLFS_E_USAGE, "--labelset given %d times: more than %d label sets; "
+			   "mount at most %d at a time (ReaL's real.json counts as one)", o->nsets,
+			   IMLFS_LABELSETS_MAX, IMLFS_LABELSETS_MAX);
+	for (int k = 0; !err.code && k < o->nsets; k++) {
+		if (imlfs_labelset_spec(o->given[IMLFS_ROLE_SET0 + k], name, &file, &err))
+			break;
+		for (int j = 0; j < k; j++)
+			if (!imlfs_labelset_spec(o->given[IMLFS_ROLE_SET0 + j], other, &file, &err) &&
+			    !strcmp(name, other)) {
+				imlfs_fail(&err, IMLFS_E_USAGE, "--labelset %s: the name %s is given "
+					   "twice; give each label set its own name",
+					   o->given[IMLFS_ROLE_SET0 + k], name);
+				break;
+			}
+	}
+	return err.code ? imlfs_exit_report(stderr, "imlfs", err.code, err.msg) : 0;
+}
+
 static int keep_positional(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct options *o = data;
@@ -191,6 +251,8 @@ static int keep_positional(void *data, const char *arg, int key, struct fuse_arg
 		o->allow_other = 1;
 	if (key == KEY_PIXELS)
 		return add_pixels(o, arg);
+	if (key == KEY_LABELSET)
+		return add_labelset(o, arg);
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;   /* libfuse's own options go on to libfuse */
 	/* Both positionals are ours: libfuse would reject a missing mount
@@ -316,7 +378,7 @@ static int verify_inputs(const struct options *o, struct imlfs_error *err)
 
 	if (!o->given[IMLFS_ROLE_TARBALL] || o->mountpoint) {
 		fprintf(stderr, "usage: imlfs --verify [--annotations F] [--labels F] [--classes F] "
-			"[--real F] TARBALL (no mount point; see --help)\n");
+			"[--real F] [--labelset NAME=F ...] TARBALL (no mount point; see --help)\n");
 		return IMLFS_E_USAGE;
 	}
 	if (imlfs_inputs_resolve(&in, (const char *const *)o->given, err))
@@ -380,6 +442,14 @@ int main(int argc, char *argv[])
 		r = 0;
 		goto out_usage;
 	}
+	if (o.bad) {
+		fprintf(stderr, "imlfs: out of memory\n");
+		r = IMLFS_E_NOMEM;
+		goto out_usage;
+	}
+	if ((r = check_labelsets(&o)))
+		goto out_usage;
+	r = IMLFS_E_USAGE;
 	if (o.verify) {
 		r = verify_inputs(&o, &err);
 		if (r && err.code)
@@ -388,11 +458,6 @@ int main(int argc, char *argv[])
 	}
 	if (!o.given[IMLFS_ROLE_TARBALL] || !o.mountpoint) {
 		fprintf(stderr, "usage: %s [OPTIONS] TARBALL MOUNTPOINT (see --help)\n", argv[0]);
-		goto out_usage;
-	}
-	if (o.bad) {
-		fprintf(stderr, "imlfs: out of memory\n");
-		r = IMLFS_E_NOMEM;
 		goto out_usage;
 	}
 	if ((r = parse_pixels(o.pixels, &pixels, &npixels)))

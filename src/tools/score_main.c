@@ -39,8 +39,10 @@ static const char usage[] =
 	"  --classes F       LOC_synset_mapping.txt, class_info.json or synset_words.txt\n"
 	"  --real F          real.json, the ReaL labels (default: beside TARBALL); adds\n"
 	"                    the split real and real_accuracy, real_top5_accuracy\n"
+	"  --labelset NAME=F a label set (imlfs(1), LABEL SETS), as often as needed:\n"
+	"                    adds the split NAME and NAME_accuracy, NAME_top5_accuracy\n"
 	"  --split NAME      print one split: all, validation, imagenet_m or real\n"
-	"                    (default: every split present)\n"
+	"                    (or a label set's NAME; default: every split present)\n"
 	"  --cache-dir DIR   where the index cache lives\n"
 	"  --nocache         neither read nor write the index cache\n"
 	"  -h, --help        this help\n"
@@ -49,7 +51,7 @@ static const char usage[] =
 struct args {
 	const char *given[IMLFS_NROLES];   /* the inputs by role; the tarball is TARBALL */
 	const char *cache_dir, *preds;
-	enum imlfs_pred_file file;   /* the predictions file whose scores to print */
+	const char *split;           /* --split NAME, resolved once the sets are known */
 	bool nocache;
 };
 
@@ -59,11 +61,12 @@ static int fail(int code, const char *msg)
 	return imlfs_exit_report(stderr, "imlfs-score", code, msg);
 }
 
-/* The split called name: true and *out, or false. */
-static bool parse_split(const char *name, enum imlfs_split *out)
+/* The split called name in m (absent or not, for the built-in ones): true
+ * and *out, or false. */
+static bool parse_split(const struct imlfs_model *m, const char *name, enum imlfs_split *out)
 {
 	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
-		if (!strcmp(name, imlfs_split_name(s))) {
+		if (*imlfs_split_name(m, s) && !strcmp(name, imlfs_split_name(m, s))) {
 			*out = s;
 			return true;
 		}
@@ -77,6 +80,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	enum { ROLE_OPT = 0x100 };
 	static const struct option ours[] = {
 		{ "split", required_argument, NULL, 's' },
+		{ "labelset", required_argument, NULL, 'L' },
 		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "nocache", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,27 +89,29 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	struct option opts[IMLFS_NROLES + sizeof ours / sizeof ours[0]];
 	size_t n = 0;
-	enum imlfs_split s;
-	char msg[512];
-	int c;
+	int c, nsets = 0;
 
-	for (int r = 0; r < IMLFS_NROLES; r++)
+	/* the label sets' slots are filled by --labelset, one each */
+	for (int r = 0; r < IMLFS_ROLE_SET0; r++)
 		if (imlfs_roles[r].option)
 			opts[n++] = (struct option){ imlfs_roles[r].option, required_argument, NULL,
 						     ROLE_OPT + r };
 	memcpy(opts + n, ours, sizeof ours);
-	a->file = IMLFS_PRED_ROOT;
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C': a->cache_dir = optarg; break;
 		case 'n': a->nocache = true; break;
-		case 's':
-			if (!parse_split(optarg, &s)) {
-				snprintf(msg, sizeof msg, "--split %s: no such split; "
-					 "use all, validation, imagenet_m or real", optarg);
+		case 's': a->split = optarg; break;
+		case 'L':
+			if (nsets == IMLFS_LABELSETS_MAX) {
+				char msg[512];
+
+				snprintf(msg, sizeof msg, "--labelset %s: more than %d label sets; "
+					 "score at most %d at a time", optarg, IMLFS_LABELSETS_MAX,
+					 IMLFS_LABELSETS_MAX);
 				return fail(IMLFS_E_USAGE, msg);
 			}
-			a->file = imlfs_pred_of_split(s);
+			a->given[IMLFS_ROLE_SET0 + nsets++] = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -166,6 +172,33 @@ static int read_preds(const char *path, char **data, size_t *len, struct imlfs_e
 	return 0;
 }
 
+/* --split name of model m: IMLFS_OK and *file, or the exit status of the
+ * one line said. */
+static int resolve_split(const struct imlfs_model *m, const char *name, enum imlfs_pred_file *file)
+{
+	enum imlfs_split s;
+	bool real = !strcmp(name, "real");
+	char msg[512];
+
+	if (!parse_split(m, name, &s)) {
+		if (real)
+			return fail(IMLFS_E_USAGE, "--split real: this tarball has no such split (no "
+				    "ReaL labels file); give --real real.json, or leave out --split");
+		snprintf(msg, sizeof msg, "--split %s: no such split; use all, validation, "
+			 "imagenet_m, real or the NAME of a --labelset NAME=F", name);
+		return fail(IMLFS_E_USAGE, msg);
+	}
+	if (!imlfs_split_present(m, s)) {
+		snprintf(msg, sizeof msg, "--split %s: this tarball has no such split (%s); give "
+			 "--annotations, or leave out --split", name,
+			 s == IMLFS_SPLIT_VALIDATION ? "no annotation file"
+			 : "the annotation file has no \"imagenet_m\"");
+		return fail(IMLFS_E_USAGE, msg);
+	}
+	*file = imlfs_pred_of_split(s);
+	return IMLFS_OK;
+}
+
 /* Load, score, print; returns the exit status. */
 static int run(const struct args *a)
 {
@@ -177,6 +210,7 @@ static int run(const struct args *a)
 	struct imlfs_load_info info = { 0 };
 	struct imlfs_preds *p = NULL;
 	struct imlfs_scores *sc = NULL;
+	enum imlfs_pred_file file = IMLFS_PRED_ROOT;
 	char *preds = NULL, *out = NULL, msg[256];
 	size_t plen = 0, olen = 0;
 	int tar_fd = -1, rc = IMLFS_OK;
@@ -187,26 +221,15 @@ static int run(const struct args *a)
 		rc = fail(err.code ? err.code : IMLFS_E_INTERNAL, err.msg);
 		goto out;
 	}
-	if (a->file != IMLFS_PRED_ROOT && !imlfs_split_present(&m, imlfs_pred_split(a->file))) {
-		bool real = a->file == IMLFS_PRED_REAL;
-
-		snprintf(msg, sizeof msg, "--split %s: this tarball has no such split (%s); "
-			 "give %s, or leave out --split",
-			 imlfs_split_name(imlfs_pred_split(a->file)),
-			 a->file == IMLFS_PRED_VALIDATION ? "no annotation file"
-			 : real ? "no ReaL labels file"
-			 : "the annotation file has no \"imagenet_m\"",
-			 real ? "--real real.json" : "--annotations");
-		rc = fail(IMLFS_E_USAGE, msg);
+	if (a->split && (rc = resolve_split(&m, a->split, &file)) != IMLFS_OK)
 		goto out;
-	}
-	p = imlfs_preds_parse_for(&m, preds, plen, a->file, imlfs_subs_npy_cap(&m, NULL));
-	sc = p ? imlfs_score(&m, p, a->file) : NULL;
-	if (sc && imlfs_hints_add(&m, p, preds, plen, a->file, imlfs_subs_npy_cap(&m, NULL), sc)) {
+	p = imlfs_preds_parse_for(&m, preds, plen, file, imlfs_subs_npy_cap(&m, NULL));
+	sc = p ? imlfs_score(&m, p, file) : NULL;
+	if (sc && imlfs_hints_add(&m, p, preds, plen, file, imlfs_subs_npy_cap(&m, NULL), sc)) {
 		imlfs_scores_free(sc);
 		sc = NULL;
 	}
-	out = sc ? imlfs_scores_json(&m, a->file, sc, &olen) : NULL;
+	out = sc ? imlfs_scores_json(&m, file, sc, &olen) : NULL;
 	if (!out) {
 		rc = fail(IMLFS_E_NOMEM, "out of memory while scoring");
 		goto out;

@@ -29,7 +29,7 @@
 
 #define HDR_SIZE 32  /* struct cache_header in cache.c */
 #define KEY_REC 40   /* struct key_rec in cache.c */
-#define NINPUTS 5    /* the inputs in a key: tarball, annotations, labels, classes, real */
+#define NINPUTS IMLFS_NROLES   /* the inputs in a key: one per role (roles.h) */
 
 static struct imlfs_inputs inputs;
 static int tar_fd = -1;

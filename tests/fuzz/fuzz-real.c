@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-real.c — the ReaL labels parser (real.c) over arbitrary bytes given
- * as real.json, once against the fixed classes and once without any (then
+/* fuzz-real.c — the ReaL labels (the label sets' lists format under
+ * IMLFS_LS_REAL, added to the model as the loader does: real.c's target,
+ * kept when real.c went) over arbitrary bytes given as real.json, once against the fixed classes and once without any (then
  * every index is out of range).  On success the stored lists must be what
  * the daemon relies on: offsets from 0 to nreal that never go backwards,
  * each run strictly ascending and below nclasses.  On failure, one line
@@ -17,7 +18,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "imlfs/real.h"
+#include "imlfs/labelset.h"
 
 /* jansson's verdict: 1 with the lists (as a bitmask of classes per
  * member) when the text is a list of FZ_NMEMBERS lists of integers in
@@ -57,17 +58,20 @@ static void load(const uint8_t *data, size_t size, int with_classes)
 	int ours, theirs;
 
 	fz_model(&m, with_classes);
-	ours = imlfs_real_parse(&m, "real.json", (const char *)data, size, &err) == 0;
+	ours = imlfs_model_add_set(&m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, "real.json",
+				   (const char *)data, size, &err) == 0;
 	theirs = jansson_lists(data, size, m.nclasses, mask);
 	if (ours) {
-		if (!m.real_off || m.real_off[0] || m.real_off[m.nmembers] != m.nreal ||
-		    !(m.have & IMLFS_HAVE_REAL))
+		const struct imlfs_labelset *ls = imlfs_real_set(&m);
+
+		if (!ls || ls->off[0] || ls->off[m.nmembers] != ls->nlab ||
+		    ls->nlisted != m.nmembers || !(m.have & IMLFS_HAVE_REAL))
 			abort();
 		for (uint32_t i = 0; i < m.nmembers; i++) {
 			const uint16_t *v;
 			uint32_t n = imlfs_real_labels(&m, i, &v), got = 0;
 
-			if (m.real_off[i + 1] < m.real_off[i])
+			if (ls->off[i + 1] < ls->off[i])
 				abort();
 			for (uint32_t k = 0; k < n; k++) {
 				if (v[k] >= m.nclasses || (k && v[k - 1] >= v[k]))
@@ -79,7 +83,7 @@ static void load(const uint8_t *data, size_t size, int with_classes)
 		}
 	} else {
 		if ((err.code != IMLFS_E_REAL && err.code != IMLFS_E_NOMEM) || !err.msg[0] ||
-		    strchr(err.msg, '\n') || m.real_off || (m.have & IMLFS_HAVE_REAL))
+		    strchr(err.msg, '\n') || m.nsets || (m.have & IMLFS_HAVE_REAL))
 			abort();
 		if (theirs && !bom && !memchr(data, '-', size) && !memchr(data, '\0', size))
 			abort();   /* refused a valid real.json */

@@ -192,7 +192,7 @@ void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len)
 			abort();   /* the scores are not valid JSON */
 		for (unsigned k = 0; k < sc->nsplits; k++)
 			check_split(f == IMLFS_PRED_ROOT ?
-				    json_object_get(o, imlfs_split_name(sc->split[k].split)) : o,
+				    json_object_get(o, sc->split[k].name) : o,
 				    sc, &sc->split[k]);
 		if (f == IMLFS_PRED_ROOT && json_object_size(o) != sc->nsplits)
 			abort();

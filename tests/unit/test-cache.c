@@ -487,58 +487,105 @@ static void test_fuzz(const struct imlfs_inputs *in, const char *file)
 	free(d);
 }
 
-/* The ReaL labels: their arrays round-trip, the real.json is part of the
- * key, and offsets or classes that do not fit are refused. */
-static void test_real(const struct imlfs_inputs *base)
+/* The label sets, ReaL's among them: their arrays and counts round-trip,
+ * each file is part of the key and each set's name is checked against the
+ * inputs', and offsets, classes or bits that do not fit are refused. */
+static void test_sets(const struct imlfs_inputs *base)
 {
-	static const uint32_t off[6] = { 0, 2, 2, 3, 3, 4 };
-	static const uint16_t real[4] = { 0, 2, 1, 2 };
-	struct imlfs_inputs in = *base, none = *base;
-	const char *file = tu_path("real.idx");
+	struct imlfs_inputs in = *base, none = *base, renamed;
+	const char *file = tu_path("sets.idx");
 	struct imlfs_error err = { 0 };
 	struct imlfs_model m, l;
 	const uint16_t *v;
 
 	in.real = (char *)tu_write("real.json", "[[0, 2], [], [1], [], [2]]");
+	in.path[IMLFS_ROLE_SET0] = (char *)tu_write("set.tsv", "a.JPEG\t2,1\nc.JPEG\t\n");
+	in.setname[0] = "mine";
 	build_model(&m);
-	m.real_off = dup_mem(off, sizeof off);
-	m.real = dup_mem(real, sizeof real);
-	m.nreal = 4;
-	m.have |= IMLFS_HAVE_REAL;
+	CHECK_EQ(imlfs_model_finish(&m), 0);   /* the TSV finds its images by name */
+	tu_add_set(&m, "mine", 0, "a.JPEG\t2,1\nc.JPEG\t\n");
+	tu_add_set(&m, "real", IMLFS_LS_REAL, "[[0, 2], [], [1], [], [2]]");
+	CHECK_EQ(m.nsets, 2);
+	CHECK_STR(m.sets[0].name, "real");   /* ReaL's first, whatever the order */
 	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	CHECK(load_ok(file, &in, &l));
 	check_same(&m, &l);
-	CHECK_EQ(l.nreal, 4);
-	CHECK(l.real_off && !memcmp(l.real_off, off, sizeof off));
-	CHECK(l.real && !memcmp(l.real, real, sizeof real));
+	CHECK_EQ(l.nsets, 2);
+	CHECK(l.have & IMLFS_HAVE_REAL);
+	CHECK(imlfs_real_set(&l) == &l.sets[0]);
+	for (uint32_t k = 0; k < 2 && l.nsets == 2; k++) {
+		CHECK_STR(l.sets[k].name, m.sets[k].name);
+		CHECK_EQ(l.sets[k].format, m.sets[k].format);
+		CHECK_EQ(l.sets[k].role, m.sets[k].role);
+		CHECK_EQ(l.sets[k].nlab, m.sets[k].nlab);
+		CHECK_EQ(l.sets[k].nlisted, m.sets[k].nlisted);
+		CHECK_EQ(l.sets[k].nempty, m.sets[k].nempty);
+		CHECK(!memcmp(l.sets[k].off, m.sets[k].off, 6 * sizeof *m.sets[k].off));
+		CHECK(!memcmp(l.sets[k].listed, m.sets[k].listed, sizeof *m.sets[k].listed));
+	}
 	CHECK_EQ(imlfs_real_labels(&l, 0, &v), 2);
 	CHECK_EQ(imlfs_real_labels(&l, 1, &v), 0);
+	CHECK_EQ(imlfs_labelset_labels(&l.sets[1], 0, &v), 2);
+	CHECK(v && v[0] == 1 && v[1] == 2);
+	CHECK(imlfs_labelset_listed(&l.sets[1], 2) && !imlfs_labelset_listed(&l.sets[1], 1));
 	imlfs_model_free(&l);
-	/* Without the real.json now, or with another one. */
+	/* Without the real.json now, or with another one; the set renamed. */
+	none.setname[0] = "mine";
+	none.path[IMLFS_ROLE_SET0] = in.path[IMLFS_ROLE_SET0];
 	REJECT(file, &none, "input changed: real given before, not now");
 	none.real = (char *)tu_write("real2.json", "[]");
 	REJECT(file, &none, "input changed: real is");
-	/* Offsets that go backwards, overrun, or a class no class has. */
-	m.real_off[2] = 1;
+	renamed = in;
+	renamed.setname[0] = "yours";
+	REJECT(file, &renamed, "input changed: label set mine is named yours now");
+	renamed.path[IMLFS_ROLE_SET0] = NULL;
+	REJECT(file, &renamed, "input changed: labelset given before, not now");
+	/* Offsets that go backwards, overrun, a class no class has, labels on
+	 * an image left out, bits past the members. */
+	m.sets[0].off[2] = 1;
 	CHECK_EQ(save_at(&m, file, &in, &err), 0);
-	REJECT(file, &in, "ReaL offsets go backwards");
-	m.real_off[2] = 2;
-	m.real_off[5] = 3;
+	REJECT(file, &in, "label set real: member 1: offsets go backwards");
+	m.sets[0].off[2] = 2;
+	m.sets[0].off[5] = 3;
 	CHECK_EQ(save_at(&m, file, &in, &err), 0);
-	REJECT(file, &in, "ReaL offsets do not span");
-	m.real_off[5] = 4;
-	m.real[3] = 3;
+	REJECT(file, &in, "label set real: offsets do not span");
+	m.sets[0].off[5] = 4;
+	m.sets[0].lab[3] = 3;
 	CHECK_EQ(save_at(&m, file, &in, &err), 0);
-	REJECT(file, &in, "ReaL label 3: class 3 of 3");
+	REJECT(file, &in, "label set real: member 4: labels not ascending classes of 3");
+	m.sets[0].lab[3] = 2;
+	m.sets[1].listed[0] &= ~1u;
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
+	REJECT(file, &in, "label set mine: member 0: labels but not listed");
+	m.sets[1].listed[0] |= 1u | 1u << 7;
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
+	REJECT(file, &in, "label set mine: bits past the members");
+	m.sets[1].listed[0] &= ~(1u << 7);
+	m.sets[1].nempty = 0;
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
+	REJECT(file, &in, "label set mine: counts differ");
+	m.sets[1].nempty = 1;
+	snprintf(m.sets[1].name, sizeof m.sets[1].name, "all");
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
+	REJECT(file, &in, "label set 1: bad record");
+	snprintf(m.sets[1].name, sizeof m.sets[1].name, "mine");
+	m.sets[1].role = IMLFS_ROLE_REAL;
+	CHECK_EQ(save_at(&m, file, &in, &err), 0);
+	REJECT(file, &in, "label set 1: role 4");
+	m.sets[1].role = IMLFS_ROLE_SET0;
 	/* Every list empty: no label array at all. */
-	m.nreal = 0;
-	memset(m.real_off, 0, sizeof off);
+	tu_drop_sets(&m);
+	tu_add_set(&m, "real", IMLFS_LS_REAL, "[[], [], [], [], []]");
+	in.path[IMLFS_ROLE_SET0] = NULL;
 	CHECK_EQ(save_at(&m, file, &in, &err), 0);
 	CHECK(load_ok(file, &in, &l));
-	CHECK(l.real_off && !l.real && l.nreal == 0);
+	CHECK(l.nsets == 1 && l.sets[0].off && !l.sets[0].lab && l.sets[0].nlab == 0);
 	CHECK_EQ(imlfs_real_labels(&l, 4, &v), 0);
 	CHECK(v == NULL);
 	imlfs_model_free(&l);
+	/* A set given now, not before */
+	in.path[IMLFS_ROLE_SET0] = (char *)tu_path("set.tsv");
+	REJECT(file, &in, "input changed: labelset given now, not before");
 	imlfs_model_free(&m);
 }
 
@@ -927,9 +974,8 @@ static void test_layout(void)
 		{ 0x434c5353, 8 },    /* "CLSS" */
 		{ 0x43545854, 1 },    /* "CTXT" */
 		{ 0x4d4c4142, 2 },    /* "MLAB" */
-		{ 0x52454f46, 4 },    /* "REOF": ReaL offsets */
-		{ 0x5245414c, 2 },    /* "REAL" */
-		{ 0x4d443531, 88 },   /* "MD51": the inputs' digests */
+		{ 0x53455453, 88 },   /* "SETS": the label sets (none here; cache-sets.c) */
+		{ 0x4d443531, 216 },  /* "MD51": the inputs' digests */
 	};
 	struct imlfs_inputs in = {0};
 	struct imlfs_error err = {0};
@@ -1023,7 +1069,7 @@ int main(void)
 	test_long_names(&in);
 	test_fuzz(&in, file);
 	test_stale(&in, file);
-	test_real(&in);
+	test_sets(&in);
 	test_save_errors(&in);
 	test_sweep(&in);
 	test_trust_folder();

@@ -86,9 +86,9 @@ static void pixels(const struct imlfs_catalog *c)
 	CHECK_EQ(walk(c, "validation/pixels/resize40-crop32-bicubic"),
 		 IMLFS_INO_PIXELS + (code << 34) + (1ULL << 32) + IMLFS_SPLIT_VALIDATION);
 	CHECK_EQ(walk(c, "validation/pixels/resize40-crop32-bicubic.npy"),
-		 IMLFS_INO_PIXELS + (code << 34) + (1ULL << 32) + 8 + IMLFS_SPLIT_VALIDATION);
+		 IMLFS_INO_PIXELS + (code << 34) + (1ULL << 32) + 16 + IMLFS_SPLIT_VALIDATION);
 	CHECK_EQ(walk(c, "imagenet_m/pixels/labels.npy"),
-		 IMLFS_INO_PIXELS + (1ULL << 32) + 16 + IMLFS_SPLIT_IMAGENET_M);
+		 IMLFS_INO_PIXELS + (1ULL << 32) + 32 + IMLFS_SPLIT_IMAGENET_M);
 	/* the largest spec, both filters: every number distinct */
 	CHECK(walk(c, "all/pixels/resize1024-crop1024-bicubic/ILSVRC2012_val_00000006.npy") !=
 	      walk(c, "all/pixels/resize1024-crop1024-bilinear/ILSVRC2012_val_00000006.npy"));
@@ -151,11 +151,11 @@ static void pixels(const struct imlfs_catalog *c)
 	 * without pixels, a kind past labels, labels with a spec */
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (code << 34) + 6, &n), -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (2ULL << 34), &n), -ENOENT);
-	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 32) + IMLFS_SPLIT_REAL, &n),
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 32) + IMLFS_SPLIT_SET0, &n),
 		 -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 32) + 7, &n), -ENOENT);
-	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 32) + 24, &n), -ENOENT);
-	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (code << 34) + (1ULL << 32) + 16, &n),
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 32) + 48, &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (code << 34) + (1ULL << 32) + 32, &n),
 		 -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PIXELS + (1ULL << 55), &n), -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, UINT64_MAX, &n), -ENOENT);
@@ -302,8 +302,6 @@ int main(void)
 	{
 		static const char *const paths[] = { "all", "all/by-class/n00000002",
 			"validation/wrong/n00000002", "imagenet_m/problematic", "imagenet_m" };
-		static const uint32_t off[7] = { 0, 2, 2, 3, 3, 4, 4 };
-		static const uint16_t real[4] = { 0, 1, 2, 1 };
 		uint64_t before[5];
 		uint32_t ndirs;
 		struct imlfs_catalog *r;
@@ -312,12 +310,7 @@ int main(void)
 		for (int k = 0; k < 5; k++)
 			before[k] = walk(c, paths[k]);
 		ndirs = imlfs_catalog_ndirs(c);
-		m.real_off = malloc(sizeof off);
-		m.real = malloc(sizeof real);
-		memcpy(m.real_off, off, sizeof off);
-		memcpy(m.real, real, sizeof real);
-		m.nreal = 4;
-		m.have |= IMLFS_HAVE_REAL;
+		tu_add_set(&m, "real", IMLFS_LS_REAL, "[[0, 1], [], [2], [], [1], []]");
 		r = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
 		CHECK(r != NULL);
 		for (int k = 0; k < 5; k++)
@@ -335,8 +328,8 @@ int main(void)
 		CHECK_EQ(imlfs_catalog_lookup(r, walk(r, "real/images"), "ILSVRC2012_val_00000002.JPEG",
 					      &n), -ENOENT);
 		CHECK_EQ(imlfs_catalog_lookup(r, walk(r, "real"), "predictions", &n), 0);
-		CHECK_EQ(n.ino, IMLFS_INO_PREDICTIONS + IMLFS_PRED_REAL);
-		CHECK_EQ(n.pred, IMLFS_PRED_REAL);
+		CHECK_EQ(n.ino, IMLFS_INO_PREDICTIONS + IMLFS_PRED_SET0);
+		CHECK_EQ(n.pred, IMLFS_PRED_SET0);
 		/* member 1 (index 0) is in all/images, all/by-class, validation/
 		 * images, by-class, correct x2, unclear, real/images, by-class,
 		 * labels x2: its link count says so */
@@ -346,12 +339,7 @@ int main(void)
 		CHECK_EQ(st.st_nlink, 11);
 		imlfs_catalog_free(r);
 		imlfs_catalog_free(c);
-		free(m.real_off);
-		free(m.real);
-		m.real_off = NULL;
-		m.real = NULL;
-		m.nreal = 0;
-		m.have &= ~IMLFS_HAVE_REAL;
+		tu_drop_sets(&m);
 	}
 
 	/* Without annotations: only all/; without labels: no by-class/. */

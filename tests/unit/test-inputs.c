@@ -26,7 +26,9 @@ static void test_table(void)
 
 		CHECK(ri->name && ri->file);
 		CHECK(!strcmp(imlfs_role_name(r), ri->name));
-		if (r != IMLFS_ROLE_TARBALL)
+		if (IMLFS_ROLE_IS_SET(r))   /* by --labelset NAME=FILE, found by inputs.c */
+			CHECK(!strcmp(ri->option, "labelset") && !ri->absent && !ri->beside[0]);
+		else if (r != IMLFS_ROLE_TARBALL)
 			CHECK(ri->option && ri->absent && ri->beside[0]);
 		for (int i = 0; i < IMLFS_ROLE_MAX_PUBLISHED; i++)
 			if (ri->published[i].name)
@@ -76,7 +78,7 @@ static void test_beside(void)
 	CHECK_STR(in.classes, tu_path("class_info.json"));
 	CHECK_STR(in.real, tu_path("real.json"));
 	CHECK(!in.beside[IMLFS_ROLE_TARBALL]);
-	for (int r = 1; r < IMLFS_NROLES; r++)
+	for (int r = 1; r < IMLFS_ROLE_SET0; r++)
 		CHECK(in.beside[r]);
 	CHECK(in.path[IMLFS_ROLE_LABELS] == in.labels);
 	imlfs_inputs_free(&in);
@@ -135,11 +137,80 @@ static void test_errors(void)
 		      "name the file inside it") != NULL);
 }
 
+/* The label sets' slots: the given NAME=FILE in order, then the files
+ * found beside the tarball under their names unless a set of that name is
+ * given, within IMLFS_LABELSETS_MAX with ReaL's; bad specs and names. */
+static void test_sets(void)
+{
+	char dir[PATH_MAX], tar[PATH_MAX + 16], spec[IMLFS_LABELSETS_MAX + 1][PATH_MAX + 32];
+	const char *given[IMLFS_NROLES] = { 0 };
+	struct imlfs_inputs in;
+	struct imlfs_error err = { 0 };
+
+	snprintf(dir, sizeof dir, "%s", tu_path("sets"));
+	CHECK_EQ(mkdir(dir, 0700), 0);
+	snprintf(tar, sizeof tar, "%s/val.tar", dir);
+	tu_write("sets/val.tar", "tar");
+	tu_write("sets/imagenet_mturk.json", "[]");
+	tu_write("sets/clean_validation.csv", "id,proposed_labels\n");
+	tu_write("sets/mine.tsv", "x\t1\n");
+	given[IMLFS_ROLE_TARBALL] = tar;
+	snprintf(spec[0], sizeof spec[0], "mine=%s/mine.tsv", dir);
+	snprintf(spec[1], sizeof spec[1], "flaws=%s/mine.tsv", dir);
+	given[IMLFS_ROLE_SET0] = spec[0];
+	given[IMLFS_ROLE_SET0 + 1] = spec[1];
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), 0);
+	CHECK_STR(in.setname[0], "mine");
+	CHECK_STR(in.setname[1], "flaws");   /* given: clean_validation.csv is not used */
+	CHECK_STR(in.setname[2], "mturk");
+	CHECK(in.setname[3] == NULL && in.path[IMLFS_ROLE_SET0 + 3] == NULL);
+	CHECK_STR(in.path[IMLFS_ROLE_SET0 + 1], tu_path("sets/mine.tsv"));
+	CHECK_STR(in.path[IMLFS_ROLE_SET0 + 2], tu_path("sets/imagenet_mturk.json"));
+	CHECK(!in.beside[IMLFS_ROLE_SET0] && in.beside[IMLFS_ROLE_SET0 + 2]);
+	imlfs_inputs_free(&in);
+	/* the two beside, none given */
+	given[IMLFS_ROLE_SET0] = given[IMLFS_ROLE_SET0 + 1] = NULL;
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), 0);
+	CHECK_STR(in.setname[0], "mturk");
+	CHECK_STR(in.setname[1], "flaws");
+	imlfs_inputs_free(&in);
+	/* the name twice, a bad spec, a bad name, a missing file */
+	given[IMLFS_ROLE_SET0] = given[IMLFS_ROLE_SET0 + 1] = spec[0];
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_USAGE);
+	CHECK(strstr(err.msg, "the name mine is given twice") != NULL);
+	for (int r = 0; r < IMLFS_NROLES; r++)
+		CHECK(in.path[r] == NULL);
+	given[IMLFS_ROLE_SET0 + 1] = "nofile";
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), -1);
+	CHECK(strstr(err.msg, "expected NAME=FILE") != NULL);
+	given[IMLFS_ROLE_SET0 + 1] = "Top=x";
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), -1);
+	CHECK(strstr(err.msg, "\"Top\" cannot name a label set") != NULL);
+	given[IMLFS_ROLE_SET0 + 1] = "other=/nonexistent";
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_MISSING);
+	CHECK(strstr(err.msg, "/nonexistent: cannot open the label set file") != NULL);
+	/* eight given and ReaL's: one too many; without ReaL's, none found beside */
+	for (int k = 0; k < IMLFS_LABELSETS_MAX; k++) {
+		snprintf(spec[k], sizeof spec[k], "s%d=%s/mine.tsv", k, dir);
+		given[IMLFS_ROLE_SET0 + k] = spec[k];
+	}
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), 0);
+	CHECK_STR(in.setname[7], "s7");
+	imlfs_inputs_free(&in);
+	tu_write("sets/real.json", "[]");
+	CHECK_EQ(imlfs_inputs_resolve(&in, given, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_USAGE);
+	CHECK(strstr(err.msg, "more than 8 label sets with ReaL's real.json") != NULL);
+}
+
 int main(void)
 {
 	test_table();
 	test_beside();
 	test_link();
 	test_errors();
+	test_sets();
 	return tu_done();
 }

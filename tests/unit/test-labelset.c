@@ -20,7 +20,6 @@
 #include "imlfs/classes.h"
 #include "imlfs/labelset.h"
 #include "imlfs/load.h"
-#include "imlfs/real.h"
 #include "imlfs/util.h"
 #include "testutil.h"
 
@@ -120,6 +119,13 @@ static void test_names(void)
 		{ "predictions", "uses predictions" },
 		{ "splits", "uses splits" },
 		{ "hints", "uses hints" },
+		/* keys that would clash: sidecars' *_multi_labels, scores' */
+		{ "wrong_multi", "uses wrong_multi" },
+		{ "correct_multi", "uses correct_multi" },
+		{ "top1", "uses top1" },
+		{ "top5", "uses top5" },
+		{ "multilabel", "uses multilabel" },
+		{ "mturk_top5", "ends in _top5" },
 	};
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -306,48 +312,6 @@ static void test_lists(void)
 	fails(&m, "ILSVRC2012_val_00000001.JPEG\t1\n", IMLFS_LS_REAL, IMLFS_E_REAL,
 	      "the top level is 'I', not a list", __LINE__);
 	fails(&m, "", IMLFS_LS_REAL, IMLFS_E_REAL, "the file is empty", __LINE__);
-	imlfs_model_free(&m);
-}
-
-/* The lists format and real.c agree: the same verdict, the same lists. */
-static void same_as_real(struct imlfs_model *m, const char *text, size_t len)
-{
-	struct imlfs_labelset ls = { 0 };
-	struct imlfs_error e1 = { 0 }, e2 = { 0 };
-	int a = imlfs_real_parse(m, "real.json", text, len, &e1);
-	int b = imlfs_labelset_parse(&ls, "real", m, "real.json", text, len, IMLFS_LS_REAL, &e2);
-
-	CHECK_EQ(a, b);
-	CHECK_EQ(e1.code, e2.code);
-	if (!a && !b) {
-		CHECK_EQ(ls.nlab, m->nreal);
-		CHECK_EQ(ls.nlisted, m->nmembers);
-		for (uint32_t i = 0; i < m->nmembers; i++) {
-			const uint16_t *x, *y;
-			uint32_t nx = imlfs_real_labels(m, i, &x), ny = imlfs_labelset_labels(&ls, i, &y);
-
-			CHECK_EQ(nx, ny);
-			CHECK(nx == ny && (!nx || !memcmp(x, y, nx * sizeof *x)));
-			CHECK_EQ(imlfs_labelset_counts(&ls, i), imlfs_in_split(m, i, IMLFS_SPLIT_REAL));
-			if (nx != ny)
-				break;
-		}
-	}
-	imlfs_labelset_free(&ls);
-}
-
-static void test_real_small(void)
-{
-	static const char *const texts[] = {
-		"[[4, 0, 4, 2],[ ],[3],[1,0]]", "[[],[],[],[]]", "\xef\xbb\xbf[[1],[2],[3],[4]]",
-		"[[1],[2],[3]]", "[[1],[2],[3],[5]]", "[[1],[2],[3],[4],[0]]", "", "{}",
-		"[[1],[2],[3],[4]]]", "[[1],[2],[3],[-4]]",
-	};
-	struct imlfs_model m;
-
-	make_model(&m, 4, 5);
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-		same_as_real(&m, texts[i], strlen(texts[i]));
 	imlfs_model_free(&m);
 }
 
@@ -549,11 +513,10 @@ static void test_mturk(void)
 static void test_bounds(void)
 {
 	struct imlfs_model m;
-	struct imlfs_labelsets sets = { 0 };
 	struct imlfs_labelset ls = { 0 };
 	struct imlfs_error err = { 0 };
-	const char *path = tu_write("set.tsv", "ILSVRC2012_val_00000001.JPEG\t1\n");
-	char spec[600], *big;
+	const char *path = tu_write("set.tsv", "ILSVRC2012_val_00000001.JPEG\t1\n"), *file;
+	char name[IMLFS_LABELSET_NAME_MAX + 1], setname[16], *big;
 
 	make_model(&m, 2, 3);
 	/* Past IMLFS_LABELSET_FILE_MAX: refused before reading a byte (the
@@ -565,42 +528,59 @@ static void test_bounds(void)
 	CHECK_EQ(err.code, IMLFS_E_LABELSET);
 	CHECK(strstr(err.msg, "big.tsv: 67108865 bytes, more than a label set may have (64 MiB)"));
 	free(big);
+	/* --labelset's NAME=FILE */
+	CHECK_EQ(imlfs_labelset_spec("a=b=c", name, &file, &err), 0);
+	CHECK_STR(name, "a");
+	CHECK_STR(file, "b=c");
+	CHECK_EQ(imlfs_labelset_spec("b", name, &file, &err), -1);
+	CHECK(strstr(err.msg, "--labelset \"b\": expected NAME=FILE"));
+	CHECK_EQ(imlfs_labelset_spec("b=", name, &file, &err), -1);
+	CHECK_EQ(imlfs_labelset_spec("Real=x", name, &file, &err), -1);
+	CHECK_EQ(err.code, IMLFS_E_USAGE);
+	CHECK_EQ(imlfs_labelset_spec("real=x", name, &file, &err), -1);
+	CHECK(strstr(err.msg, "the mount uses real already"));
+	/* Through the loader, as a mount reads them: at most
+	 * IMLFS_LABELSETS_MAX, names distinct, each file hashed. */
 	for (int k = 0; k < IMLFS_LABELSETS_MAX; k++) {
-		snprintf(spec, sizeof spec, "set%d=%s", k, path);
-		CHECK_EQ(imlfs_labelsets_add(&sets, spec, &m, &err), 0);
+		snprintf(setname, sizeof setname, "set%d", k);
+		CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0 + k, setname, path, &err), 0);
 	}
-	CHECK_EQ(sets.n, IMLFS_LABELSETS_MAX);
-	CHECK_STR(sets.set[3].name, "set3");
-	CHECK_STR(list_of(&sets.set[3], 0), "1");
-	snprintf(spec, sizeof spec, "one_more=%s", path);
-	CHECK_EQ(imlfs_labelsets_add(&sets, spec, &m, &err), -1);
+	CHECK_EQ(m.nsets, IMLFS_LABELSETS_MAX);
+	CHECK_STR(m.sets[3].name, "set3");
+	CHECK_EQ(m.sets[3].role, IMLFS_ROLE_SET0 + 3);
+	CHECK(m.md5.have & 1u << (IMLFS_ROLE_SET0 + 3));
+	CHECK_STR(list_of(&m.sets[3], 0), "1");
+	CHECK_EQ(imlfs_model_add_set(&m, "one_more", 0, IMLFS_ROLE_SET0, "x", "", 0, &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_USAGE);
 	CHECK(strstr(err.msg, "more than 8 label sets"));
-	CHECK_EQ(sets.n, IMLFS_LABELSETS_MAX);
-	imlfs_labelsets_free(&sets);
-	CHECK_EQ(sets.n, 0);
-	snprintf(spec, sizeof spec, "a=%s", path);
-	CHECK_EQ(imlfs_labelsets_add(&sets, spec, &m, &err), 0);
-	CHECK_EQ(imlfs_labelsets_add(&sets, spec, &m, &err), -1);
+	CHECK_EQ(m.nsets, IMLFS_LABELSETS_MAX);
+	tu_drop_sets(&m);
+	m.md5.have = 0;
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0, "a", path, &err), 0);
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0 + 1, "a", path, &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_USAGE);
-	CHECK(strstr(err.msg, "the name a is given twice"));
-	CHECK_EQ(imlfs_labelsets_add(&sets, "b", &m, &err), -1);
-	CHECK(strstr(err.msg, "--labelset \"b\": expected NAME=FILE"));
-	CHECK_EQ(imlfs_labelsets_add(&sets, "Real=x", &m, &err), -1);
-	CHECK_EQ(err.code, IMLFS_E_USAGE);
-	CHECK_EQ(imlfs_labelsets_add(&sets, "real=x", &m, &err), -1);
-	CHECK(strstr(err.msg, "the mount uses real already"));
-	CHECK_EQ(imlfs_labelsets_add(&sets, "b=/nonexistent/set.tsv", &m, &err), -1);
+	CHECK(strstr(err.msg, "the label set name a is taken already"));
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0 + 1, "b", "/nonexistent/set.tsv", &err),
+		 -1);
 	CHECK_EQ(err.code, IMLFS_E_MISSING);
 	CHECK(strstr(err.msg, "/nonexistent/set.tsv: cannot open the label set file"));
-	CHECK_EQ(imlfs_labelsets_add(&sets, "b=/", &m, &err), -1);
+	CHECK(strstr(err.msg, "check the --labelset path"));
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0 + 1, "b", "/", &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_MISSING);
-	snprintf(spec, sizeof spec, "b=%s", tu_write("bad.tsv", "x\n"));
-	CHECK_EQ(imlfs_labelsets_add(&sets, spec, &m, &err), -1);
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0 + 1, "b", tu_write("bad.tsv", "x\n"),
+				     &err), -1);
 	CHECK_EQ(err.code, IMLFS_E_LABELSET);
 	CHECK(strstr(err.msg, "bad.tsv: line 1: not a label set"));
-	CHECK_EQ(sets.n, 1);
-	imlfs_labelsets_free(&sets);
+	CHECK_EQ(m.nsets, 1);
+	CHECK(!(m.md5.have & 1u << (IMLFS_ROLE_SET0 + 1)));   /* hashed only when parsed */
+	/* ReaL's comes first whenever it is added */
+	CHECK_EQ(imlfs_model_add_set(&m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, "real.json",
+				     "[[0], []]", 9, &err), 0);
+	CHECK_EQ(m.nsets, 2);
+	CHECK_STR(m.sets[0].name, "real");
+	CHECK_STR(m.sets[1].name, "a");
+	CHECK(m.have & IMLFS_HAVE_REAL);
+	CHECK_STR(imlfs_split_name(&m, IMLFS_SPLIT_SET0 + 1), "a");
 	imlfs_model_free(&m);
 }
 
@@ -660,8 +640,6 @@ static int test_real_files(const char *dir)
 	struct imlfs_labelset ls = { 0 };
 	struct imlfs_error err = { 0 };
 	char **names;
-	char *text;
-	size_t len;
 	double t0;
 
 	snprintf(mturk, sizeof mturk, "%s/imagenet_mturk.json", dir);
@@ -687,10 +665,13 @@ static int test_real_files(const char *dir)
 	CHECK_EQ(mturk_labels(&m, mturk), 0);
 
 	t0 = imlfs_now();
-	CHECK_EQ(imlfs_labelset_load(&ls, "mturk", &m, mturk, 0, &err), 0);
+	CHECK_EQ(imlfs_load_labelset(&m, IMLFS_ROLE_SET0, "mturk", mturk, &err), 0);
 	printf("%s: parsed in %.1f ms\n", mturk, (imlfs_now() - t0) * 1e3);
 	if (err.code)
 		fprintf(stderr, "%s\n", err.msg);
+	if (m.nsets != 1)
+		return tu_done();
+	ls = m.sets[0];
 	CHECK_EQ(ls.format, IMLFS_LS_MTURK);
 	/* The counts, with a 3-of-5 majority. */
 	CHECK_EQ(ls.outcome[IMLFS_LS_GIVEN], 2524);
@@ -716,18 +697,17 @@ static int test_real_files(const char *dir)
 	CHECK_STR(list_of(&ls, 40), "-");
 	CHECK_STR(list_of(&ls, 227), "173 537");
 	CHECK_STR(list_of(&ls, 2), "2");
-	imlfs_labelset_free(&ls);
 
-	/* real.json: the same lists through both parsers. */
-	CHECK_EQ(imlfs_read_file(real, &text, &len), 0);
+	/* real.json as the mount reads it: ReaL's set, put first. */
 	t0 = imlfs_now();
-	CHECK_EQ(imlfs_labelset_parse(&ls, "real", &m, real, text, len, IMLFS_LS_REAL, &err), 0);
+	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, real, &err), 0);
 	printf("%s: parsed in %.1f ms\n", real, (imlfs_now() - t0) * 1e3);
-	CHECK_EQ(ls.nempty, 3163);
-	imlfs_labelset_free(&ls);
-	same_as_real(&m, text, len);
-	CHECK_EQ(m.nreal > 0, 1);
-	free(text);
+	CHECK_EQ(m.nsets, 2);
+	CHECK_STR(m.sets[0].name, "real");
+	CHECK_STR(m.sets[1].name, "mturk");
+	CHECK_EQ(m.sets[0].nempty, 3163);
+	CHECK_EQ(m.sets[0].nlisted, 50000);
+	CHECK_STR(list_of(&m.sets[0], 1), "795 970");
 	imlfs_model_free(&m);
 	return tu_done();
 }
@@ -744,7 +724,6 @@ int main(int argc, char **argv)
 	test_recognise();
 	test_tsv();
 	test_lists();
-	test_real_small();
 	test_flaws();
 	test_mturk();
 	test_bounds();

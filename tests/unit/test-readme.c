@@ -64,7 +64,8 @@ void *__wrap_realloc(void *p, size_t n)
 	"  X.json        beside every image: file_name, original_label, original_wnid,\n" \
 	"                original_name, correct_multi_labels, unclear_multi_labels,\n" \
 	"                wrong_multi_labels, real_labels (class indices; null\n" \
-	"                without a ReaL file), is_problematic, in_imagenet_m,\n" \
+	"                without a ReaL file), NAME_labels per label set NAME\n" \
+	"                (null: left out), is_problematic, in_imagenet_m,\n" \
 	"                annotated, width, height, components\n" \
 	"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n" \
 	"                (class index or wnid; the first is top-1, five give top-5),\n" \
@@ -222,16 +223,10 @@ int main(void)
 
 	/* With the ReaL labels: a real/ folder after the others, no "absent". */
 	{
-		static const uint32_t off[7] = { 0, 2, 2, 3, 3, 4, 4 };
-		static const uint16_t real[4] = { 0, 1, 2, 1 };
 		struct imlfs_inputs with = in;
 		char *text;
 
-		m.real_off = malloc(sizeof off);
-		m.real = malloc(sizeof real);
-		memcpy(m.real_off, off, sizeof off);
-		memcpy(m.real, real, sizeof real);
-		m.nreal = 4;
+		tu_add_set(&m, "real", IMLFS_LS_REAL, "[[0, 1], [], [2], [], [1], []]");
 		m.have = IMLFS_HAVE_LABELS | IMLFS_HAVE_ANNOTATIONS | IMLFS_HAVE_IMAGENET_M |
 			 IMLFS_HAVE_CLASSES | IMLFS_HAVE_REAL;
 		with.real = "/data/real.json";

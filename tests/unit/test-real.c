@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* test-real.c — the ReaL labels parser (real.c): the lists as stored
- * (ascending, duplicates dropped, empty ones), and every way a file can be
- * wrong, each with exit status 13 and one line naming the place; and the
- * loader that reads and hashes it (load.c).
+/* test-real.c — the ReaL labels, one label set of the mount (labelset.h:
+ * the lists format under IMLFS_LS_REAL, added by imlfs_model_add_set as
+ * the loader does): the lists as stored (ascending, duplicates dropped,
+ * empty ones), and every way a file can be wrong, each with exit status 13
+ * and one line naming the place as real.c's did (these are its cases, kept
+ * when real.c went); and the loader that reads and hashes it (load.c).
  *
  * `test-real --real-file PATH` parses the real real.json of
  * google-research/reassessed-imagenet (../shared beside the checkout,
@@ -12,7 +14,7 @@
 #include <string.h>
 
 #include "imlfs/load.h"
-#include "imlfs/real.h"
+#include "imlfs/labelset.h"
 #include "testutil.h"
 
 /* n members ILSVRC2012_val_%08u.JPEG and nclasses classes n%08u. */
@@ -38,7 +40,8 @@ static void make_model(struct imlfs_model *m, uint32_t n, uint32_t nclasses)
 static int parse(struct imlfs_model *m, const char *text, struct imlfs_error *err)
 {
 	memset(err, 0, sizeof *err);
-	return imlfs_real_parse(m, "real.json", text, strlen(text), err);
+	return imlfs_model_add_set(m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, "real.json", text,
+				   strlen(text), err);
 }
 
 /* The run of member i as text: "0 2" */
@@ -61,24 +64,29 @@ static void test_good(void)
 	struct imlfs_error err;
 
 	make_model(&m, 4, 5);
-	CHECK(!imlfs_in_split(&m, 0, IMLFS_SPLIT_REAL));
+	CHECK(!imlfs_in_split(&m, 0, IMLFS_SPLIT_SET0));
+	CHECK(!imlfs_split_present(&m, IMLFS_SPLIT_SET0));
 	CHECK_EQ(parse(&m, "\xef\xbb\xbf [[4, 0, 4, 2],[ ],\n\t[3] ,\r\n[1,0]]\n", &err), 0);
 	CHECK_EQ(err.code, 0);
 	CHECK(m.have & IMLFS_HAVE_REAL);
-	CHECK_EQ(m.nreal, 6);
+	CHECK(imlfs_real_set(&m) == &m.sets[0]);
+	CHECK_EQ(m.sets[0].nlab, 6);
+	CHECK_EQ(m.sets[0].format, IMLFS_LS_LISTS);
+	CHECK_EQ(m.sets[0].nlisted, 4);   /* every image: an empty list is "none fits" */
 	CHECK_STR(run(&m, 0), "0 2 4");
 	CHECK_STR(run(&m, 1), "");
 	CHECK_STR(run(&m, 2), "3");
 	CHECK_STR(run(&m, 3), "0 1");
-	CHECK(imlfs_in_split(&m, 0, IMLFS_SPLIT_REAL));
-	CHECK(!imlfs_in_split(&m, 1, IMLFS_SPLIT_REAL));
-	CHECK(imlfs_split_present(&m, IMLFS_SPLIT_REAL));
-	CHECK_STR(imlfs_split_name(IMLFS_SPLIT_REAL), "real");
+	CHECK(imlfs_in_split(&m, 0, IMLFS_SPLIT_SET0));
+	CHECK(!imlfs_in_split(&m, 1, IMLFS_SPLIT_SET0));
+	CHECK(imlfs_split_present(&m, IMLFS_SPLIT_SET0));
+	CHECK_STR(imlfs_split_name(&m, IMLFS_SPLIT_SET0), "real");
 	/* Parsing again replaces the lists. */
 	CHECK_EQ(parse(&m, "[[],[],[],[]]", &err), 0);
-	CHECK_EQ(m.nreal, 0);
+	CHECK_EQ(m.nsets, 1);
+	CHECK_EQ(m.sets[0].nlab, 0);
 	CHECK_STR(run(&m, 0), "");
-	CHECK(!imlfs_in_split(&m, 0, IMLFS_SPLIT_REAL));
+	CHECK(!imlfs_in_split(&m, 0, IMLFS_SPLIT_SET0));
 	imlfs_model_free(&m);
 
 	/* No members: only an empty list fits. */
@@ -110,7 +118,7 @@ static void expect_bad(uint32_t n, const char *text, const char *const *want, in
 		tu_failures++;
 	}
 	/* the model is as before */
-	CHECK(!m.real_off && !m.real && !(m.have & IMLFS_HAVE_REAL));
+	CHECK(!m.nsets && !imlfs_real_set(&m) && !(m.have & IMLFS_HAVE_REAL));
 	imlfs_model_free(&m);
 }
 
@@ -222,7 +230,7 @@ static int test_real_file(const char *path)
 	make_model(&m, 50000, 1000);
 	CHECK_EQ(imlfs_load_input(&m, IMLFS_ROLE_REAL, path, &err), 0);
 	CHECK_STR(err.msg, "");
-	for (uint32_t i = 0; i < m.nmembers && m.real_off; i++) {
+	for (uint32_t i = 0; i < m.nmembers && m.nsets; i++) {
 		const uint16_t *v;
 		uint32_t n = imlfs_real_labels(&m, i, &v);
 

@@ -25,7 +25,7 @@
 #include <jansson.h>
 
 #include "imlfs/preds.h"
-#include "imlfs/real.h"
+#include "imlfs/labelset.h"
 #include "imlfs/score.h"
 #include "imlfs/util.h"
 #include "testutil.h"
@@ -691,8 +691,9 @@ static void test_real(struct imlfs_model *m)
 	o = score(m, preds, IMLFS_PRED_ALL);
 	CHECK(json_object_get(o, "real_accuracy") == NULL);   /* no ReaL file */
 	json_decref(o);
-	CHECK_EQ(imlfs_real_parse(m, "r", "[[0],[],[2,1],[0],[3,2],[],[3],[1]]", 35, &err), 0);
-	o = score(m, preds, IMLFS_PRED_REAL);
+	CHECK_EQ(imlfs_model_add_set(m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, "r",
+				     "[[0],[],[2,1],[0],[3,2],[],[3],[1]]", 35, &err), 0);
+	o = score(m, preds, IMLFS_PRED_SET0);
 	CHECK_STR(json_string_value(json_object_get(o, "split")), "real");
 	counts(o, 6, 5, 2, 0, 0);
 	CHECK_NEAR(getr(o, "real_accuracy"), 0.5);
@@ -713,14 +714,68 @@ static void test_real(struct imlfs_model *m)
 	CHECK_NEAR(getr(s, "real_accuracy"), 0.5);
 	json_decref(o);
 	/* a prediction with fewer than five labels: top-5 is null */
-	o = score(m, "ILSVRC2012_val_00000001 0 1\n", IMLFS_PRED_REAL);
+	o = score(m, "ILSVRC2012_val_00000001 0 1\n", IMLFS_PRED_SET0);
 	CHECK_NEAR(getr(o, "real_accuracy"), 1.0 / 6);
 	CHECK(json_is_null(json_object_get(o, "real_top5_accuracy")));
 	json_decref(o);
 	/* every list empty: no denominator, null */
-	CHECK_EQ(imlfs_real_parse(m, "r", "[[],[],[],[],[],[],[],[]]", 25, &err), 0);
+	CHECK_EQ(imlfs_model_add_set(m, "real", IMLFS_LS_REAL, IMLFS_ROLE_REAL, "r",
+				     "[[],[],[],[],[],[],[],[]]", 25, &err), 0);
 	o = score(m, preds, IMLFS_PRED_ALL);
 	CHECK(json_is_null(json_object_get(o, "real_accuracy")));
+	json_decref(o);
+	CHECK_EQ(m->nsets, 1);   /* parsed again: replaced */
+}
+
+/* Another label set: its split, named by it, with its own keys after the
+ * others; all/ has every set's, ReaL's first; the root an object per set. */
+static void test_labelset_scores(struct imlfs_model *m)
+{
+	static const char set[] =
+		"ILSVRC2012_val_00000001\t1\n"      /* top-1 0: wrong, top-5 right */
+		"ILSVRC2012_val_00000002\t0,3\n"    /* top-1 0: right */
+		"ILSVRC2012_val_00000003\t\n"       /* listed, no label: not counted */
+		"ILSVRC2012_val_00000007\t3\n";     /* not predicted: wrong */
+	struct imlfs_error err = { 0 };
+	const char *preds =
+		"ILSVRC2012_val_00000001 0 1 2 3 0\n"
+		"ILSVRC2012_val_00000002 0 1 2 3 0\n"
+		"ILSVRC2012_val_00000003 2 0 0 0 0\n"
+		"ILSVRC2012_val_00000004 1 2 3 1 0\n";
+	const char *keys[IMLFS_SCORE_MAX_FIELDS];
+	json_t *o, *s;
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+
+	CHECK_EQ(imlfs_model_add_set(m, "mine", 0, IMLFS_ROLE_SET0, "mine.tsv", set, strlen(set),
+				     &err), 0);
+	CHECK_STR(imlfs_split_name(m, IMLFS_SPLIT_SET0 + 1), "mine");
+	CHECK(imlfs_split_present(m, IMLFS_SPLIT_SET0 + 1));
+	CHECK(!imlfs_split_present(m, IMLFS_SPLIT_SET0 + 2));
+	CHECK_STR(imlfs_split_name(m, IMLFS_SPLIT_SET0 + 2), "");
+	o = score(m, preds, IMLFS_PRED_SET0 + 1);
+	CHECK_STR(json_string_value(json_object_get(o, "split")), "mine");
+	counts(o, 3, 2, 2, 0, 0);
+	CHECK_NEAR(getr(o, "mine_accuracy"), 1.0 / 3);
+	CHECK_NEAR(getr(o, "mine_top5_accuracy"), 2.0 / 3);
+	CHECK(json_object_get(o, "real_accuracy") == NULL);
+	json_decref(o);
+	o = score(m, preds, IMLFS_PRED_ALL);
+	json_object_foreach(o, k, v)
+		if (n < IMLFS_SCORE_MAX_FIELDS)
+			keys[n++] = k;
+	CHECK(n >= 4);
+	CHECK_STR(keys[n - 4], "real_accuracy");
+	CHECK_STR(keys[n - 3], "real_top5_accuracy");
+	CHECK_STR(keys[n - 2], "mine_accuracy");
+	CHECK_STR(keys[n - 1], "mine_top5_accuracy");
+	CHECK_NEAR(getr(o, "mine_accuracy"), 1.0 / 3);
+	json_decref(o);
+	o = score(m, preds, IMLFS_PRED_ROOT);
+	s = json_object_get(o, "mine");
+	CHECK(s && json_is_object(s));
+	CHECK_NEAR(getr(s, "mine_top5_accuracy"), 2.0 / 3);
 	json_decref(o);
 }
 
@@ -769,6 +824,7 @@ int main(void)
 	test_text(&m);
 	test_escapes(&m);
 	test_real(&m);
+	test_labelset_scores(&m);
 	imlfs_model_free(&m);
 	test_imagenet_m_unfiltered();
 	test_bare();

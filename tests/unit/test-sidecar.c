@@ -93,17 +93,26 @@ int main(void)
 		"}\n");
 
 	/* With a ReaL file: the list, ascending, and [] for an empty one. */
-	m.real_off = calloc(3, sizeof *m.real_off);
-	m.real = calloc(3, sizeof *m.real);
-	m.real_off[1] = 3, m.real_off[2] = 3;
-	m.real[0] = 0, m.real[1] = 1, m.real[2] = 2;
-	m.nreal = 3;
-	m.have |= IMLFS_HAVE_REAL;
+	tu_add_set(&m, "real", IMLFS_LS_REAL, "[[2, 0, 1], []]");
 	CHECK_EQ(imlfs_sidecar_render(&m, 0, &b), 0);
 	CHECK(strstr(b.p, "  \"wrong_multi_labels\": [2, 0],\n"
 		     "  \"real_labels\": [0, 1, 2],\n  \"is_problematic\": true,\n") != NULL);
 	CHECK_EQ(imlfs_sidecar_render(&m, 1, &b), 0);
 	CHECK(strstr(b.p, "  \"real_labels\": [],\n") != NULL);
+
+	/* Another set: its key after ReaL's, null for an image left out. */
+	CHECK_EQ(imlfs_model_finish(&m), 0);   /* the TSV finds its images by name */
+	tu_add_set(&m, "mine", 0, "plain.JPEG\t2,1\n");
+	CHECK_EQ(imlfs_sidecar_render(&m, 1, &b), 0);
+	CHECK(strstr(b.p, "  \"real_labels\": [],\n  \"mine_labels\": [1, 2],\n"
+		     "  \"is_problematic\"") != NULL);
+	CHECK_EQ(imlfs_sidecar_render(&m, 0, &b), 0);
+	CHECK(strstr(b.p, "  \"real_labels\": [0, 1, 2],\n  \"mine_labels\": null,\n") != NULL);
+	/* without ReaL's: its key null all the same */
+	tu_drop_sets(&m);
+	tu_add_set(&m, "mine", 0, "plain.JPEG\t2,1\n");
+	CHECK_EQ(imlfs_sidecar_render(&m, 1, &b), 0);
+	CHECK(strstr(b.p, "  \"real_labels\": null,\n  \"mine_labels\": [1, 2],\n") != NULL);
 
 	b.len = 0;
 	imlfs_buf_json_string(&b, imlfs_class_name(&m, 2));

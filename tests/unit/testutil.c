@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "imlfs/jsonscan.h"
+#include "imlfs/labelset.h"
 #include "imlfs/model.h"
 #include "testutil.h"
 
@@ -165,4 +166,24 @@ void tu_json_invalid(const char *t, size_t want_off, const char *want, int line)
 			what ? what : "(null)", off, want, want_off);
 		tu_failures++;
 	}
+}
+
+void tu_add_set(struct imlfs_model *m, const char *name, unsigned flags, const char *text)
+{
+	struct imlfs_error err = { 0 };
+	enum imlfs_role role = flags & IMLFS_LS_REAL ? IMLFS_ROLE_REAL
+			       : (enum imlfs_role)(IMLFS_ROLE_SET0 + m->nsets);
+
+	if (imlfs_model_add_set(m, name, flags, role, "set", text, strlen(text), &err)) {
+		fprintf(stderr, "tu_add_set %s: %s\n", name, err.msg);
+		tu_failures++;
+	}
+}
+
+void tu_drop_sets(struct imlfs_model *m)
+{
+	for (uint32_t k = 0; k < m->nsets; k++)
+		imlfs_labelset_free(&m->sets[k]);
+	m->nsets = 0;
+	m->have &= ~(uint32_t)IMLFS_HAVE_REAL;
 }

@@ -33,6 +33,12 @@ void tu_model(struct imlfs_model *m, const char *const *names, unsigned n);
 /* The catalogue tests' model: six images, three classes, labels, four
  * annotated (one problematic), one ImageNet-M, one problematic unannotated. */
 void tu_tree_model(struct imlfs_model *m);
+/* Add a label set to m from text as a mount would (imlfs_model_add_set):
+ * ReaL's with IMLFS_LS_REAL, else named name in the next slot.  A failure
+ * is a test failure. */
+void tu_add_set(struct imlfs_model *m, const char *name, unsigned flags, const char *text);
+/* Drop every label set of m (and IMLFS_HAVE_REAL). */
+void tu_drop_sets(struct imlfs_model *m);
 
 /* A ustar header in h[512] for a regular file `name` of `size` bytes;
  * base256 writes the size the GNU way (binary, high bit set). */
