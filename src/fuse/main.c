@@ -54,7 +54,7 @@ static const struct fuse_opt other_options[] = {
 	/* keys, not %s fields: each one given adds to the list */
 	FUSE_OPT_KEY("--pixels %s", KEY_PIXELS), FUSE_OPT_KEY("--pixels=%s", KEY_PIXELS),
 	FUSE_OPT_KEY("pixels=%s", KEY_PIXELS),
-	FUSE_OPT_KEY("--labelset %s", KEY_LABELSET), FUSE_OPT_KEY("--labelset=%s", KEY_LABELSET),
+	/* -o labelset=NAME=FILE; --labelset is taken out before (take_labelsets) */
 	FUSE_OPT_KEY("labelset=%s", KEY_LABELSET),
 	FUSE_OPT_END
 };
@@ -63,8 +63,8 @@ static const struct fuse_opt other_options[] = {
  * other_options; the templates live in templ. */
 #define NINPUT_OPTS (3 * IMLFS_NROLES)
 #define NOTHER_OPTS (sizeof other_options / sizeof other_options[0])
-static void input_options(struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS],
-			  char templ[NINPUT_OPTS][48])
+#define NSPEC (NINPUT_OPTS + NOTHER_OPTS)
+static void input_options(struct fuse_opt spec[NSPEC], char templ[NINPUT_OPTS][48])
 {
 	static const char *const forms[3][2] = { { "--", " %s" }, { "--", "=%s" }, { "", "=%s" } };
 	size_t n = 0;
@@ -197,23 +197,45 @@ static int parse_pixels(const char *list, struct imlfs_pixspec **specs, size_t *
 	}
 }
 
-/* -o labelset=NAME=FILE, --labelset=NAME=FILE or --labelset NAME=FILE
- * (libfuse hands the last as "--labelsetNAME=FILE"): the next slot.  Past
- * the slots, counted only: the error is said with the others (main). */
+/* NAME=FILE of a --labelset (or "labelset=NAME=FILE" of -o): the next
+ * slot.  Past the slots, counted only: the error is said with the others
+ * (check_labelsets). */
 static int add_labelset(struct options *o, const char *arg)
 {
-	static const char *const prefix[] = { "--labelset=", "--labelset", "labelset=" };
-
-	for (size_t k = 0; k < sizeof prefix / sizeof prefix[0]; k++)
-		if (!strncmp(arg, prefix[k], strlen(prefix[k]))) {
-			arg += strlen(prefix[k]);
-			break;
-		}
+	if (!strncmp(arg, "labelset=", 9))
+		arg += 9;
 	if (o->nsets < IMLFS_LABELSETS_MAX &&
 	    !(o->given[IMLFS_ROLE_SET0 + o->nsets] = strdup(arg)))
 		o->bad = 1;
 	o->nsets++;
 	return 0;
+}
+
+/* --labelset NAME=FILE and --labelset=NAME=FILE, taken out of argv before
+ * libfuse parses it: libfuse matches a template "--NAME %s" against any
+ * argument that starts with --NAME (handing the rest as the value), and
+ * applies every template that matches, so "--labels %s" would take
+ * "--labelset" as --labels "et".  -o labelset=... is left to libfuse:
+ * "labels=%s" does not match it.  Returns the new argc. */
+static int take_labelsets(struct options *o, int argc, char **argv)
+{
+	int n = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {   /* the rest are not options */
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--labelset"))
+			add_labelset(o, i + 1 < argc ? argv[++i] : "");
+		else if (!strncmp(argv[i], "--labelset=", 11))
+			add_labelset(o, argv[i] + 11);
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
 }
 
 /* The --labelset arguments' shapes and names, before anything is read:
@@ -403,7 +425,7 @@ static int verify_inputs(const struct options *o, struct imlfs_error *err)
 
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts copts = { 0 };
 	struct options o = { 0 };
 	struct imlfs_error err = { 0 };
@@ -417,7 +439,7 @@ int main(int argc, char *argv[])
 			      .readme_lock = PTHREAD_MUTEX_INITIALIZER,
 			      .handles_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct imlfs_tarhash th = { 0 };
-	struct fuse_opt spec[NINPUT_OPTS + NOTHER_OPTS];
+	struct fuse_opt spec[NSPEC];
 	char templ[NINPUT_OPTS][48];
 	struct stat st;
 	struct imlfs_pixspec *pixels = NULL;
@@ -427,6 +449,8 @@ int main(int argc, char *argv[])
 	ensure_std_fds();
 	imlfs_heap_reexec(argv);
 	imlfs_heap_setup();
+	argc = take_labelsets(&o, argc, argv);
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 	input_options(spec, templ);
 	if (fuse_opt_parse(&args, &o, spec, keep_positional) ||
 	    fuse_parse_cmdline(&args, &copts))
