@@ -41,7 +41,7 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	       struct imlfs_load_info *info, struct imlfs_error *err);
 
 /* One input of `role` (not the tarball) read, parsed into m and hashed, as
- * imlfs_load does it; m must hold what the role's parser requires (real.h,
+ * imlfs_load does it; m must hold what the role's parser requires (labelset.h,
  * labels.h...).  Returns 0, or -1 with err set: IMLFS_E_MISSING when the
  * file cannot be read ("FILE: cannot open the ReaL labels file: ...; check
  * the --real path"), else the parser's error.  Not for a label set's

@@ -46,7 +46,7 @@ enum imlfs_ls_outcome {
 /* imlfs_labelset_parse flags */
 enum {
 	/* The ReaL set: may be named "real", only the lists format, and its
-	 * errors are IMLFS_E_REAL (exit status 13, as real.c's). */
+	 * errors are IMLFS_E_REAL (exit status 13, ReaL's of old). */
 	IMLFS_LS_REAL = 1u << 0,
 };
 

@@ -2,11 +2,11 @@
 /* ls-lists.c — the "lists" label-set format: a JSON list with one list of
  * class indices per member, in sorted member order, as ReaL's real.json.
  *
- * The same grammar as real.c, read the same way (by hand, one pass, no
- * DOM, stopping at the first list past the member count), so that ReaL can
- * move onto label sets with its results and exit status unchanged; the
- * unit test compares the two parsers on the real file.  Under IMLFS_LS_REAL
- * the hints name real.json, as real.c's do. */
+ * Read by hand in one pass, no DOM, stopping at the first list past the
+ * member count, so that memory is the result only.  It is also ReaL's
+ * parser: under IMLFS_LS_REAL (load.c's real.json) the hints name
+ * real.json and the places name the byte too, as ReaL's did before it was
+ * a label set (test-real.c keeps those cases). */
 #include <stdio.h>
 #include <string.h>
 

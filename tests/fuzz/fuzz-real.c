@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-real.c — the ReaL labels (the label sets' lists format under
  * IMLFS_LS_REAL, added to the model as the loader does: real.c's target,
- * kept when real.c went) over arbitrary bytes given as real.json, once against the fixed classes and once without any (then
+ * kept when real.c went) over arbitrary bytes given as real.json, once
+ * against the fixed classes and once without any (then
  * every index is out of range).  On success the stored lists must be what
- * the daemon relies on: offsets from 0 to nreal that never go backwards,
+ * the daemon relies on: offsets from 0 to nlab that never go backwards,
  * each run strictly ascending and below nclasses.  On failure, one line
  * with status 13 (or out of memory).  The result is also compared with
  * jansson's reading of the same bytes: a text the parser accepts is JSON

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* test-labelset.c — label sets (labelset.h): names, recognising the
  * format, each format's lists and each way its file can be wrong (one line
- * with the place and the status), the bounds, and ReaL read through label
- * sets against real.c.
+ * with the place and the status), the bounds and the loader's slots
+ * (test-real.c has ReaL's own cases).
  *
  * `test-labelset --real-dir DIR` reads the real files in DIR (../shared/
  * data beside the checkout: imagenet_mturk.json, real.json and
  * class_info.json; meson test "labelset-real-files"): cleanlab's outcome
- * counts, a handful of its images checked by hand, and real.json read both
- * ways; exit 77 (skip) when they are missing.  It also times a 50,000-line
+ * counts, a handful of its images checked by hand, and real.json added as
+ * ReaL's set beside it; exit 77 (skip) when they are missing.  It also times a 50,000-line
  * TSV (printed, never asserted). */
 #include <errno.h>
 #include <jansson.h>
