@@ -18,7 +18,9 @@
  *   real        right when the top-1 is in the image's ReaL list; images
  *               whose list is empty are not in real/     -> real_accuracy
  * An image outside the split is not counted; a missing prediction (top1
- * -1) is wrong wherever the image counts.
+ * -1) is wrong wherever the image counts.  A split with no rule in the
+ * switch counts no image (never another split's rule): a label set added
+ * as a split adds its case, "right when in the set's list", as real.
  *
  * A scorecard is made once per root submission from the parsed predictions
  * (like a split's report) and kept instead of them: one pointer-free

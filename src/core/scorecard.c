@@ -49,7 +49,8 @@ static enum imlfs_verdict right_if(bool ok)
 	return ok ? IMLFS_VERDICT_RIGHT : IMLFS_VERDICT_WRONG;
 }
 
-/* A new split kind adds its rule here, and its sentence below. */
+/* A new split kind (a label set: right when in its list, as real) adds
+ * its rule here, and its sentence below. */
 enum imlfs_verdict imlfs_verdict(const struct imlfs_model *m, enum imlfs_split s, uint32_t i,
 				 int32_t top1)
 {
@@ -71,10 +72,13 @@ enum imlfs_verdict imlfs_verdict(const struct imlfs_model *m, enum imlfs_split s
 		/* (an empty list is not in real/: imlfs_in_split) */
 		return n ? right_if(in_list(v, n, top1)) : IMLFS_VERDICT_OUT;
 	case IMLFS_SPLIT_ALL:
-	default:
 		if (mb->label < 0)
 			return IMLFS_VERDICT_NO_LABEL;
 		return right_if(top1 == mb->label);
+	default:
+		/* A split without a rule here counts nothing (its row's
+		 * "counted" 0 shows it), rather than judging by another's. */
+		return IMLFS_VERDICT_OUT;
 	}
 }
 
@@ -93,8 +97,9 @@ const char *imlfs_verdict_rule(enum imlfs_split s)
 		return "An image is right when its top-1 prediction is in its ReaL list "
 		       "(real_accuracy); images whose list is empty are not in real/.";
 	case IMLFS_SPLIT_ALL:
-	default:
 		return "An image is right when its top-1 prediction is its original label.";
+	default:
+		return "No per-image rule for this split yet: nothing is counted here.";
 	}
 }
 
@@ -164,7 +169,8 @@ void imlfs_scorecard_free(struct imlfs_scorecard *card)
 /* -- the page ------------------------------------------------------------ */
 
 static const char css[] =
-	"table.card td{font-family:ui-monospace,monospace;text-align:right}"
+	"table.card{font-size:.9em}table.card td{font-family:ui-monospace,monospace;"
+	"text-align:right}"
 	"table.card td:first-child{text-align:left}"
 	"table.dis td{font-size:.9em}table.dis img{display:block;height:4.5em;"
 	"max-width:7em;object-fit:cover;background:#eee}"
@@ -347,8 +353,8 @@ static void disagreements_html(struct imlfs_buf *b, const struct imlfs_model *m,
 		imlfs_buf_printf(b, "All %" PRIu32 " images", card->ndisagree);
 	imlfs_buf_printf(b, " whose submitted top-1 one split counts right and another wrong, "
 			 "in file name order, with each split's verdict and the labels "
-			 "behind it.</p>\n<div class=\"scroll\"><table class=\"dis\" "
-			 "id=\"disagreements\">\n<thead><tr><th>image</th><th>top-1</th>");
+			 "behind it.</p>\n<table class=\"dis\" id=\"disagreements\">\n"
+			 "<thead><tr><th>image</th><th>top-1</th>");
 	for (unsigned k = 0; k < card->nsplits; k++) {
 		imlfs_buf_printf(b, "<th>");
 		imlfs_html_esc(b, imlfs_split_name(card->split[k].split));
@@ -381,7 +387,7 @@ static void disagreements_html(struct imlfs_buf *b, const struct imlfs_model *m,
 		imlfs_html_member_labels(b, m, i);
 		imlfs_buf_printf(b, "</td></tr>\n");
 	}
-	imlfs_buf_printf(b, "</tbody>\n</table></div>\n");
+	imlfs_buf_printf(b, "</tbody>\n</table>\n");
 }
 
 static void not_submitted_html(struct imlfs_buf *b, const struct imlfs_model *m)
