@@ -18,7 +18,11 @@ import subprocess
 
 import reference_score
 from test_predictions_rules import READ, WRITE, as_user
-from test_report import big_sample, check_refused, mixed_submission, try_changes  # noqa: F401
+import test_report
+from test_report import check_refused, mixed_submission, read, try_changes
+from test_report import submit as submit_text
+
+big_sample = test_report.big_sample     # the fixture: a larger sample
 
 SHOWN_MAX = 200
 COUNTS = ("images", "predicted", "missing")
@@ -89,15 +93,8 @@ class Card(html.parser.HTMLParser):
             self.hints[self._hints][-1] += data
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
 def submit(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return json.loads(read(path))
+    return json.loads(submit_text(path, data))
 
 
 def top1s(ds, data):
