@@ -125,7 +125,7 @@ static void add_pred(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred_fi
 	pred_node(f, &k->v[k->n++].node);
 }
 
-/* The node of split file f's report file `kind`. */
+/* The node of predictions file f's report file `kind`. */
 static void report_node(enum imlfs_pred_file f, int kind, struct imlfs_node *node)
 {
 	*node = (struct imlfs_node){ .ino = IMLFS_INO_REPORT + 2ULL * f + (uint64_t)kind,
@@ -142,6 +142,18 @@ static void add_reports(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred
 		k->v[k->n].name = add_string(c, imlfs_report_name((enum imlfs_report_kind)kind));
 		report_node(f, kind, &k->v[k->n++].node);
 	}
+}
+
+/* The root's report.html, the scorecard (scorecard.h); the root has no
+ * per-class.tsv. */
+static void add_root_report(struct imlfs_catalog *c, struct kids *k)
+{
+	if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
+		c->failed = 1;
+		return;
+	}
+	k->v[k->n].name = add_string(c, imlfs_report_name(IMLFS_REPORT_HTML));
+	report_node(IMLFS_PRED_ROOT, IMLFS_REPORT_HTML, &k->v[k->n++].node);
 }
 
 static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
@@ -426,6 +438,7 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 	add_kid(c, &k, "classes.tsv", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_CLASSES,
 		IMLFS_TEXT_CLASSES);
 	add_pred(c, &k, IMLFS_PRED_ROOT);
+	add_root_report(c, &k);
 	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
 		if (imlfs_split_present(m, s))
 			add_subdir(c, &k, split_dir(c, s));
@@ -545,8 +558,9 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 	} else if (ino >= IMLFS_INO_REPORT) {
 		uint64_t f = (ino - IMLFS_INO_REPORT) / 2;
 
-		if (f >= IMLFS_NPRED || f == IMLFS_PRED_ROOT ||
-		    !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f)))
+		if (f == IMLFS_PRED_ROOT ? (ino - IMLFS_INO_REPORT) % 2 != IMLFS_REPORT_HTML
+		    : f >= IMLFS_NPRED ||
+		      !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f)))
 			return -ENOENT;
 		report_node((enum imlfs_pred_file)f, (int)((ino - IMLFS_INO_REPORT) % 2), node);
 	} else if (ino >= IMLFS_INO_PREDICTIONS) {
