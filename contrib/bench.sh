@@ -44,7 +44,7 @@ unmount_all() {
 trap unmount_all EXIT
 trap 'exit 130' INT TERM
 
-contrib/install-packages.sh archivemount squashfuse squashfs-tools python3-pil
+contrib/install-packages.sh archivemount squashfuse squashfs-tools time python3-pil
 
 if [ ! -f "$BUILD/build.ninja" ]; then
 	timeout 300 meson setup "$BUILD" -Dwerror=true >&2

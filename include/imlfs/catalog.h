@@ -9,7 +9,8 @@
  *   IMLFS_INO_SPECIAL + t       text file t (README, classes.tsv)
  *   IMLFS_INO_PREDICTIONS + f   predictions file f (enum imlfs_pred_file)
  *   IMLFS_INO_REPORT + 2f + k   split file f's report k (report.html,
- *                               per-class.tsv: enum imlfs_report_kind)
+ *                               per-class.tsv: enum imlfs_report_kind); the
+ *                               root's report.html (f = 0, k = 0)
  *   IMLFS_INO_IMAGE + 2i (+1)   member i's image (its sidecar)
  *   IMLFS_INO_PIXELS + ...      the pixels/ files and folders, below
  * An image has one inode wherever it appears (all/images, by-class, correct/

@@ -9,13 +9,10 @@
  * imlfs_report_bytes(m) (about 4 bytes per class plus 1.6 KiB), never
  * anything per image.  The pages are rendered from it when read.
  *
- * Which top-1 prediction is right depends on the split, one rule each
- * (report.c, judge_of):
- *   validation  the TFDS metric: problematic images left out; right when
- *               the top-1 label is among the correct or unclear labels
- *   imagenet_m  the same over all its images, no filter
- *   all         the top-1 label is the original label (unlabelled images
- *               are left out)
+ * Which top-1 prediction is right depends on the split: its verdict
+ * (scorecard.h, imlfs_verdict), one rule per split, the one its headline
+ * score uses (validation: the TFDS metric, problematic images left out;
+ * all: the original label, unlabelled images left out).
  * Every row of the table is an original class (images with no original
  * label pooled as one row); a missing prediction counts as wrong there,
  * but only images with a prediction are shown in the gallery.

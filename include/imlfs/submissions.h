@@ -42,6 +42,8 @@
  * IMLFS_SUB_MAX_USERS x splits x that in all (1024 x 3 x 5.6 KiB = 17 MiB
  * with 1,000 classes); and the scores the report's page shows (score.h:
  * under 1 KiB plus the kept error messages, which the JSON text holds too).
+ * With the root's scores a user keeps the scorecard (scorecard.h:
+ * imlfs_scorecard_bytes(), under 2 KiB) and those scores likewise.
  */
 #ifndef IMLFS_SUBMISSIONS_H
 #define IMLFS_SUBMISSIONS_H
@@ -157,13 +159,14 @@ char *imlfs_subs_latest(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file fi
 size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file);
 
 /* Report file `kind` (report.html, per-class.tsv) of uid's latest
- * submission to split file `file` (not the root's), rendered now
- * (malloc'd), or the "nothing submitted yet" page; NULL when out of memory
- * or file is not a split's predictions file. */
+ * submission to split file `file`, or the root's report.html (its
+ * scorecard, scorecard.h: `file` IMLFS_PRED_ROOT, `kind` IMLFS_REPORT_HTML),
+ * rendered now (malloc'd), or the "nothing submitted yet" page; NULL when
+ * out of memory or there is no such report (the root's per-class.tsv). */
 char *imlfs_subs_report(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,
 			enum imlfs_report_kind kind, size_t *len);
-/* Its size (rendered to be measured; 0 when out of memory or file is not
- * a split's predictions file).  For a read-only mount, where every uid
+/* Its size (rendered to be measured; 0 when out of memory or there is no
+ * such report).  For a read-only mount, where every uid
  * reads the "nothing submitted yet" page: a writable mount reports size 0
  * (the glue), since a size that depends on the caller would leak through
  * the kernel's one cached size per inode. */

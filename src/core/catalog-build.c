@@ -78,6 +78,18 @@ static void add_reports(struct imlfs_catalog *c, struct kids *k, enum imlfs_pred
 	}
 }
 
+/* The root's report.html, the scorecard (scorecard.h); the root has no
+ * per-class.tsv. */
+static void add_root_report(struct imlfs_catalog *c, struct kids *k)
+{
+	if (imlfs_grow(&k->v, sizeof *k->v, k->n, &k->cap)) {
+		c->failed = 1;
+		return;
+	}
+	k->v[k->n].name = add_string(c, imlfs_report_name(IMLFS_REPORT_HTML));
+	report_node(IMLFS_PRED_ROOT, IMLFS_REPORT_HTML, &k->v[k->n++].node);
+}
+
 static void add_subdir(struct imlfs_catalog *c, struct kids *k, uint32_t d)
 {
 	if (c->failed)
@@ -361,6 +373,7 @@ struct imlfs_catalog *imlfs_catalog_new(const struct imlfs_catalog_src *src)
 	add_kid(c, &k, "classes.tsv", IMLFS_NODE_TEXT, IMLFS_INO_SPECIAL + IMLFS_TEXT_CLASSES,
 		IMLFS_TEXT_CLASSES);
 	add_pred(c, &k, IMLFS_PRED_ROOT);
+	add_root_report(c, &k);
 	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
 		if (imlfs_split_present(m, s))
 			add_subdir(c, &k, split_dir(c, s));

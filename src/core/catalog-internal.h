@@ -55,7 +55,7 @@ static inline void pred_node(enum imlfs_pred_file f, struct imlfs_node *node)
 				     .kind = IMLFS_NODE_PREDICTIONS, .pred = f };
 }
 
-/* The node of split file f's report file `kind`. */
+/* The node of predictions file f's report file `kind`. */
 static inline void report_node(enum imlfs_pred_file f, int kind, struct imlfs_node *node)
 {
 	*node = (struct imlfs_node){ .ino = IMLFS_INO_REPORT + 2ULL * f + (uint64_t)kind,

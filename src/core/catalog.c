@@ -119,8 +119,9 @@ int imlfs_catalog_node(const struct imlfs_catalog *c, uint64_t ino, struct imlfs
 	} else if (ino >= IMLFS_INO_REPORT) {
 		uint64_t f = (ino - IMLFS_INO_REPORT) / 2;
 
-		if (f >= IMLFS_NPRED || f == IMLFS_PRED_ROOT ||
-		    !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f)))
+		if (f == IMLFS_PRED_ROOT ? (ino - IMLFS_INO_REPORT) % 2 != IMLFS_REPORT_HTML
+		    : f >= IMLFS_NPRED ||
+		      !imlfs_split_present(c->m, imlfs_pred_split((enum imlfs_pred_file)f)))
 			return -ENOENT;
 		report_node((enum imlfs_pred_file)f, (int)((ino - IMLFS_INO_REPORT) % 2), node);
 	} else if (ino >= IMLFS_INO_PREDICTIONS) {

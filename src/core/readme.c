@@ -200,7 +200,9 @@ int imlfs_readme_render(const struct imlfs_catalog *c, const void *ctx, struct i
 		"                annotated, width, height, components\n"
 		"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n"
 		"                (class index or wnid; the first is top-1, five give top-5),\n"
-		"                then read the file for the scores of your latest submission\n",
+		"                then read the file for the scores of your latest submission\n"
+		"  report.html   at the root: your latest root submission's scores on every\n"
+		"                split in one table, and the images the splits disagree about\n",
 		m->nclasses);
 	if (m->have & IMLFS_HAVE_ANNOTATIONS)
 		imlfs_buf_printf(b, "\nAnnotation file: %u initial_annots entries (%u ImageNetV2 ones "

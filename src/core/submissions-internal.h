@@ -12,24 +12,27 @@
 
 #include "imlfs/jobs.h"
 #include "imlfs/score.h"
+#include "imlfs/scorecard.h"
 #include "imlfs/submissions.h"
 
 /* What one scoring yields, and what a flush publishes: the scores as the
- * file's JSON text (rendered once, for every read) and, a split's, the
- * scores themselves and the report, whose page they head. */
+ * file's JSON text (rendered once, for every read), the scores themselves
+ * and the page they head: a split's report, the root's scorecard. */
 struct outcome {
 	char *text;               /* malloc'd */
 	size_t len;
-	struct imlfs_scores *sc;  /* a split's, else NULL */
-	struct imlfs_report *rep; /* likewise */
+	struct imlfs_scores *sc;
+	struct imlfs_report *rep; /* a split's, else NULL */
+	struct imlfs_scorecard *card;   /* the root's, else NULL */
 };
 
 struct result {
 	char *text;               /* malloc'd JSON text, NULL: nothing submitted */
 	size_t len;
 	uint64_t seq;             /* of the flush that produced it */
-	struct imlfs_scores *sc;  /* a split's: its scores and report, else NULL */
-	struct imlfs_report *rep;
+	struct imlfs_scores *sc;  /* its scores, and a split's report or the root's */
+	struct imlfs_report *rep; /*   scorecard (NULL: nothing submitted) */
+	struct imlfs_scorecard *card;
 };
 
 struct user {
@@ -60,7 +63,8 @@ struct imlfs_subs {
 	unsigned nusers;
 	char *none[IMLFS_NPRED];  /* "nothing submitted yet" per file */
 	size_t none_len[IMLFS_NPRED];
-	struct imlfs_buf none_rep[IMLFS_NPRED][IMLFS_NREPORTS];   /* pages, likewise */
+	/* pages, likewise: each split's reports, the root's report.html */
+	struct imlfs_buf none_rep[IMLFS_NPRED][IMLFS_NREPORTS];
 	atomic_uint_fast64_t n_evaluations, n_waited, n_cached;   /* imlfs_subs_stats */
 };
 

@@ -68,9 +68,14 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 			imlfs_subs_free(s);
 			return NULL;
 		}
-		for (int k = 0; f != IMLFS_PRED_ROOT && k < IMLFS_NREPORTS; k++) {
-			if (imlfs_report_render(m, imlfs_pred_split(f), NULL, NULL,
-						(enum imlfs_report_kind)k, &s->none_rep[f][k])) {
+		for (int k = 0; k < IMLFS_NREPORTS; k++) {
+			int r = f == IMLFS_PRED_ROOT
+				? k == IMLFS_REPORT_HTML ? imlfs_scorecard_render(m, NULL, NULL,
+										  &s->none_rep[f][k]) : 0
+				: imlfs_report_render(m, imlfs_pred_split(f), NULL, NULL,
+						      (enum imlfs_report_kind)k, &s->none_rep[f][k]);
+
+			if (r) {
 				imlfs_subs_free(s);
 				return NULL;
 			}
@@ -84,6 +89,7 @@ static void result_clear(struct result *r)
 	free(r->text);
 	imlfs_scores_free(r->sc);
 	imlfs_report_free(r->rep);
+	imlfs_scorecard_free(r->card);
 	memset(r, 0, sizeof *r);
 }
 
@@ -182,11 +188,14 @@ int imlfs_subs_evaluate(struct imlfs_subs *s, enum imlfs_pred_file f, const char
 	}
 	if (sc)
 		o->text = imlfs_scores_json(s->m, f, sc, &o->len);
-	if (o->text && f != IMLFS_PRED_ROOT) {
+	if (o->text) {
 		o->sc = sc;
 		sc = NULL;
-		o->rep = imlfs_report_new(s->m, p, imlfs_pred_split(f));
-		if (!o->rep)
+		if (f == IMLFS_PRED_ROOT)
+			o->card = imlfs_scorecard_new(s->m, p);
+		else
+			o->rep = imlfs_report_new(s->m, p, imlfs_pred_split(f));
+		if (!o->rep && !o->card)
 			imlfs_outcome_free(o);
 	}
 	imlfs_scores_free(sc);
@@ -199,6 +208,7 @@ void imlfs_outcome_free(struct outcome *o)
 	free(o->text);
 	imlfs_scores_free(o->sc);
 	imlfs_report_free(o->rep);
+	imlfs_scorecard_free(o->card);
 	*o = (struct outcome){ 0 };
 }
 
@@ -218,7 +228,10 @@ int imlfs_subs_publish(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f, 
 		fresh.sc = imlfs_scores_dup(o->sc);
 	if (o->rep)
 		fresh.rep = imlfs_report_dup(o->rep);
-	if (!fresh.text || (o->sc && !fresh.sc) || (o->rep && !fresh.rep)) {
+	if (o->card)
+		fresh.card = imlfs_scorecard_dup(o->card);
+	if (!fresh.text || (o->sc && !fresh.sc) || (o->rep && !fresh.rep) ||
+	    (o->card && !fresh.card)) {
 		result_clear(&fresh);
 		return -ENOMEM;
 	}
@@ -311,9 +324,9 @@ size_t imlfs_subs_latest_size(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_f
 	return n;
 }
 
-/* Render report `kind` of uid's latest for split file f (valid, not the
- * root's): a copy of the result is taken under the lock and rendered
- * outside it. */
+/* Render report `kind` of uid's latest for file f (report_file): a
+ * split's report or the root's scorecard, from a copy of the result taken
+ * under the lock, rendered outside it. */
 static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file f,
 			   enum imlfs_report_kind kind, size_t *len)
 {
@@ -321,6 +334,7 @@ static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file
 	struct result none;
 	const struct result *r;
 	struct imlfs_report *rep = NULL;
+	struct imlfs_scorecard *card = NULL;
 	struct imlfs_scores *sc = NULL;
 	int err = 0;
 
@@ -336,13 +350,17 @@ static char *report_render(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file
 	}
 	sc = r->sc ? imlfs_scores_dup(r->sc) : NULL;
 	rep = r->rep ? imlfs_report_dup(r->rep) : NULL;
+	card = r->card ? imlfs_scorecard_dup(r->card) : NULL;
 	pthread_mutex_unlock(&s->lock);
-	if (!sc || !rep)
+	if (!sc || (f == IMLFS_PRED_ROOT ? !card : !rep))
 		err = -ENOMEM;
-	if (!err)
+	else if (f == IMLFS_PRED_ROOT)
+		err = imlfs_scorecard_render(s->m, card, sc, &b);
+	else
 		err = imlfs_report_render(s->m, imlfs_pred_split(f), rep, sc, kind, &b);
 	imlfs_scores_free(sc);
 	imlfs_report_free(rep);
+	imlfs_scorecard_free(card);
 out:
 	if (err || imlfs_buf_check(&b)) {
 		imlfs_buf_free(&b);
@@ -358,9 +376,13 @@ out:
 	return b.p;
 }
 
+/* A split's report.html and per-class.tsv; the root's report.html (its
+ * scorecard: the root has no per-class table of its own). */
 static bool report_file(enum imlfs_pred_file f, enum imlfs_report_kind kind)
 {
-	return imlfs_pred_valid(f) && f != IMLFS_PRED_ROOT && (unsigned)kind < IMLFS_NREPORTS;
+	if (f == IMLFS_PRED_ROOT)
+		return kind == IMLFS_REPORT_HTML;
+	return imlfs_pred_valid(f) && (unsigned)kind < IMLFS_NREPORTS;
 }
 
 char *imlfs_subs_report(struct imlfs_subs *s, uid_t uid, enum imlfs_pred_file file,

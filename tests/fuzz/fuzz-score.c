@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-score.c — predictions lines (preds.c) with scoring (score.c), the
- * JSON writer (scorejson.c) and the report pages (report.c): arbitrary
+ * JSON writer (scorejson.c) and the report pages (report.c, and the
+ * root's scorecard.c, whose verdicts must sum to the scores): arbitrary
  * bytes as a submission to the root file and every split's, over a small
  * fixed model with labels, multi-labels, problematic and ImageNet-M
  * images; the JSON must always be valid and say what the scores struct

@@ -13,6 +13,7 @@
 #include "imlfs/preds.h"
 #include "imlfs/report.h"
 #include "imlfs/score.h"
+#include "imlfs/scorecard.h"
 #include "imlfs/util.h"
 
 static const char *const wnids[FZ_NCLASSES] = { "n01005397", "n01020144", "n01020719" };
@@ -171,6 +172,33 @@ static void check_report(const struct imlfs_model *m, const struct imlfs_preds *
 	imlfs_report_free(r);
 }
 
+/* The root's scorecard of p: its page renders, and its verdicts sum to
+ * the scores sc shows (imagenet_m and validation: the counts; all: the
+ * count of labelled images it judges). */
+static void check_scorecard(const struct imlfs_model *m, const struct imlfs_preds *p,
+			    const struct imlfs_scores *sc)
+{
+	struct imlfs_scorecard *card = imlfs_scorecard_new(m, p);
+	struct imlfs_buf b = { 0 };
+
+	if (!card || card->nsplits != sc->nsplits || card->nshown > card->ndisagree)
+		abort();
+	for (unsigned k = 0; k < card->nsplits; k++) {
+		const struct imlfs_split_scores *ss = imlfs_scores_of(sc, card->split[k].split);
+
+		if (!ss)
+			abort();
+		if (ss->multilabel && (card->split[k].right != ss->multilabel_correct ||
+				       card->split[k].right + card->split[k].wrong !=
+				       ss->multilabel_images))
+			abort();
+	}
+	if (imlfs_scorecard_render(m, card, sc, &b) || !b.p || strlen(b.p) != b.len)
+		abort();
+	imlfs_buf_free(&b);
+	imlfs_scorecard_free(card);
+}
+
 void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len)
 {
 	/* An array bound that varies with the input, so that the bound's
@@ -201,6 +229,8 @@ void fz_check_scores(const struct imlfs_model *m, const char *text, size_t len)
 			abort();
 		if (f != IMLFS_PRED_ROOT)
 			check_report(m, p, f, dup);
+		else
+			check_scorecard(m, p, dup);
 		json_decref(o);
 		free(s);
 		imlfs_scores_free(dup);

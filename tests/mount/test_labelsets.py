@@ -527,3 +527,25 @@ def test_shared_mturk(full, mount_factory):
     check_scores(got, expected_scores(s, bigset, data, bigset.counts), "big")
     assert read_json(m.path("all", "images", "ILSVRC2012_val_00049999.json"))["big_labels"] == \
         big["ILSVRC2012_val_00049999.JPEG"]
+
+
+def test_scorecard(setmnt, sample, sets):
+    """The root's report.html has a row per set, with its keys as columns,
+    and the set's rule counts what NAME_accuracy counts."""
+    from test_scorecard import Card, number
+    all_sets = [sets[n][1] for n in ("mine", "relabel", "flaws")]
+    data = submission(sample, all_sets, 5)
+    root = submit(setmnt, "predictions", data)
+    card = Card(open(setmnt.path("report.html")).read())
+    for ls in all_sets:
+        key = f"{ls.name}_accuracy"
+        assert number(card.cells[f"{ls.name}-{key}"]) == root[ls.name][key], ls.name
+        assert card.cells[f"validation-{key}"] == "\u2014"
+        assert number(card.cells[f"all-{key}"]) == root["all"][key], ls.name
+        # right / counted under the set's rule is NAME_accuracy
+        assert number(card.cells[f"{ls.name}-share"]) == root[ls.name][key], ls.name
+        counted = sum(1 for n in sample.names if ls.counts(n))
+        assert int(card.cells[f"{ls.name}-counted"]) == counted, ls.name
+    page = open(setmnt.path("report.html")).read()
+    assert "is in its list in the label set (NAME_accuracy)" in page
+    assert "mine: " in open(setmnt.path("mine", "report.html")).read()

@@ -230,9 +230,10 @@ def test_report_before_submission(sample, mnt):
         assert f"cat preds.txt &gt; {split}/predictions" in text
         assert "<figure" not in text
         assert read(mnt.path(split, "per-class.tsv")) == "\t".join(HEADER) + "\n"
-    # the root has no report; its predictions file scores every split
-    for name in ("report.html", "per-class.tsv"):
-        assert not os.path.exists(mnt.path(name))
+    # the root's report.html is the scorecard (test_scorecard.py); the root
+    # has no per-class table
+    assert "Nothing submitted yet" in read(mnt.path("report.html"))
+    assert not os.path.exists(mnt.path("per-class.tsv"))
     # submitting to the root file does not make a split's report
     submit(mnt.path("predictions"), make_submission(
         reference_score.Dataset.load(sample.dir), "random", 1))

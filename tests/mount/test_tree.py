@@ -24,7 +24,7 @@ def images_in(path):
 
 def test_root(mnt, sample):
     assert listdir(mnt.mnt) == ["README", "all", "classes.tsv", "imagenet_m",
-                                "predictions", "real", "validation"]
+                                "predictions", "real", "report.html", "validation"]
     readme = open(mnt.path("README")).read()
     assert f"every image in the tarball: {len(sample.names)}" in readme
     assert f"(TFDS split 'validation'): {len(sample.annots)}" in readme
@@ -287,7 +287,7 @@ def test_no_annotations_no_labels(sample, mount_factory, tmp_path):
     d.mkdir()
     os.symlink(sample.tar, d / "ILSVRC2012_img_val.tar")
     m = mount_factory(d / "ILSVRC2012_img_val.tar", "--nocache")
-    assert listdir(m.mnt) == ["README", "all", "classes.tsv", "predictions"]
+    assert listdir(m.mnt) == ["README", "all", "classes.tsv", "predictions", "report.html"]
     assert listdir(m.path("all")) == ["images", "per-class.tsv", "pixels", "predictions",
                                       "report.html"]
     assert images_in(m.path("all", "images")) == sample.names

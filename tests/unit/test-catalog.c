@@ -182,7 +182,7 @@ int main(void)
 	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m, .mtime = 42 });
 	CHECK(c != NULL);
 
-	CHECK_STR(listing(c, ""), "README all classes.tsv imagenet_m predictions validation");
+	CHECK_STR(listing(c, ""), "README all classes.tsv imagenet_m predictions report.html validation");
 	CHECK_STR(listing(c, "all"), "by-class images per-class.tsv pixels predictions report.html");
 	CHECK_STR(listing(c, "all/images"), V(1) " " V(2) " " V(3) " " V(4) " " V(5) " " V(6));
 	CHECK_STR(listing(c, "all/by-class"), "n00000001 n00000002 n00000003");
@@ -267,8 +267,7 @@ int main(void)
 	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + IMLFS_NPRED, &n), -ENOENT);
 
-	/* report files beside each split's predictions, none at the root */
-	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "report.html", &n), -ENOENT);
+	/* report files beside each split's predictions; the root's below */
 	CHECK_EQ(imlfs_catalog_lookup(c, walk(c, "validation"), "report.html", &n), 0);
 	CHECK_EQ(n.kind, IMLFS_NODE_REPORT);
 	CHECK_EQ(n.pred, IMLFS_PRED_VALIDATION);
@@ -282,7 +281,15 @@ int main(void)
 	CHECK_EQ(n.kind, IMLFS_NODE_REPORT);
 	CHECK_EQ(n.pred, IMLFS_PRED_IMAGENET_M);
 	CHECK_EQ(n.index, IMLFS_REPORT_TSV);
-	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT, &n), -ENOENT);   /* the root's */
+	/* the root's report.html (its scorecard); it has no per-class.tsv */
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT, &n), 0);
+	CHECK_EQ(n.kind, IMLFS_NODE_REPORT);
+	CHECK_EQ(n.pred, IMLFS_PRED_ROOT);
+	CHECK_EQ(n.index, IMLFS_REPORT_HTML);
+	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "report.html", &n), 0);
+	CHECK_EQ(n.ino, IMLFS_INO_REPORT);
+	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "per-class.tsv", &n), -ENOENT);
+	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT + 1, &n), -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_REPORT + 2 * IMLFS_NPRED, &n), -ENOENT);
 
 	pixels(c);
@@ -316,7 +323,7 @@ int main(void)
 		for (int k = 0; k < 5; k++)
 			CHECK_EQ(walk(r, paths[k]), before[k]);
 		CHECK(walk(r, "real") > IMLFS_INO_ROOT + ndirs - 1);
-		CHECK_STR(listing(r, ""), "README all classes.tsv imagenet_m predictions real "
+		CHECK_STR(listing(r, ""), "README all classes.tsv imagenet_m predictions real report.html "
 			  "validation");
 		CHECK_STR(listing(r, "real"), "by-class images labels per-class.tsv pixels predictions "
 			  "report.html");
@@ -345,7 +352,7 @@ int main(void)
 	/* Without annotations: only all/; without labels: no by-class/. */
 	m.have = IMLFS_HAVE_CLASSES;
 	c = imlfs_catalog_new(&(struct imlfs_catalog_src){ .model = &m });
-	CHECK_STR(listing(c, ""), "README all classes.tsv predictions");
+	CHECK_STR(listing(c, ""), "README all classes.tsv predictions report.html");
 	CHECK_STR(listing(c, "all"), "images per-class.tsv pixels predictions report.html");
 	CHECK_EQ(imlfs_catalog_lookup(c, IMLFS_INO_ROOT, "validation", &n), -ENOENT);
 	CHECK_EQ(imlfs_catalog_node(c, IMLFS_INO_PREDICTIONS + 2, &n), -ENOENT);

@@ -69,7 +69,9 @@ void *__wrap_realloc(void *p, size_t n)
 	"                annotated, width, height, components\n" \
 	"  predictions   here and in each split: write lines \"IMAGE LABEL [LABEL ...]\"\n" \
 	"                (class index or wnid; the first is top-1, five give top-5),\n" \
-	"                then read the file for the scores of your latest submission\n"
+	"                then read the file for the scores of your latest submission\n" \
+	"  report.html   at the root: your latest root submission's scores on every\n" \
+	"                split in one table, and the images the splits disagree about\n"
 #define ANNOTATIONS(a, b, c, d, e, f, g) \
 	"\nAnnotation file: " a " initial_annots entries (" b " ImageNetV2 ones ignored, " \
 	c " not in the tarball), " d " problematic images (" e " not in the tarball), " \
