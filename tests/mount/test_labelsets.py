@@ -21,6 +21,7 @@ import pytest
 
 from conftest import Sample, make_sample, run, tool
 from test_errors import STATUS
+from test_real import read_json, submit
 
 SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "..", "shared", "data")
@@ -28,17 +29,6 @@ SHARED_MTURK = os.path.join(SHARED, "imagenet_mturk.json")
 SHARED_CLASSES = os.path.join(SHARED, "class_info.json")
 E_LABELSET = STATUS["bad label set"]
 E_USAGE = 2
-
-
-def read_json(path):
-    with open(path, "rb") as f:
-        return json.loads(f.read())
-
-
-def submit(m, rel, data):
-    with open(m.path(rel), "wb") as f:
-        f.write(data)
-    return read_json(m.path(rel))
 
 
 # ---- the sets, made from the sample, and what they say ---------------------
