@@ -83,22 +83,23 @@ struct imlfs_score_error {
 /* The scores predictions file `file` shows for one submission: a split's
  * file, that split's (nsplits 1); the root file, every split present, in
  * enum order.  One allocation of `size` bytes, without pointers, so that a
- * copy is a memcpy (imlfs_scores_dup); the messages take only their own
- * length. */
+ * copy is a memcpy (imlfs_scores_dup); the splits and the messages take
+ * only their own room (a split's entry is over a kilobyte, for the label
+ * sets' keys, and the store keeps a result per file per user), the
+ * messages after split[nsplits]. */
 struct imlfs_scores {
 	size_t size;
 	enum imlfs_pred_file file;
 	unsigned nsplits;
-	struct imlfs_split_scores split[IMLFS_NSPLITS];
 	uint32_t nerrors;         /* every split's "errors": the same list */
 	struct imlfs_score_error errors[IMLFS_SCORE_MAX_ERRORS];
-	char msgs[];
+	struct imlfs_split_scores split[];
 };
 
 /* The message of error k. */
 static inline const char *imlfs_scores_error(const struct imlfs_scores *sc, uint32_t k)
 {
-	return sc->msgs + sc->errors[k].off;
+	return (const char *)&sc->split[sc->nsplits] + sc->errors[k].off;
 }
 
 /* One key of a split's JSON object, with its value.  The JSON writer and

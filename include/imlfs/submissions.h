@@ -41,7 +41,8 @@
  * imlfs_report_bytes(m), 4 bytes per class plus 1.6 KiB, so at most
  * IMLFS_SUB_MAX_USERS x splits x that in all (1024 x 3 x 5.6 KiB = 17 MiB
  * with 1,000 classes); and the scores the report's page shows (score.h:
- * under 1 KiB plus the kept error messages, which the JSON text holds too).
+ * 1.2 KiB per split plus the kept error messages, which the JSON text
+ * holds too).
  * With the root's scores a user keeps the scorecard (scorecard.h:
  * imlfs_scorecard_bytes(), under 2 KiB) and those scores likewise.
  */

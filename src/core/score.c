@@ -234,35 +234,45 @@ int imlfs_score_split(const struct imlfs_model *m, const struct imlfs_preds *p,
 	return 0;
 }
 
+/* Has file f split s's scores?  A split's file has its split, present or
+ * not; the root's every split present. */
+static bool of_file(const struct imlfs_model *m, enum imlfs_pred_file f, enum imlfs_split s)
+{
+	return f == IMLFS_PRED_ROOT ? imlfs_split_present(m, s) : s == imlfs_pred_split(f);
+}
+
 struct imlfs_scores *imlfs_score(const struct imlfs_model *m, const struct imlfs_preds *p,
 				 enum imlfs_pred_file f)
 {
 	struct imlfs_scores *sc;
-	size_t text = 0, off = 0;
+	size_t text = 0, off = 0, nsplits = 0;
+	char *msgs;
 
 	if (!imlfs_pred_valid(f))
 		return NULL;
 	for (uint32_t k = 0; k < p->nerrors; k++)
 		text += strlen(p->errors[k].msg) + 1;
-	sc = calloc(1, sizeof *sc + text);
+	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++)
+		nsplits += of_file(m, f, s);
+	sc = calloc(1, sizeof *sc + nsplits * sizeof sc->split[0] + text);
 	if (!sc)
 		return NULL;
-	sc->size = sizeof *sc + text;
+	sc->size = sizeof *sc + nsplits * sizeof sc->split[0] + text;
 	sc->file = f;
 	for (enum imlfs_split s = 0; s < IMLFS_NSPLITS; s++) {
-		/* a split's file has its split, present or not */
-		if (f == IMLFS_PRED_ROOT ? !imlfs_split_present(m, s) : s != imlfs_pred_split(f))
+		if (!of_file(m, f, s))
 			continue;
 		if (imlfs_score_split(m, p, s, &sc->split[sc->nsplits++])) {
 			free(sc);
 			return NULL;
 		}
 	}
+	msgs = (char *)&sc->split[sc->nsplits];
 	for (uint32_t k = 0; k < p->nerrors; k++) {
 		size_t n = strlen(p->errors[k].msg) + 1;
 
 		sc->errors[k] = (struct imlfs_score_error){ p->errors[k].line, (uint32_t)off };
-		memcpy(sc->msgs + off, p->errors[k].msg, n);
+		memcpy(msgs + off, p->errors[k].msg, n);
 		off += n;
 	}
 	sc->nerrors = p->nerrors;
