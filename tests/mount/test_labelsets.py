@@ -5,10 +5,11 @@ NAME/predictions and all/predictions checked against an independent Python
 computation, the root's NAME object, the formats recognised by content (the
 generic TSV, JSON lists, a Flaws of ImageNet CSV with quoted lists), bad
 files (exit status 15, one line, nothing mounted), bad names, too many sets
-and clashes (exit status 2), the cache and --verify.  With ../shared beside
-the checkout, cleanlab's imagenet_mturk.json is mounted over a 50,000-image
-sample with the real classes: its outcome counts, a handful of images
-checked by hand, and a 50,000-line TSV set beside it."""
+and clashes (exit status 2), the cache and --verify, the root's report.html.
+A 50,000-line TSV set is mounted over a 50,000-image sample; with ../shared
+beside the checkout, that sample has the real classes and cleanlab's
+imagenet_mturk.json is mounted too: its outcome counts, a handful of images
+checked by hand, its scores."""
 import csv
 import hashlib
 import io
@@ -459,23 +460,27 @@ def mturk_rule(entries, labels):
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory):
-    """50,000 tiny images with the real classes, cleanlab's file beside the
-    tarball (found as mturk), labels that agree with its given labels, and
-    a 50,000-line TSV set of five labels each."""
-    if not (os.path.exists(SHARED_MTURK) and os.path.exists(SHARED_CLASSES)):
-        pytest.skip("../shared/data/imagenet_mturk.json or class_info.json is not here")
+    """50,000 tiny images over 1,000 classes and a 50,000-line TSV set of
+    five labels each; with ../shared, the real classes, cleanlab's file
+    beside the tarball (found as mturk) and labels that agree with its
+    given labels (entries None without)."""
+    shared = os.path.exists(SHARED_MTURK) and os.path.exists(SHARED_CLASSES)
     d = tmp_path_factory.mktemp("full")
     make_sample(d, "--tiny", "--classes", "1000", "--per-class", "50",
-                "--annotated-per-class", "1", "--seed", "5", "--class-file", SHARED_CLASSES)
+                "--annotated-per-class", "1", "--seed", "5",
+                *(["--class-file", SHARED_CLASSES] if shared else []))
     os.unlink(d / "real.json")
     s = Sample(d)
     assert s.wnids == sorted(s.wnids) and len(s.wnids) == 1000
-    entries = json.load(open(SHARED_MTURK))
-    given = {f"ILSVRC2012_val_{e['id']:08d}.JPEG": e["given_original_label"] for e in entries}
-    labels = {n: given.get(n, s.label[n]) for n in s.names}
-    (d / "validation_labels.txt").write_text("".join(f"{s.wnids[labels[n]]}\n"
-                                                     for n in s.names))
-    shutil.copy(SHARED_MTURK, d / "imagenet_mturk.json")
+    entries, labels = None, s.label
+    if shared:
+        entries = json.load(open(SHARED_MTURK))
+        given = {f"ILSVRC2012_val_{e['id']:08d}.JPEG": e["given_original_label"]
+                 for e in entries}
+        labels = {n: given.get(n, s.label[n]) for n in s.names}
+        (d / "validation_labels.txt").write_text("".join(f"{s.wnids[labels[n]]}\n"
+                                                         for n in s.names))
+        shutil.copy(SHARED_MTURK, d / "imagenet_mturk.json")
     rng = random.Random("big")
     big = {n: sorted({rng.randrange(1000) for _ in range(5)}) for n in s.names}
     (d / "big.tsv").write_text("".join(f"{n}\t{','.join(s.wnids[c] for c in big[n])}\n"
@@ -484,8 +489,25 @@ def full(tmp_path_factory):
     return s, entries, labels, big
 
 
+def test_big_tsv(full, mount_factory):
+    """A 50,000-line set mounts with the usual bounded wait (no timing
+    asserted), and says what it holds."""
+    s, _, _, big = full
+    m = mount_factory(s.tar, "--nocache", "--labelset", f"big={s.dir}/big.tsv")
+    bigset = LabelSet("big", big)
+    data = submission(s, [bigset], 6)
+    check_scores(submit(m, "big/predictions", data),
+                 expected_scores(s, bigset, data, bigset.counts), "big")
+    assert read_json(m.path("all", "images", "ILSVRC2012_val_00012345.json"))["big_labels"] == \
+        big["ILSVRC2012_val_00012345.JPEG"]
+    assert "label set big (tsv format): the images it gives a label: 50000 (0 listed with " \
+        "none, 0 left out)" in open(m.path("README")).read()
+
+
 def test_shared_mturk(full, mount_factory):
     s, entries, labels, big = full
+    if entries is None:
+        pytest.skip("../shared/data/imagenet_mturk.json or class_info.json is not here")
     m = mount_factory(s.tar, "--nocache", "--labelset", f"big={s.dir}/big.tsv")
     lists, counts = mturk_rule(entries, labels)
     assert counts == {"given": 2524, "guessed": 1428, "both": 597, "neither": 293,
