@@ -197,6 +197,23 @@ static void warn_stats(const struct imlfs_model *m, const struct imlfs_inputs *i
 			s->problematic_not_in_tar, s->imagenet_m_not_in_tar);
 }
 
+/* The outcomes of cleanlab's vote (labelset.h), said once at mount: what
+ * the file decided is worth knowing before any score is read (the
+ * README repeats them). */
+static void say_sets(const struct imlfs_model *m, FILE *log)
+{
+	for (uint32_t k = 0; log && k < m->nsets; k++) {
+		const struct imlfs_labelset *ls = &m->sets[k];
+		const uint32_t *o = ls->outcome;
+
+		if (ls->format == IMLFS_LS_MTURK)
+			fprintf(log, "imlfs: label set %s: given %u, guessed %u, both %u, neither %u, "
+				"no majority %u; %u images not listed keep their label\n", ls->name,
+				o[IMLFS_LS_GIVEN], o[IMLFS_LS_GUESSED], o[IMLFS_LS_BOTH],
+				o[IMLFS_LS_NEITHER], o[IMLFS_LS_NO_MAJORITY], o[IMLFS_LS_KEPT]);
+	}
+}
+
 /* Open the cache folder and load from it.  An untrusted folder is said in
  * one line, and then not used at all (neither read, written nor swept):
  * info->cache_file stays empty.  A missing one leaves cd closed but the
@@ -304,6 +321,7 @@ int imlfs_load(struct imlfs_model *m, const struct imlfs_inputs *in,
 	imlfs_cache_dir_close(&cd);
 	free(name);
 	warn_stats(m, in, opts->log);
+	say_sets(m, opts->log);
 	/* The parsers' temporary memory (jansson's DOM of the annotations,
 	 * a few hundred MB at its peak) is freed by now: give it back so the
 	 * daemon's RSS stays small. */

@@ -516,6 +516,8 @@ def test_shared_mturk(full, mount_factory):
     assert ("  outcomes      given 2524, guessed 1428, both 597, neither 293, no majority 598; "
             "not listed, original label kept 44560") in readme, readme
     assert f"  mturk        {s.dir}/imagenet_mturk.json (found beside the tarball" in readme
+    assert ("imlfs: label set mturk: given 2524, guessed 1428, both 597, neither 293, "
+            "no majority 598; 44560 images not listed keep their label") in m.stderr()
     # by hand from the file (id: votes -> list)
     for stem, want in (("00000001", [65]),          # given 4 of 5
                        ("00000002", [795, 970]),    # both 5
