@@ -536,6 +536,75 @@ def run_eval():
     print_table(rows)
 
 
+def run_baseline():
+    """bench.py baseline: this build's rows against IMLFS_BENCH_BASELINE's,
+    the two measured alternately within each round (ABBA: the order flips
+    each round, so neither always runs on the warmer machine), one table
+    of medians and their ratio.  What a refactoring must leave unchanged:
+    mount time from the index cache, first reads and re-reads with 1 and
+    4 readers, the decode pipeline, random single-image reads."""
+    if not BASELINE:
+        sys.exit("bench: IMLFS_BENCH_GROUP=baseline needs IMLFS_BENCH_BASELINE=PATH")
+    names, wnids = names_and_wnids()
+    byclass = sorted(os.path.join("by-class", w, nm) for nm, w in zip(names, wnids))
+    rng = random.Random(1)
+    rnd_rel = [byclass[i] for i in rng.sample(range(len(byclass)), min(NRANDOM, len(byclass)))]
+    dec_rel = sorted(random.Random(2).sample(byclass, min(DECODE, len(byclass))))
+    log("bench: warming the page cache (tarball)")
+    warm_file(TAR)
+    shutil.rmtree(CACHE, ignore_errors=True)
+    shutil.rmtree(CACHE + "-baseline", ignore_errors=True)
+    for mode in ("warm", "base"):   # each build's own index cache
+        with Mount("imlfs", mode):
+            pass
+    R = {}
+
+    def put(key, v):
+        R.setdefault(key, []).append(v)
+
+    def one(mode, k):
+        def fresh():
+            return Mount("imlfs", mode)
+        with fresh() as m:
+            put((k, "mount"), m.seconds)
+        for readers in (1, 4):
+            with fresh() as m:
+                paths = [os.path.join(m.mnt, "all", p) for p in byclass]
+                t, f, b = parallel_read(paths, readers)
+                put((k, "read%d" % readers), b / 1e6 / t)
+                t, f, b = parallel_read(paths, readers)
+                put((k, "reread%d" % readers), b / 1e6 / t)
+        with fresh() as m:
+            put((k, "dec"), decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
+        with fresh() as m:
+            lat = latencies([os.path.join(m.mnt, "all", p) for p in rnd_rel], 300)
+            put((k, "rand"), statistics.median(lat) * 1e3)
+
+    for r in range(RUNS):
+        log("bench: baseline comparison, round %d/%d" % (r + 1, RUNS))
+        order = [("warm", "this"), ("base", "base")]
+        for mode, k in (order if r % 2 == 0 else order[::-1]):
+            one(mode, k)
+    M = {k: med(v) for k, v in R.items()}
+    what = [("mount", "mount -> first ls, warm (index cache), s", "%.3f"),
+            ("read1", "read all %d images via all/by-class, 1 reader, first read, MB/s" % len(names), "%.0f"),
+            ("reread1", "  same, re-read on the same mount, MB/s", "%.0f"),
+            ("read4", "  same, 4 readers, first read, MB/s", "%.0f"),
+            ("reread4", "  same, 4 readers, re-read, MB/s", "%.0f"),
+            ("dec", "decode pipeline, %d images, 2 threads, img/s" % len(dec_rel), "%.0f"),
+            ("rand", "%d random single-image reads, median, ms" % len(rnd_rel), "%.2f")]
+    print("| measure (median of %d rounds, alternating) | this build | baseline | this / baseline |"
+          % RUNS)
+    print("|---|---|---|---|")
+    for key, label, fmt in what:
+        a, b = M[("this", key)], M[("base", key)]
+        print("| %s | %s | %s | %.2fx |" % (label, fmt % a, fmt % b, a / b))
+    print()
+    print("Each round: a fresh mount per figure, both builds with their own index cache; "
+          "rows are medians of the rounds, the ratio is of the medians (time rows: lower is "
+          "better, so a ratio below 1 is faster).")
+
+
 def opcodes(logfile):
     counts = {}
     with open(logfile, errors="replace") as f:
@@ -1052,8 +1121,8 @@ def print_table(rows):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run", "eval"):
-        sys.exit("usage: bench.py prepare|run|eval")
+    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run", "eval", "baseline"):
+        sys.exit("usage: bench.py prepare|run|eval|baseline")
     if sys.argv[1] == "prepare":
         prepare()
         return
@@ -1066,6 +1135,8 @@ def main():
         if sys.argv[1] == "eval":
             extract()
             run_eval()
+        elif sys.argv[1] == "baseline":
+            run_baseline()
         else:
             run()
     finally:
