@@ -173,7 +173,7 @@ static void test_random(void)
 	struct mk_rng r = mk_rng_for(7, 1, 0);
 	char what[160];
 
-	for (int i = 0; i < 120; i++) {
+	for (int i = 0; i < 80; i++) {
 		int w = mk_range(&r, 1, 720), h = mk_range(&r, 1, 720);
 		int colour = mk_chance(&r, 150) ? mk_range(&r, 0, MK_NCOLOURS - 1) : MK_YCC;
 		int samp = mk_range(&r, 0, colour >= MK_YCCK ? MK_MIXED - 1 : MK_NSAMPS - 1);
