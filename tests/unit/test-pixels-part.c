@@ -92,10 +92,13 @@ static void same(const unsigned char *j, size_t len, const struct imlfs_pixspec 
 	}
 }
 
-static void all_specs(const unsigned char *j, size_t len, const char *what)
+/* Three of the specs, a different three for each seq: over a few images
+ * of a kind, every spec (a test of all seven for every image would take
+ * too long under ASan). */
+static void three_specs(const unsigned char *j, size_t len, unsigned seq, const char *what)
 {
-	for (size_t s = 0; s < NSPECS; s++)
-		same(j, len, &specs[s], what);
+	for (unsigned k = 0; k < 3; k++)
+		same(j, len, &specs[(seq + 2 * k) % NSPECS], what);
 }
 
 /* The part of a 500x375 4:2:0 photo for resize256-crop224-bilinear, by
@@ -148,7 +151,7 @@ static void test_storages(void)
 			unsigned char *j = make(w, h, MK_YCC, samp, 0, 0, 0, seed++, &len);
 
 			snprintf(what, sizeof what, "%dx%d %s", w, h, sampname[samp]);
-			all_specs(j, len, what);
+			three_specs(j, len, (unsigned)seed, what);
 			mkjpeg_release(j);
 		}
 		for (int colour = MK_GRAY; colour < MK_NCOLOURS; colour++) {
@@ -161,19 +164,19 @@ static void test_storages(void)
 
 			snprintf(what, sizeof what, "%dx%d colour %d %s, restarts %zu", w, h, colour,
 				 sampname[samp], i % 3);
-			all_specs(j, len, what);
+			three_specs(j, len, (unsigned)seed, what);
 			mkjpeg_release(j);
 		}
 	}
 }
 
-/* Random sizes and storages, three specs each. */
+/* Random sizes and storages, two specs each. */
 static void test_random(void)
 {
 	struct mk_rng r = mk_rng_for(7, 1, 0);
 	char what[160];
 
-	for (int i = 0; i < 80; i++) {
+	for (int i = 0; i < 40; i++) {
 		int w = mk_range(&r, 1, 720), h = mk_range(&r, 1, 720);
 		int colour = mk_chance(&r, 150) ? mk_range(&r, 0, MK_NCOLOURS - 1) : MK_YCC;
 		int samp = mk_range(&r, 0, colour >= MK_YCCK ? MK_MIXED - 1 : MK_NSAMPS - 1);
@@ -186,7 +189,7 @@ static void test_random(void)
 
 		snprintf(what, sizeof what, "random %d: %dx%d colour %d samp %d prog %d restarts "
 			 "%d/%d", i, w, h, colour, samp, prog, rrows, rmcus);
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 2; k++)
 			same(j, len, &specs[mk_below(&r, NSPECS)], what);
 		mkjpeg_release(j);
 	}
@@ -200,7 +203,7 @@ static void test_damage(void)
 	struct mk_rng r = mk_rng_for(8, 2, 0);
 	char what[160];
 
-	for (int i = 0; i < 24; i++) {
+	for (int i = 0; i < 12; i++) {
 		int w = mk_range(&r, 200, 640), h = mk_range(&r, 200, 640);
 		unsigned long len;
 		unsigned char *j = make(w, h, MK_YCC, i % MK_NSAMPS, i % 8 == 7, i % 5 == 0, 0,
@@ -214,7 +217,7 @@ static void test_damage(void)
 		}
 		/* a few bytes changed in the last third of the data (not EOI),
 		 * where only the part's skipped rows lie */
-		for (int k = 0; k < 6; k++) {
+		for (int k = 0; k < 4; k++) {
 			memcpy(d, j, len);
 			for (int n = 0; n <= k % 3; n++)
 				d[len - 3 - mk_below(&r, (uint32_t)(len / 3))] = (unsigned char)mk_next(&r);
@@ -241,7 +244,7 @@ int main(void)
 	/* parts were decoded, and damage was refused, often enough to mean
 	 * something */
 	CHECK(smaller > kept / 2);
-	CHECK(refused >= 20);
+	CHECK(refused >= 10);
 	imlfs_pixels_free(part_px);
 	imlfs_pixels_free(whole_px);
 	mkjpeg_free(&enc);
