@@ -228,10 +228,14 @@ def test_truncated_and_garbage_fail_as_pil_does(tmp_path):
     from PIL import Image
     good = jpeg(300, 200, 30)
     prog = jpeg(300, 200, 32, progressive=True)
+    big = jpeg(1000, 750, 33)
     cases = {"truncated": good[: len(good) * 2 // 3], "garbage": b"not a jpeg at all",
              "empty": b"", "header-only": good[:300],
              # Pillow needs the final EOI marker too
              "no-eoi": good[:-2], "no-eoi-progressive": prog[:-2],
+             # cut in the rows below those the crop reads, which are
+             # not decoded but must still be read
+             "truncated-below-crop": big[: len(big) * 49 // 50],
              # libjpeg would skip junk after SOI; Pillow's Image.open refuses
              "junk-after-soi": good[:2] + b"\x00" + good[2:]}
     for name, data in cases.items():
