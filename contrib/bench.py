@@ -466,6 +466,21 @@ def crops_npy_array(path, batch=64):
     return threaded(one, range(0, len(x), batch))
 
 
+def with_cpu(R, key, n, fn, pid=None):
+    """fn()'s result, with the CPU time it took per image (ms) into
+    R[key + "_cpu"] (this process: the readers) and R[key + "_dcpu"] (the
+    daemon pid's).  Wall-clock rates on a loaded VM say how fast; CPU per
+    image says what bounds them: on these two cores a path cannot beat
+    another by more than the ratio of their CPU per image."""
+    t0, d0 = os.times(), cpu_seconds(pid) if pid else 0.0
+    v = fn()
+    t1 = os.times()
+    R.setdefault(key + "_cpu", []).append(
+        ((t1.user + t1.system) - (t0.user + t0.system)) / n * 1e3)
+    R.setdefault(key + "_dcpu", []).append(((cpu_seconds(pid) - d0) if pid else 0.0) / n * 1e3)
+    return v
+
+
 def eval_input(R):
     """One run of the evaluation-input rows, into R["ev_*"] (images/s)."""
     import numpy as np
@@ -477,11 +492,13 @@ def eval_input(R):
                  for x in names]
         # the crops are those of (a): checked on the first image, untimed
         # after the timed passes (the first pass must be a first read)
-        R.setdefault("ev_b", []).append(crops_npy_files(files))
+        R.setdefault("ev_b", []).append(
+            with_cpu(R, "ev_b", len(files), lambda: crops_npy_files(files), m.pid))
         R.setdefault("ev_c", []).append(crops_npy_files(files))
         first = np.load(files[0])
-    R.setdefault("ev_a", []).append(
-        crops_torchvision([os.path.join(EXTRACTED, "images", x) for x in names]))
+    R.setdefault("ev_a", []).append(with_cpu(
+        R, "ev_a", len(names),
+        lambda: crops_torchvision([os.path.join(EXTRACTED, "images", x) for x in names])))
     from PIL import Image
     from torchvision import transforms as T
     s, c, mode = eval_spec()
@@ -491,7 +508,8 @@ def eval_input(R):
         EVAL_SPEC, names[0])
     with Mount("imlfs", "warm") as m:
         path = os.path.join(m.mnt, EVAL_SPLIT, "pixels", EVAL_SPEC + ".npy")
-        R.setdefault("ev_d1", []).append(crops_npy_array(path))
+        R.setdefault("ev_d1", []).append(
+            with_cpu(R, "ev_d1", len(names), lambda: crops_npy_array(path), m.pid))
         R.setdefault("ev_d2", []).append(crops_npy_array(path))
     local = os.path.join(WORK, "eval-one.npy")
     np.save(local, first)
@@ -518,6 +536,12 @@ def eval_rows(M, row):
         M["ev_d1"] >= 1.3 * a)
     row("eval input (d): the same, second pass", ips(M["ev_d2"]), "-", "-", ">= 10x (a)",
         M["ev_d2"] >= 10 * a)
+    ca, cb, cd = M["ev_a_cpu"], M["ev_b_dcpu"] + M["ev_b_cpu"], M["ev_d1_dcpu"] + M["ev_d1_cpu"]
+    row("  CPU per image, first pass: (a) reader; (b) daemon + reader; (d) daemon + reader",
+        "(a) %.2f ms; (b) %.2f + %.2f ms; (d) %.2f + %.2f ms" % (
+            ca, M["ev_b_dcpu"], M["ev_b_cpu"], M["ev_d1_dcpu"], M["ev_d1_cpu"]), "-", "-")
+    row("  CPU-bound ceiling of the first passes on these cores: (a)'s CPU / theirs",
+        "(b) %.2fx; (d) %.2fx" % (ca / cb, ca / cd), "-", "-")
 
 
 def run_eval():
