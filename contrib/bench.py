@@ -466,6 +466,21 @@ def crops_npy_array(path, batch=64):
     return threaded(one, range(0, len(x), batch))
 
 
+def with_cpu(R, key, n, fn, pid=None):
+    """fn()'s result, with the CPU time it took per image (ms) into
+    R[key + "_cpu"] (this process: the readers) and R[key + "_dcpu"] (the
+    daemon pid's).  Wall-clock rates on a loaded VM say how fast; CPU per
+    image says what bounds them: on these two cores a path cannot beat
+    another by more than the ratio of their CPU per image."""
+    t0, d0 = os.times(), cpu_seconds(pid) if pid else 0.0
+    v = fn()
+    t1 = os.times()
+    R.setdefault(key + "_cpu", []).append(
+        ((t1.user + t1.system) - (t0.user + t0.system)) / n * 1e3)
+    R.setdefault(key + "_dcpu", []).append(((cpu_seconds(pid) - d0) if pid else 0.0) / n * 1e3)
+    return v
+
+
 def eval_input(R):
     """One run of the evaluation-input rows, into R["ev_*"] (images/s)."""
     import numpy as np
@@ -477,11 +492,13 @@ def eval_input(R):
                  for x in names]
         # the crops are those of (a): checked on the first image, untimed
         # after the timed passes (the first pass must be a first read)
-        R.setdefault("ev_b", []).append(crops_npy_files(files))
+        R.setdefault("ev_b", []).append(
+            with_cpu(R, "ev_b", len(files), lambda: crops_npy_files(files), m.pid))
         R.setdefault("ev_c", []).append(crops_npy_files(files))
         first = np.load(files[0])
-    R.setdefault("ev_a", []).append(
-        crops_torchvision([os.path.join(EXTRACTED, "images", x) for x in names]))
+    R.setdefault("ev_a", []).append(with_cpu(
+        R, "ev_a", len(names),
+        lambda: crops_torchvision([os.path.join(EXTRACTED, "images", x) for x in names])))
     from PIL import Image
     from torchvision import transforms as T
     s, c, mode = eval_spec()
@@ -491,7 +508,8 @@ def eval_input(R):
         EVAL_SPEC, names[0])
     with Mount("imlfs", "warm") as m:
         path = os.path.join(m.mnt, EVAL_SPLIT, "pixels", EVAL_SPEC + ".npy")
-        R.setdefault("ev_d1", []).append(crops_npy_array(path))
+        R.setdefault("ev_d1", []).append(
+            with_cpu(R, "ev_d1", len(names), lambda: crops_npy_array(path), m.pid))
         R.setdefault("ev_d2", []).append(crops_npy_array(path))
     local = os.path.join(WORK, "eval-one.npy")
     np.save(local, first)
@@ -518,6 +536,12 @@ def eval_rows(M, row):
         M["ev_d1"] >= 1.3 * a)
     row("eval input (d): the same, second pass", ips(M["ev_d2"]), "-", "-", ">= 10x (a)",
         M["ev_d2"] >= 10 * a)
+    ca, cb, cd = M["ev_a_cpu"], M["ev_b_dcpu"] + M["ev_b_cpu"], M["ev_d1_dcpu"] + M["ev_d1_cpu"]
+    row("  CPU per image, first pass: (a) reader; (b) daemon + reader; (d) daemon + reader",
+        "(a) %.2f ms; (b) %.2f + %.2f ms; (d) %.2f + %.2f ms" % (
+            ca, M["ev_b_dcpu"], M["ev_b_cpu"], M["ev_d1_dcpu"], M["ev_d1_cpu"]), "-", "-")
+    row("  CPU-bound ceiling of the first passes on these cores: (a)'s CPU / theirs",
+        "(b) %.2fx; (d) %.2fx" % (ca / cb, ca / cd), "-", "-")
 
 
 def run_eval():
@@ -534,6 +558,75 @@ def run_eval():
                      "" if ok is None else ("met" if ok else "MISSED")))
     eval_rows(M, row)
     print_table(rows)
+
+
+def run_baseline():
+    """bench.py baseline: this build's rows against IMLFS_BENCH_BASELINE's,
+    the two measured alternately within each round (ABBA: the order flips
+    each round, so neither always runs on the warmer machine), one table
+    of medians and their ratio.  What a refactoring must leave unchanged:
+    mount time from the index cache, first reads and re-reads with 1 and
+    4 readers, the decode pipeline, random single-image reads."""
+    if not BASELINE:
+        sys.exit("bench: IMLFS_BENCH_GROUP=baseline needs IMLFS_BENCH_BASELINE=PATH")
+    names, wnids = names_and_wnids()
+    byclass = sorted(os.path.join("by-class", w, nm) for nm, w in zip(names, wnids))
+    rng = random.Random(1)
+    rnd_rel = [byclass[i] for i in rng.sample(range(len(byclass)), min(NRANDOM, len(byclass)))]
+    dec_rel = sorted(random.Random(2).sample(byclass, min(DECODE, len(byclass))))
+    log("bench: warming the page cache (tarball)")
+    warm_file(TAR)
+    shutil.rmtree(CACHE, ignore_errors=True)
+    shutil.rmtree(CACHE + "-baseline", ignore_errors=True)
+    for mode in ("warm", "base"):   # each build's own index cache
+        with Mount("imlfs", mode):
+            pass
+    R = {}
+
+    def put(key, v):
+        R.setdefault(key, []).append(v)
+
+    def one(mode, k):
+        def fresh():
+            return Mount("imlfs", mode)
+        with fresh() as m:
+            put((k, "mount"), m.seconds)
+        for readers in (1, 4):
+            with fresh() as m:
+                paths = [os.path.join(m.mnt, "all", p) for p in byclass]
+                t, f, b = parallel_read(paths, readers)
+                put((k, "read%d" % readers), b / 1e6 / t)
+                t, f, b = parallel_read(paths, readers)
+                put((k, "reread%d" % readers), b / 1e6 / t)
+        with fresh() as m:
+            put((k, "dec"), decode([os.path.join(m.mnt, "all", p) for p in dec_rel], 600))
+        with fresh() as m:
+            lat = latencies([os.path.join(m.mnt, "all", p) for p in rnd_rel], 300)
+            put((k, "rand"), statistics.median(lat) * 1e3)
+
+    for r in range(RUNS):
+        log("bench: baseline comparison, round %d/%d" % (r + 1, RUNS))
+        order = [("warm", "this"), ("base", "base")]
+        for mode, k in (order if r % 2 == 0 else order[::-1]):
+            one(mode, k)
+    M = {k: med(v) for k, v in R.items()}
+    what = [("mount", "mount -> first ls, warm (index cache), s", "%.3f"),
+            ("read1", "read all %d images via all/by-class, 1 reader, first read, MB/s" % len(names), "%.0f"),
+            ("reread1", "  same, re-read on the same mount, MB/s", "%.0f"),
+            ("read4", "  same, 4 readers, first read, MB/s", "%.0f"),
+            ("reread4", "  same, 4 readers, re-read, MB/s", "%.0f"),
+            ("dec", "decode pipeline, %d images, 2 threads, img/s" % len(dec_rel), "%.0f"),
+            ("rand", "%d random single-image reads, median, ms" % len(rnd_rel), "%.2f")]
+    print("| measure (median of %d rounds, alternating) | this build | baseline | this / baseline |"
+          % RUNS)
+    print("|---|---|---|---|")
+    for key, label, fmt in what:
+        a, b = M[("this", key)], M[("base", key)]
+        print("| %s | %s | %s | %.2fx |" % (label, fmt % a, fmt % b, a / b))
+    print()
+    print("Each round: a fresh mount per figure, both builds with their own index cache; "
+          "rows are medians of the rounds, the ratio is of the medians (time rows: lower is "
+          "better, so a ratio below 1 is faster).")
 
 
 def opcodes(logfile):
@@ -1052,8 +1145,8 @@ def print_table(rows):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run", "eval"):
-        sys.exit("usage: bench.py prepare|run|eval")
+    if len(sys.argv) != 2 or sys.argv[1] not in ("prepare", "run", "eval", "baseline"):
+        sys.exit("usage: bench.py prepare|run|eval|baseline")
     if sys.argv[1] == "prepare":
         prepare()
         return
@@ -1066,6 +1159,8 @@ def main():
         if sys.argv[1] == "eval":
             extract()
             run_eval()
+        elif sys.argv[1] == "baseline":
+            run_baseline()
         else:
             run()
     finally:

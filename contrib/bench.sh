@@ -22,6 +22,9 @@
 #                         SPEC's crops (default resize256-crop224-bilinear)
 #   IMLFS_BENCH_GROUP=eval  measure only the evaluation-input rows (no
 #                         squashfs image, no other mounts)
+#   IMLFS_BENCH_GROUP=baseline  only this build against IMLFS_BENCH_BASELINE,
+#                         alternating within each round, with ratios: mount,
+#                         reads (1 and 4 readers), decode, random reads
 #   IMLFS_BENCH_BASELINE=PATH  another imlfs binary (say, an older main's
 #                         build/imlfs) measured in the same run: its read and
 #                         decode rows, -o ro's ratios against it, CPU per image
@@ -71,8 +74,8 @@ fi
 GROUP=${IMLFS_BENCH_GROUP:-run}
 case $GROUP in
 run) timeout 1800 $PY contrib/bench.py prepare ;;
-eval) ;;
-*) echo "bench: IMLFS_BENCH_GROUP=$GROUP: give eval, or leave it unset for the whole table" >&2
+eval|baseline) ;;
+*) echo "bench: IMLFS_BENCH_GROUP=$GROUP: give eval or baseline, or leave it unset for the whole table" >&2
    exit 2 ;;
 esac
 

@@ -24,11 +24,17 @@
  * differ: images of more pixels than the decoder's bound are refused here
  * (Pillow refuses above 178,956,970), and when libjpeg's first warning is
  * about corrupt data and a later one about the end of the data, only the
- * first is seen (TurboJPEG keeps one message), so the image is kept.
+ * first is looked at (as by the TurboJPEG decoder this one replaced, which
+ * kept one message), so the image is kept.
+ * Only the part of the image that the crop's resampling reads is decoded
+ * (with margins that keep its edges exact), except for progressive and
+ * other multi-scan JPEGs; the rest is still entropy-decoded, so the bytes
+ * and the failures are those of a whole decode.
  */
 #ifndef IMLFS_PIXELS_H
 #define IMLFS_PIXELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +65,19 @@ void imlfs_pixels_trim(struct imlfs_pixels *px);
  * why[whysz] holds one line saying what went wrong (out unspecified). */
 int imlfs_pixels_crop(struct imlfs_pixels *px, const unsigned char *jpeg, size_t len,
 		      const struct imlfs_pixspec *spec, uint8_t *out, char *why, size_t whysz);
+
+/* Decode only the part of each image that the crop reads (the default,
+ * whole = false), or every image whole: the reference that tests and the
+ * fuzzer hold the parts to, byte for byte and failure for failure. */
+void imlfs_pixels_set_whole(struct imlfs_pixels *px, bool whole);
+
+/* The part of the source image that the last successful
+ * imlfs_pixels_crop decoded: columns [x0, x1), rows [y0, y1) (the whole
+ * image when it decoded all of it; zeros after a failure). */
+struct imlfs_pixels_part {
+	uint32_t x0, y0, x1, y1;
+};
+struct imlfs_pixels_part imlfs_pixels_last_part(const struct imlfs_pixels *px);
 
 /* torchvision's geometry for an image w x h: the resized size
  * *rw x *rh and the crop's top-left corner (*left, *top). */

@@ -40,8 +40,14 @@ int imlfs_scratch_reserve(struct imlfs_scratch *s, size_t n);
 /* One resampling: the source image, the size it is resized to and the
  * window of that resized image to compute. */
 struct imlfs_resample {
-	const uint8_t *src;        /* src_h rows of src_w pixels, nch bytes each */
-	uint32_t src_w, src_h;
+	const uint8_t *src;        /* rows of pixels, nch bytes each: */
+	uint32_t src_w, src_h;     /* the whole source's size ... */
+	/* ... of which src holds columns [part_x, part_x + part_w) and rows
+	 * [part_y, part_y + part_h), src pointing at pixel (part_x, part_y);
+	 * part_w = part_h = 0 (with part_x = part_y = 0): the whole source.
+	 * A part lets a caller decode only what imlfs_resample_source says
+	 * the window reads. */
+	uint32_t part_x, part_y, part_w, part_h;
 	size_t src_stride;         /* bytes from one row to the next */
 	unsigned nch;              /* interleaved channels: 1 to 4 */
 	uint32_t out_w, out_h;     /* the whole resized image */
@@ -50,10 +56,17 @@ struct imlfs_resample {
 	enum imlfs_filter filter;
 };
 
+/* The source pixels the window reads (r's part is ignored): columns
+ * [*x0, *x1) and rows [*y0, *y1), never empty.  Returns 0, or -EINVAL as
+ * imlfs_resample_window does for r's geometry. */
+int imlfs_resample_source(const struct imlfs_resample *r, uint32_t *x0, uint32_t *x1,
+			  uint32_t *y0, uint32_t *y1);
+
 /* Write the window's win_h rows of win_w pixels (nch bytes each) to dst,
  * rows dst_stride bytes apart.  Returns 0; -EINVAL when a size is 0, the
- * window is not inside out_w x out_h or nch or the filter is not one of
- * the above; -ENOMEM when s cannot grow (dst is then unspecified). */
+ * window is not inside out_w x out_h, nch or the filter is not one of the
+ * above or the part does not hold what imlfs_resample_source names;
+ * -ENOMEM when s cannot grow (dst is then unspecified). */
 int imlfs_resample_window(const struct imlfs_resample *r, uint8_t *dst, size_t dst_stride,
 			  struct imlfs_scratch *s);
 

@@ -19,7 +19,9 @@
  *
  * Here only the window's columns are computed in the horizontal pass,
  * and only for the source rows the window's output rows read; then only
- * the window's rows in the vertical pass.  Integer sums do not depend on
+ * the window's rows in the vertical pass.  The source may be just the
+ * part that these read (imlfs_resample_source), so that a caller decodes
+ * no more of the image than that.  Integer sums do not depend on
  * their order, so the loops are ordered for speed: the vertical pass adds
  * whole rows (one weight, many bytes) into an int32 row of accumulators,
  * which the compiler vectorises.  Weights are computed once per call
@@ -272,22 +274,72 @@ static bool carve(size_t *need, size_t *off, size_t count, size_t size)
 	return add_mul(need, count, size);
 }
 
+/* Geometry imlfs_resample_window refuses. */
+static bool bad_geometry(const struct imlfs_resample *r)
+{
+	return !r->src_w || !r->src_h || !r->out_w || !r->out_h || !r->win_w || !r->win_h ||
+	       r->nch < 1 || r->nch > 4 || r->left > r->out_w ||
+	       r->win_w > r->out_w - r->left || r->top > r->out_h ||
+	       r->win_h > r->out_h - r->top ||
+	       (r->filter != IMLFS_FILTER_BILINEAR && r->filter != IMLFS_FILTER_BICUBIC) ||
+	       r->src_w > INT32_MAX / 4 || r->src_h > INT32_MAX / 4 ||
+	       r->out_w > INT32_MAX / 4 || r->out_h > INT32_MAX / 4;
+}
+
+/* The source span [*lo, *hi) that output positions first..first+n-1 of
+ * an axis n_in -> n_out read.  Tap spans only move forward as the
+ * position grows, so the first and last positions' spans bound them; a
+ * kept size reads its own positions. */
+static void axis_span(uint32_t n_in, uint32_t n_out, enum imlfs_filter f, uint32_t first,
+		      uint32_t n, uint32_t *lo, uint32_t *hi)
+{
+	struct axis_scale as;
+	int32_t a, b, count;
+	double center;
+
+	if (n_in == n_out) {
+		*lo = first;
+		*hi = first + n;
+		return;
+	}
+	as = axis_scale(n_in, n_out, f);
+	axis_taps(&as, (int32_t)first, &center, &a);
+	count = axis_taps(&as, (int32_t)(first + n - 1), &center, &b);
+	/* every position has a tap (its center lies inside the source and the
+	 * support is at least 1), so the span is never empty; kept safe */
+	*lo = (uint32_t)a;
+	*hi = b + count > a ? (uint32_t)(b + count) : (uint32_t)a + 1;
+}
+
+int imlfs_resample_source(const struct imlfs_resample *r, uint32_t *x0, uint32_t *x1,
+			  uint32_t *y0, uint32_t *y1)
+{
+	if (bad_geometry(r))
+		return -EINVAL;
+	axis_span(r->src_w, r->out_w, r->filter, r->left, r->win_w, x0, x1);
+	axis_span(r->src_h, r->out_h, r->filter, r->top, r->win_h, y0, y1);
+	return 0;
+}
+
 int imlfs_resample_window(const struct imlfs_resample *r, uint8_t *dst, size_t dst_stride,
 			  struct imlfs_scratch *s)
 {
 	bool need_h, need_v;
 	struct axis ah = { 0 }, av = { 0 };
 	size_t rowbytes, need = 0, off_h, off_v, off_w, off_acc, off_tmp;
-	int32_t row0 = 0, row1 = 0;
+	uint32_t x0, x1, y0, y1, px = r->part_x, py = r->part_y, pw = r->part_w, ph = r->part_h;
 	uint8_t *base, *tmp;
 	int kmax;
 
-	if (!r->src || !dst || !r->src_w || !r->src_h || !r->out_w || !r->out_h || !r->win_w ||
-	    !r->win_h || r->nch < 1 || r->nch > 4 || r->left > r->out_w ||
-	    r->win_w > r->out_w - r->left || r->top > r->out_h || r->win_h > r->out_h - r->top ||
-	    (r->filter != IMLFS_FILTER_BILINEAR && r->filter != IMLFS_FILTER_BICUBIC) ||
-	    r->src_w > INT32_MAX / 4 || r->src_h > INT32_MAX / 4 ||
-	    r->out_w > INT32_MAX / 4 || r->out_h > INT32_MAX / 4)
+	if (!r->src || !dst || imlfs_resample_source(r, &x0, &x1, &y0, &y1) < 0)
+		return -EINVAL;
+	if (!pw && !ph && !px && !py) {
+		pw = r->src_w;
+		ph = r->src_h;
+	}
+	/* the part lies in the source and holds what the window reads */
+	if (px > r->src_w || pw > r->src_w - px || py > r->src_h || ph > r->src_h - py ||
+	    x0 < px || x1 > px + pw || y0 < py || y1 > py + ph)
 		return -EINVAL;
 	need_h = r->out_w != r->src_w;
 	need_v = r->out_h != r->src_h;
@@ -301,28 +353,14 @@ int imlfs_resample_window(const struct imlfs_resample *r, uint8_t *dst, size_t d
 	av.ksize = need_v ? axis_ksize(r->src_h, r->out_h, r->filter) : 0;
 	kmax = ah.ksize > av.ksize ? ah.ksize : av.ksize;
 
-	/* The source rows the horizontal pass must produce: those the
-	 * window's output rows read.  Tap spans only move forward as the
-	 * position grows, so the first and last rows' spans bound them. */
-	if (need_h && need_v) {
-		struct axis_scale as = axis_scale(r->src_h, r->out_h, r->filter);
-		int32_t first, n;
-		double center;
-
-		axis_taps(&as, (int32_t)r->top, &center, &row0);
-		n = axis_taps(&as, (int32_t)(r->top + r->win_h - 1), &center, &first);
-		row1 = first + n;
-		if (row1 < row0)
-			row1 = row0;
-	}
-
 	/* One block: weights of both axes, one tap row of doubles, a row of
-	 * accumulators and (when both passes run) the horizontal result. */
+	 * accumulators and (when both passes run) the horizontal result: the
+	 * source rows y0..y1-1 that the window's output rows read. */
 	if (!carve(&need, &off_h, (size_t)ah.n * (2 + (size_t)ah.ksize), sizeof(int32_t)) ||
 	    !carve(&need, &off_v, (size_t)av.n * (2 + (size_t)av.ksize), sizeof(int32_t)) ||
 	    !carve(&need, &off_w, (size_t)kmax + 1, sizeof(double)) ||
 	    !carve(&need, &off_acc, rowbytes, sizeof(int32_t)) ||
-	    !carve(&need, &off_tmp, (size_t)(row1 - row0), rowbytes) ||
+	    !carve(&need, &off_tmp, need_h && need_v ? (size_t)(y1 - y0) : 0, rowbytes) ||
 	    imlfs_scratch_reserve(s, need) < 0)
 		return -ENOMEM;
 	base = s->p;
@@ -333,25 +371,32 @@ int imlfs_resample_window(const struct imlfs_resample *r, uint8_t *dst, size_t d
 	av.count = av.start + av.n;
 	av.k = av.count + av.n;
 	tmp = base + off_tmp;
-	if (need_h)
+	if (need_h) {
 		axis_weights(&ah, r->src_w, r->out_w, r->filter, (double *)(base + off_w));
+		/* taps counted from the part's first column (all at or after x0) */
+		for (uint32_t i = 0; i < ah.n; i++)
+			ah.start[i] -= (int32_t)px;
+	}
 	if (need_v)
 		axis_weights(&av, r->src_h, r->out_h, r->filter, (double *)(base + off_w));
 
 	if (need_h && !need_v) {
 		for (uint32_t i = 0; i < r->win_h; i++)
-			horizontal_row(&ah, r->src + (size_t)(r->top + i) * r->src_stride,
+			horizontal_row(&ah, r->src + (size_t)(r->top + i - py) * r->src_stride,
 				       dst + (size_t)i * dst_stride, r->nch);
 	} else if (need_v) {
-		const uint8_t *rows = r->src + (size_t)r->left * r->nch;
+		/* vertical_row reads row y at rows + (y - row0) * stride */
+		const uint8_t *rows = r->src + (size_t)(r->left - px) * r->nch;
 		size_t stride = r->src_stride;
+		int32_t row0 = (int32_t)py;
 
 		if (need_h) {
-			for (int32_t y = row0; y < row1; y++)
-				horizontal_row(&ah, r->src + (size_t)y * r->src_stride,
-					       tmp + (size_t)(y - row0) * rowbytes, r->nch);
+			for (uint32_t y = y0; y < y1; y++)
+				horizontal_row(&ah, r->src + (size_t)(y - py) * r->src_stride,
+					       tmp + (size_t)(y - y0) * rowbytes, r->nch);
 			rows = tmp;
 			stride = rowbytes;
+			row0 = (int32_t)y0;
 		}
 		for (uint32_t i = 0; i < r->win_h; i++)
 			vertical_row(&av, i, rows, stride, row0, rowbytes,
@@ -360,8 +405,8 @@ int imlfs_resample_window(const struct imlfs_resample *r, uint8_t *dst, size_t d
 		/* neither axis changes size: the window is a plain crop */
 		for (uint32_t i = 0; i < r->win_h; i++)
 			memcpy(dst + (size_t)i * dst_stride,
-			       r->src + (size_t)(r->top + i) * r->src_stride +
-			       (size_t)r->left * r->nch, rowbytes);
+			       r->src + (size_t)(r->top + i - py) * r->src_stride +
+			       (size_t)(r->left - px) * r->nch, rowbytes);
 	}
 	return 0;
 }

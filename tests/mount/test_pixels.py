@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """SPLIT/pixels/ through a real mount (imlfs(1) PIXELS): every crop of the
-sample equal byte for byte to PIL + torchvision's, in the per-image files
-and in the rows of the whole-split array; labels.npy; the listing, sizes
+sample, and of full-size photos (decoded from parts), equal byte for byte
+to PIL + torchvision's, in the per-image files and in the rows of the
+whole-split array; labels.npy; the listing, sizes
 and names that are not there; each image decoded once per spec while its
 pages are cached; the daemon's memory bounded over a full pass; and
 contrib/check-pixels.py."""
@@ -70,6 +71,49 @@ def test_crops_equal_pil_torchvision(mnt, sample, member_bytes, spec):
         assert one.shape == (c, c, 3) and one.dtype == np.uint8
         if not np.array_equal(one, want):
             bad.append(f"{spec}/{name}")
+        if not np.array_equal(array[k], want):
+            bad.append(f"{spec}.npy row {k} ({name})")
+    assert not bad, bad
+
+
+@pytest.fixture(scope="module")
+def photo_sample(tmp_path_factory):
+    """Full-size images (500x375, 375x500 and other photo sizes), 20 so
+    that the showcase is there: every subsampling (4:2:0, 4:2:2, 4:4:0,
+    4:1:1, mixed), CMYK, YCCK, restart markers, progressive, 1200x8."""
+    d = tmp_path_factory.mktemp("photosample")
+    make_sample(d, "--classes", "4", "--per-class", "5", "--annotated-per-class", "2",
+                "--seed", "23")
+    return Sample(d)
+
+
+# The daemon decodes only the part of an image that a crop reads (wider by
+# an iMCU and a pixel on every side): the common specs, whose parts leave
+# out about a third of a photo's columns, and one that reads nearly all of
+# it, where a part's edges sit near the image's.
+PART_SPECS = ["resize256-crop224-bilinear", "resize248-crop224-bicubic",
+              "resize232-crop224-bilinear", "resize64-crop64-bilinear"]
+
+
+@pytest.mark.parametrize("spec", PART_SPECS)
+def test_photo_crops_equal_pil_torchvision(mount_factory, photo_sample, spec):
+    """Crops decoded from parts of full-size photos, per-image file and
+    array row, equal PIL + torchvision's from the whole photo."""
+    import tarfile
+    with tarfile.open(photo_sample.tar) as t:
+        data = {os.path.basename(m.name): t.extractfile(m).read()
+                for m in t.getmembers() if m.isfile()}
+    m = mount_factory(photo_sample.tar)
+    c = crop_side(spec)
+    names = split_names(photo_sample, "all")
+    array = np.load(m.path("all", "pixels", spec + ".npy"), mmap_mode="r")
+    assert array.shape == (len(names), c, c, 3)
+    bad = []
+    for k, name in enumerate(names):
+        want = reference(data[name], spec)
+        one = np.load(m.path("all", "pixels", spec, name[:-len(".JPEG")] + ".npy"))
+        if not np.array_equal(one, want):
+            bad.append(f"{spec}/{name}: {np.count_nonzero(one != want)} bytes differ")
         if not np.array_equal(array[k], want):
             bad.append(f"{spec}.npy row {k} ({name})")
     assert not bad, bad

@@ -16,9 +16,12 @@ import pytest
 
 from conftest import make_sample, run, tool
 
+# resize64-crop64: a crop of nearly the whole image, so that the decoded
+# part's edges (pixels.c decodes only what the crop reads) sit near the
+# image's; the others leave much of a large image undecoded
 SPECS = ["resize256-crop224-bilinear", "resize232-crop224-bilinear",
          "resize248-crop224-bicubic", "resize40-crop32-bicubic",
-         "resize40-crop40-bilinear", "resize1-crop1-bicubic"]
+         "resize40-crop40-bilinear", "resize1-crop1-bicubic", "resize64-crop64-bilinear"]
 
 
 def spec_parts(spec):
@@ -135,6 +138,11 @@ def made_images():
         "exact-256x256": jpeg(256, 256, 21),
         "exact-224x224": jpeg(224, 224, 22),
         "large-1280x853": jpeg(1280, 853, 23),
+        # large and odd, so that parts' edges fall inside iMCUs
+        "large-422-1023x767": jpeg(1023, 767, 25, subsampling=1),
+        "large-444-767x1021": jpeg(767, 1021, 26, subsampling=0),
+        "large-grey-801x599": jpeg(801, 599, 27, mode="L"),
+        "large-cmyk-611x803": jpeg(611, 803, 28, mode="CMYK"),
         "quality-30": jpeg(400, 300, 24, quality=30),
     }
     # libjpeg warns about bytes between the last scan and EOI, and both
@@ -220,10 +228,14 @@ def test_truncated_and_garbage_fail_as_pil_does(tmp_path):
     from PIL import Image
     good = jpeg(300, 200, 30)
     prog = jpeg(300, 200, 32, progressive=True)
+    big = jpeg(1000, 750, 33)
     cases = {"truncated": good[: len(good) * 2 // 3], "garbage": b"not a jpeg at all",
              "empty": b"", "header-only": good[:300],
              # Pillow needs the final EOI marker too
              "no-eoi": good[:-2], "no-eoi-progressive": prog[:-2],
+             # cut in the rows below those the crop reads, which are
+             # not decoded but must still be read
+             "truncated-below-crop": big[: len(big) * 49 // 50],
              # libjpeg would skip junk after SOI; Pillow's Image.open refuses
              "junk-after-soi": good[:2] + b"\x00" + good[2:]}
     for name, data in cases.items():

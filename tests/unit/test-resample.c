@@ -2,8 +2,8 @@
 /* test-resample.c — Pillow's resampling over a window (resample.c):
  * hand-computed values, identity when the size is kept, constant images
  * staying constant, any window equal to the same part of the whole
- * output, one channel equal to three equal channels, the scratch reused,
- * and bad geometry refused. */
+ * output, a source cut to the part the window reads, one channel equal
+ * to three equal channels, the scratch reused, and bad geometry refused. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +175,67 @@ static void test_windows(void)
 			}
 }
 
+/* A source cut to what imlfs_resample_source says the window reads gives
+ * the window computed from the whole source (all four pass
+ * combinations); a part one column or row short of it is refused.  The
+ * bytes outside the part are poisoned in the copy, so reading them
+ * would show. */
+static void test_parts(void)
+{
+	static const uint32_t sizes[][4] = {
+		{ 500, 375, 341, 256 }, { 97, 61, 45, 28 }, { 20, 13, 71, 46 }, { 50, 40, 50, 17 },
+		{ 50, 40, 23, 40 }, { 50, 40, 50, 40 }, { 300, 7, 133, 3 },
+	};
+
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		for (unsigned nch = 1; nch <= 3; nch += 2)
+			for (int f = IMLFS_FILTER_BILINEAR; f <= IMLFS_FILTER_BICUBIC; f++) {
+				uint32_t w = sizes[i][0], h = sizes[i][1], ow = sizes[i][2];
+				uint32_t oh = sizes[i][3], ww = ow * 2 / 3 + 1, wh = oh / 2 + 1;
+				uint32_t l = (ow - ww) / 2, tp = (oh - wh) / 3, x0, x1, y0, y1;
+				size_t n = (size_t)w * h * nch, row = (size_t)w * nch;
+				uint8_t *src = noise(n, (unsigned)i + 50), *cut = malloc(n);
+				uint8_t *want = malloc((size_t)ww * wh * nch);
+				uint8_t *got = malloc((size_t)ww * wh * nch);
+				struct imlfs_resample r = {
+					.src = src, .src_w = w, .src_h = h, .src_stride = row,
+					.nch = nch, .out_w = ow, .out_h = oh, .left = l, .top = tp,
+					.win_w = ww, .win_h = wh, .filter = (enum imlfs_filter)f,
+				};
+
+				CHECK_EQ(imlfs_resample_window(&r, want, (size_t)ww * nch, &scratch), 0);
+				CHECK_EQ(imlfs_resample_source(&r, &x0, &x1, &y0, &y1), 0);
+				CHECK(x0 < x1 && x1 <= w && y0 < y1 && y1 <= h);
+				/* the part, packed from cut's start, the rest poisoned */
+				memset(cut, 0xee, n);
+				for (uint32_t y = y0; y < y1; y++)
+					memcpy(cut + (size_t)(y - y0) * (x1 - x0) * nch,
+					       src + y * row + (size_t)x0 * nch, (size_t)(x1 - x0) * nch);
+				r.src = cut;
+				r.src_stride = (size_t)(x1 - x0) * nch;
+				r.part_x = x0;
+				r.part_y = y0;
+				r.part_w = x1 - x0;
+				r.part_h = y1 - y0;
+				memset(got, 0x11, (size_t)ww * wh * nch);
+				CHECK_EQ(imlfs_resample_window(&r, got, (size_t)ww * nch, &scratch), 0);
+				CHECK(!memcmp(got, want, (size_t)ww * wh * nch));
+				/* short of a column on the right, of a row at the top */
+				r.part_w--;
+				CHECK_EQ(imlfs_resample_window(&r, got, (size_t)ww * nch, &scratch),
+					 -EINVAL);
+				r.part_w++;
+				r.part_y++;
+				r.part_h--;
+				CHECK_EQ(imlfs_resample_window(&r, got, (size_t)ww * nch, &scratch),
+					 -EINVAL);
+				free(src);
+				free(cut);
+				free(want);
+				free(got);
+			}
+}
+
 /* One channel gives what each of three equal channels gives: what lets
  * pixels.c resample grey JPEGs once. */
 static void test_grey_as_rgb(void)
@@ -239,6 +300,7 @@ int main(void)
 	test_identity();
 	test_constant();
 	test_windows();
+	test_parts();
 	test_grey_as_rgb();
 	test_refused();
 	test_scratch();
