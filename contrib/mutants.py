@@ -55,7 +55,8 @@ ASSERTS = {"assert", "static_assert", "_Static_assert"}
 
 # Equivalent classes: sites where no test can see a mutant, because it cannot
 # change what the program does (docs/testing.md argues each one).  A class is
-# a pattern on the line's text: the site is in the class when the token it
+# a pattern on the line's text (and the next line's, after a "\n", for a
+# condition and what it guards): the site is in the class when the token it
 # mutates is one of the pattern's groups named "at..." and the mutation turns
 # it into one of the values given (None: any).  A site in a class keeps its
 # rank and number in the plan, and is counted apart (per class), not run.
@@ -79,6 +80,12 @@ EQUIVALENT = [
     # < and <= differ only when the clock reads exactly 1.0 or 0.5 s.
     ("progress-instant",
      re.compile(r"\b(?:secs|\w+ - \w+->last) (?P<at><) [0-9]+\.[0-9]+\b"), {"<="}),
+    # `fd >= 0` turned into `fd >= 1` where it guards only a posix_fadvise on
+    # fd: it differs when the descriptor is 0, and then only the kernel's
+    # readahead advice is missing, never a byte read.
+    ("advice-fd-0",
+     re.compile(r"\bif \((?P<fd>\w+) >= (?P<at>0)\)\n\s*posix_fadvise\((?P=fd), [^;]*;\s*$"),
+     {"1"}),
 ]
 
 
@@ -211,7 +218,9 @@ def draw(root, seed):
         col = s["offset"] - start
         s["before"] = text[start:end]
         s["after"] = text[start:col + start] + s["new"] + text[s["offset"] + len(s["orig"]):end]
-        s["equivalent"] = equivalent(s["before"], col, s["orig"], s["new"])
+        nxt = text.find("\n", end + 1)
+        s["equivalent"] = equivalent(text[start:len(text) if nxt < 0 else nxt], col,
+                                     s["orig"], s["new"])
     return order
 
 
