@@ -225,7 +225,7 @@ fi
 # Per class, so that no class can hide killable mutants unseen: the skipped
 # ones of this run, and the class's share of every site on the tree.
 echo "equivalent, not run: $equivalent$([ $equivalent -eq 0 ] ||
-	printf ' (%s)' "$(printf '%s\n' "${classes[@]}" | sort | uniq -c | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }')")"
+	printf ' (%s)' "$(printf '%s\n' "${classes[@]}" | sort | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')")"
 "$PY" contrib/mutants.py tally "$TREE" "$SEED"
 if [ ${#survivors[@]} -gt 0 ]; then
 	echo "survivors:"
