@@ -10,7 +10,10 @@ src/fuse, pick N of them from a seed, apply one, keep a pristine snapshot.
   mutants.py apply PLAN K ROOT   apply mutant K (1-based) to ROOT's copy
   mutants.py show PLAN K         print "file:line", the original and the
                                  mutated line
-  mutants.py sites ROOT          list every site (for a look by hand)
+  mutants.py equivalent PLAN K   print mutant K's equivalent class, if any
+  mutants.py sites ROOT [SEED]   list every site (for a look by hand), with
+                                 its mutation under SEED and its class
+  mutants.py tally ROOT SEED     how many sites of the tree each class holds
 
 A site is one token on a line of code: comments, strings, character
 constants, preprocessor lines (#include, #define, ...) and assert(...)
@@ -21,7 +24,11 @@ its file, the text of its line, its column and how many identical lines
 come before it in the file; the N lowest ranks are taken, so a smaller N
 picks a prefix of a larger one's mutants, numbered alike.  The rank does not
 depend on the rest of the file: an edit elsewhere (say, a test's fix for
-one survivor) leaves the other mutants of the plan as they were."""
+one survivor) leaves the other mutants of the plan as they were.
+
+A mutant in one of the EQUIVALENT classes below (a mutation no test can see,
+as it cannot change what the program does) keeps its number but is not run;
+mutants.sh counts it apart, per class."""
 import hashlib
 import json
 import os
@@ -45,6 +52,53 @@ SWAP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==",
         "&&": "||", "||": "&&"}
 INTEGER = re.compile(r"^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([uUlL]*)$")
 ASSERTS = {"assert", "static_assert", "_Static_assert"}
+
+# Equivalent classes: sites where no test can see a mutant, because it cannot
+# change what the program does (docs/testing.md argues each one).  A class is
+# a pattern on the line's text (and the next line's, after a "\n", for a
+# condition and what it guards): the site is in the class when the token it
+# mutates is one of the pattern's groups named "at..." and the mutation turns
+# it into one of the values given (None: any).  A site in a class keeps its
+# rank and number in the plan, and is counted apart (per class), not run.
+EQUIVALENT = [
+    # `n ? n : 1` as an allocation's element count: the 1 only serves n == 0,
+    # where nothing is stored or read, and glibc's and ASan's allocators give a
+    # distinct non-NULL block for 0, 1 or 2 elements alike.
+    ("alloc-slack",
+     re.compile(r"\b(?:[mc]alloc|realloc|imlfs_array_new)\((?:[^;]*?,\s*)?\(?"
+                r"(?P<n>[\w.>-]+) \? (?P=n) : (?P<at>1)\b"), None),
+    # F_SETPIPE_SZ on one end of a pipe or the other: both are the same pipe.
+    ("pipe-end",
+     re.compile(r"\bfcntl\(\w+(?:->|\.)fd\[(?P<at>[01])\], F_SETPIPE_SZ,"), {"0", "1"}),
+    # The bound of make_temp()'s retries over random names: it is reached only
+    # after 63 clashes in a row among 62^6 names, or 63 sweeps of a new temp
+    # in its instant between openat and flock.
+    ("retry-bound",
+     re.compile(r"\bfor \(int tries = (?P<at0>0); tries (?P<at1><) (?P<at2>64); tries\+\+\)"),
+     None),
+    # A progress line's thresholds (the first after 1 s, then every 0.5 s):
+    # < and <= differ only when the clock reads exactly 1.0 or 0.5 s.
+    ("progress-instant",
+     re.compile(r"\b(?:secs|\w+ - \w+->last) (?P<at><) [0-9]+\.[0-9]+\b"), {"<="}),
+    # `fd >= 0` turned into `fd >= 1` where it guards only a posix_fadvise on
+    # fd: it differs when the descriptor is 0, and then only the kernel's
+    # readahead advice is missing, never a byte read.
+    ("advice-fd-0",
+     re.compile(r"\bif \((?P<fd>\w+) >= (?P<at>0)\)\n\s*posix_fadvise\((?P=fd), [^;]*;\s*$"),
+     {"1"}),
+]
+
+
+def equivalent(line, col, orig, new):
+    """The name of the equivalent class of the site at `col` of `line`
+    mutated from orig to new, or None."""
+    for name, pat, values in EQUIVALENT:
+        for m in pat.finditer(line):
+            for g, v in m.groupdict().items():
+                if g.startswith("at") and v == orig and m.start(g) == col and \
+                        (values is None or new in values):
+                    return name
+    return None
 
 
 def preprocessor_lines(text):
@@ -142,27 +196,49 @@ def bump(tok, up):
     return fmt(v + 1 if up else v - 1) + suffix
 
 
-def plan(root, n, seed):
+def draw(root, seed):
+    """Every site in rank order, with its mutation and its equivalent class
+    (None for most)."""
     sites = all_sites(root)
+    texts = {}
     def rank(s):
         return hashlib.sha256(("imlfs-mutants:%s:%s" % (seed, s["where"])).encode()).digest()
     order = sorted(sites, key=rank)
-    out = []
-    for k, site in enumerate(order[:n], 1):
-        s = dict(site, number=k)
+    for s in order:
         if s["kind"] == "constant":
             up = rank(s)[-1] < 128
             s["new"] = bump(s["orig"], up)
-        with open(os.path.join(root, s["file"]), encoding="utf-8") as f:
-            text = f.read()
+        if s["file"] not in texts:
+            with open(os.path.join(root, s["file"]), encoding="utf-8") as f:
+                texts[s["file"]] = f.read()
+        text = texts[s["file"]]
         start = text.rfind("\n", 0, s["offset"]) + 1
         end = text.find("\n", s["offset"])
         end = len(text) if end < 0 else end
         col = s["offset"] - start
         s["before"] = text[start:end]
         s["after"] = text[start:col + start] + s["new"] + text[s["offset"] + len(s["orig"]):end]
-        out.append(s)
-    return out
+        nxt = text.find("\n", end + 1)
+        s["equivalent"] = equivalent(text[start:len(text) if nxt < 0 else nxt], col,
+                                     s["orig"], s["new"])
+    return order
+
+
+def plan(root, n, seed):
+    """The N lowest ranks, numbered 1..N; the equivalent ones among them
+    keep their number (so the others keep theirs) and are not run."""
+    return [dict(s, number=k) for k, s in enumerate(draw(root, seed)[:n], 1)]
+
+
+def tally(root, seed):
+    """How many sites of the tree each equivalent class holds."""
+    counts = {name: 0 for name, _, _ in EQUIVALENT}
+    total = 0
+    for s in draw(root, seed):
+        total += 1
+        if s["equivalent"]:
+            counts[s["equivalent"]] += 1
+    return total, counts
 
 
 def load(planfile, k):
@@ -222,9 +298,16 @@ def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "sync" and len(argv) == 4:
         sync(argv[2], argv[3])
-    elif cmd == "sites" and len(argv) == 3:
-        for s in all_sites(argv[2]):
-            print("%s:%d\t%s\t%s -> %s" % (s["file"], s["line"], s["kind"], s["orig"], s["new"]))
+    elif cmd == "sites" and len(argv) in (3, 4):
+        for s in sorted(draw(argv[2], argv[3] if len(argv) == 4 else "1"),
+                        key=lambda s: (s["file"], s["offset"])):
+            print("%s:%d\t%s\t%s -> %s%s" % (s["file"], s["line"], s["kind"], s["orig"], s["new"],
+                                             "\t(equivalent: %s)" % s["equivalent"]
+                                             if s["equivalent"] else ""))
+    elif cmd == "tally" and len(argv) == 4:
+        total, counts = tally(argv[2], argv[3])
+        print("equivalent sites on the tree (of %d): %s" % (total, ", ".join(
+            "%s %d" % kv for kv in counts.items())))
     elif cmd == "plan" and len(argv) == 5:
         for s in plan(argv[2], int(argv[3]), argv[4]):
             print(json.dumps(s))
@@ -232,9 +315,12 @@ def main(argv):
         s = load(argv[2], int(argv[3]))
         apply(s, argv[4])
         print("%s:%d" % (s["file"], s["line"]))
+    elif cmd == "equivalent" and len(argv) == 4:
+        print(load(argv[2], int(argv[3]))["equivalent"] or "")
     elif cmd == "show" and len(argv) == 4:
         s = load(argv[2], int(argv[3]))
-        print("%s:%d (%s)" % (s["file"], s["line"], s["kind"]))
+        print("%s:%d (%s%s)" % (s["file"], s["line"], s["kind"],
+                                ", equivalent: " + s["equivalent"] if s["equivalent"] else ""))
         print("    - " + s["before"].strip())
         print("    + " + s["after"].strip())
     else:

@@ -10,7 +10,10 @@
 # failure.  A failure or a timeout kills the mutant; one that does not
 # compile is counted apart.  The last lines are the kill rate
 # (killed / compiled) and every survivor: file:line, the original and the
-# mutated line.  Slow (one to two minutes a mutant): not part of CI.
+# mutated line.  A mutant in one of mutants.py's equivalent classes (it
+# cannot change behaviour; docs/testing.md argues each) is not run: the
+# summary counts those per class, apart from the kill rate.
+# Slow (one to two minutes a mutant): not part of CI.
 #
 # The checkout itself is never changed.  The mutants go into a copy of it
 # (DIR/tree, with its ASan+UBSan build in DIR/build, configured once and
@@ -186,8 +189,15 @@ fi
 
 numbers=${IMLFS_MUTANT_ONLY:-$(seq 1 "$(wc -l <"$PLAN")")}
 compiled=0 killed=0 survived=0 notcompiled=0 errors=0 total=0 survivors=()
+equivalent=0 classes=()
 for k in $numbers; do
 	where=$("$PY" contrib/mutants.py show "$PLAN" "$k" | sed -n 1p) || exit 1
+	class=$("$PY" contrib/mutants.py equivalent "$PLAN" "$k") || exit 1
+	if [ -n "$class" ]; then   # cannot change behaviour: not run (docs/testing.md)
+		total=$((total + 1)) equivalent=$((equivalent + 1)) classes+=("$class")
+		printf '[%2d/%d] %-12s %s\n' "$total" "$(echo $numbers | wc -w)" equivalent "$where"
+		continue
+	fi
 	current=${where%%:*}
 	"$PY" contrib/mutants.py apply "$PLAN" "$k" "$TREE" >/dev/null || { restore; exit 1; }
 	t0=$(date +%s)
@@ -207,11 +217,16 @@ done
 
 mins=$((($(date +%s) - start + 59) / 60))
 echo
-echo "mutants: $total (seed $SEED), compiled $compiled, killed $killed, survived $survived," \
-	"not compiled $notcompiled$([ $errors -eq 0 ] || echo ", errors $errors") ($mins min)"
+echo "mutants: $total (seed $SEED), equivalent $equivalent, compiled $compiled, killed $killed," \
+	"survived $survived, not compiled $notcompiled$([ $errors -eq 0 ] || echo ", errors $errors") ($mins min)"
 if [ $compiled -gt 0 ]; then
-	awk -v k=$killed -v c=$compiled 'BEGIN { printf "kill rate: %.1f %% (%d/%d)\n", 100 * k / c, k, c }'
+	awk -v k=$killed -v c=$compiled 'BEGIN { printf "kill rate: %.1f %% (%d/%d) of the non-equivalent mutants that compiled\n", 100 * k / c, k, c }'
 fi
+# Per class, so that no class can hide killable mutants unseen: the skipped
+# ones of this run, and the class's share of every site on the tree.
+echo "equivalent, not run: $equivalent$([ $equivalent -eq 0 ] ||
+	printf ' (%s)' "$(printf '%s\n' "${classes[@]}" | sort | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')")"
+"$PY" contrib/mutants.py tally "$TREE" "$SEED"
 if [ ${#survivors[@]} -gt 0 ]; then
 	echo "survivors:"
 	for k in "${survivors[@]}"; do

@@ -1051,11 +1051,26 @@ static void test_save_on_fd0(void)
 	imlfs_model_free(&l);
 }
 
+/* Pins imlfs_cache_dir_close on a zeroed struct (a load that never opened
+ * its cache folder): its fd 0 is not the folder's, and stdin stays open. */
+static void test_close_zeroed(void)
+{
+	struct imlfs_cache_dir d;
+
+	if (fcntl(0, F_GETFD) < 0)   /* an fd 0 to lose, as the daemon has */
+		CHECK_EQ(open("/dev/null", O_RDONLY), 0);
+	memset(&d, 0, sizeof d);
+	imlfs_cache_dir_close(&d);
+	CHECK(fcntl(0, F_GETFD) >= 0);
+	CHECK_EQ(d.fd, -1);
+}
+
 int main(void)
 {
 	struct imlfs_inputs in = {0};
 	char *file;
 
+	test_close_zeroed();
 	in.tarball = strdup(tu_write("val.tar", "tar"));
 	in.annotations = strdup(tu_write("ann.json", "{}"));
 	in.labels = strdup(tu_write("labels.txt", "1\n2\n"));

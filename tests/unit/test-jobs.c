@@ -112,9 +112,34 @@ static void test_share(void)
 	imlfs_jobs_free(q);
 }
 
+/* The linker's --wrap=calloc (meson.build): the n-th calloc from now fails. */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static int fail_calloc_in;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (fail_calloc_in && --fail_calloc_in == 0)
+		return NULL;
+	return __real_calloc(n, size);
+}
+
+/* Pins imlfs_jobs_new's "NULL when out of memory" (jobs.h) for each of its
+ * allocations: never a queue without its workers' array. */
+static void test_nomem(void)
+{
+	for (int n = 1; n <= 2; n++) {
+		fail_calloc_in = n;
+		CHECK(imlfs_jobs_new(2, IMLFS_JOBS_SHARE) == NULL);
+		CHECK_EQ(fail_calloc_in, 0);
+	}
+	fail_calloc_in = 0;
+}
+
 int main(void)
 {
 	test_one_per_uid();
 	test_share();
+	test_nomem();
 	return tu_done();
 }

@@ -295,6 +295,14 @@ static void test_labels_file(void)
 	CHECK_EQ(m.members[0].label, 0);
 	CHECK_EQ(m.members[1].label, 1);
 	CHECK_EQ(m.members[2].label, 2);
+	/* Pins labels.c's class indices: a zero-padded one ("%06d") is read by
+	 * its value, as a predictions file's is. */
+	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000001.JPEG 000002\n"
+				  "ILSVRC2012_val_00000002.JPEG 00001\n"
+				  "ILSVRC2012_val_00000003.JPEG 0\n", &e, &p), 0);
+	CHECK_EQ(m.members[0].label, 2);
+	CHECK_EQ(m.members[1].label, 1);
+	CHECK_EQ(m.members[2].label, 0);
 	/* Wnid labels with classes; a file name without extension. */
 	CHECK_EQ(load_labels_text(&m, "ILSVRC2012_val_00000003.JPEG n01000000\n"
 				  "ILSVRC2012_val_00000001 n03000000\n"

@@ -224,6 +224,36 @@ static void test_no_borrowed_tables(void)
 	imlfs_pixels_free(px);
 }
 
+/* Pins pixels.c's list of libjpeg warnings, its first entry included: an
+ * Adobe APP14 segment with an unknown colour transform (and no JFIF one) is
+ * a libjpeg warning, which Pillow ignores; the image is still YCbCr. */
+static void test_adobe_warning(void)
+{
+	static const unsigned char app14[] = { 0xff, 0xee, 0x00, 0x0e, 'A', 'd', 'o', 'b', 'e',
+					       0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x05 };
+	struct imlfs_pixels *px = imlfs_pixels_new();
+	struct imlfs_pixspec spec = { 40, 32, IMLFS_FILTER_BILINEAR };
+	uint8_t out[32 * 32 * 3], rgb[3] = { 20, 140, 220 };
+	char why[256] = "";
+	unsigned long len;
+	unsigned char *j = make_jpeg(48, 40, TJPF_RGB, rgb, TJSAMP_444, &len), *k;
+	size_t app0;
+
+	/* TurboJPEG's JFIF APP0 right after SOI, replaced by the APP14 */
+	CHECK(len > 6 && j[2] == 0xff && j[3] == 0xe0);
+	app0 = 2 + ((size_t)j[4] << 8 | j[5]);
+	k = malloc(len - app0 + sizeof app14);
+	memcpy(k, j, 2);
+	memcpy(k + 2, app14, sizeof app14);
+	memcpy(k + 2 + sizeof app14, j + 2 + app0, len - 2 - app0);
+	CHECK_EQ(imlfs_pixels_crop(px, k, len - app0 + sizeof app14, &spec, out, why, sizeof why),
+		 0);
+	CHECK(uniform(out, 32, rgb));
+	free(k);
+	tjFree(j);
+	imlfs_pixels_free(px);
+}
+
 int main(void)
 {
 	test_geometry();
@@ -231,5 +261,6 @@ int main(void)
 	test_uniform();
 	test_errors();
 	test_no_borrowed_tables();
+	test_adobe_warning();
 	return tu_done();
 }

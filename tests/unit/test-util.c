@@ -3,6 +3,7 @@
  * them (most are tested through the modules that use them; an allocation
  * that fails is test-readme.c's, which wraps realloc). */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,8 +29,22 @@ static void test_mkdirs_relative(void)
 	CHECK_EQ(chdir(cwd), 0);
 }
 
+/* Pins imlfs_strf's NULL as "out of memory" only: an empty result (an empty
+ * folder part, say) is a string, as vasprintf's 0 is a success. */
+static void test_strf_empty(void)
+{
+	char *s = imlfs_strf("%s", "");
+
+	CHECK_STR(s, "");
+	free(s);
+	s = imlfs_strf("%.*s", 0, "abc");
+	CHECK_STR(s, "");
+	free(s);
+}
+
 int main(void)
 {
 	test_mkdirs_relative();
+	test_strf_empty();
 	return tu_done();
 }
