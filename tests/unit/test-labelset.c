@@ -180,6 +180,9 @@ static void test_recognise(void)
 	FAILS(&m, "{\"a\": 1}", IMLFS_E_LABELSET, "Flaws of ImageNet CSV");
 	FAILS(&m, "# only a comment\n", IMLFS_E_LABELSET, "IMAGE<TAB>LABEL[,LABEL...] lines");
 	FAILS(&m, "", IMLFS_E_LABELSET, "set.txt: line 1: the file is empty");
+	/* The byte-order mark is dropped whenever the file holds all of it
+	 * (labelset.c: length >= 3), so a file of only a BOM is empty too. */
+	FAILS(&m, "\xef\xbb\xbf", IMLFS_E_LABELSET, "set.txt: line 1: the file is empty");
 	CHECK_STR(imlfs_exit_name(IMLFS_E_LABELSET), "bad label set");
 	CHECK_EQ(IMLFS_E_LABELSET, 15);
 	imlfs_model_free(&m);

@@ -139,6 +139,9 @@ static void test_bad(void)
 	/* shape */
 	BAD(3, "", "line 1, column 1 (byte 0): the file is empty");
 	BAD(3, " \n ", "line 2, column 2 (byte 3): the file is empty");
+	/* a file of only a byte-order mark: the mark is dropped (it is all
+	 * there), and the place still counts its bytes */
+	BAD(3, "\xef\xbb\xbf", "line 1, column 4 (byte 3): the file is empty");
 	BAD(3, "{\"a\": [[0], [], []]}", "the top level is an object '{', not a list");
 	BAD(3, "\"x\"", "the top level is a string, not a list");
 	BAD(3, "[1, 2, 3]", "column 2 (byte 1): entry 0 (ILSVRC2012_val_00000001.JPEG): "
