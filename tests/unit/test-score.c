@@ -369,6 +369,12 @@ static void test_junk(const struct imlfs_model *m)
 	CHECK(strstr(json_string_value(json_object_get(error_at(o, 0), "error")), "no label"));
 	CHECK(strstr(json_string_value(json_object_get(error_at(o, 1), "error")), "out of range"));
 	CHECK(strstr(json_string_value(json_object_get(error_at(o, 2), "error")), "n99999999"));
+	/* Both label messages give the whole range of indices, 0..nclasses - 1
+	 * (4 classes here), so the user knows which index would fit. */
+	CHECK(strstr(json_string_value(json_object_get(error_at(o, 1), "error")),
+		     "class index 4 is out of range 0..3;"));
+	CHECK(strstr(json_string_value(json_object_get(error_at(o, 2), "error")),
+		     "label \"n99999999\" is neither a class index (0..3) nor a known wnid"));
 	CHECK(strstr(json_string_value(json_object_get(error_at(o, 5), "error")), "not in the tarball"));
 	json_decref(o);
 
