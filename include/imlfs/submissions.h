@@ -90,7 +90,8 @@ struct imlfs_subs *imlfs_subs_new(const struct imlfs_model *m, const struct imlf
 size_t imlfs_subs_npy_cap(const struct imlfs_model *m, const struct imlfs_sub_limits *lim);
 /* Answer every request still waiting for scores and stop the scoring
  * workers (before the callbacks' targets go away: a FUSE session); no
- * scoring is queued after it, so later requests are answered -ESHUTDOWN. */
+ * scoring is queued after it, so later requests are answered -ESHUTDOWN.
+ * s NULL does nothing, as for imlfs_subs_free. */
 void imlfs_subs_drain(struct imlfs_subs *s);
 void imlfs_subs_free(struct imlfs_subs *s);
 

@@ -2,7 +2,8 @@
 /* test-submissions.c — the predictions store: bounds (open submissions and
  * pending bytes, per uid and in all), publishing on flush (empty
  * submissions too), per-user isolation, a read-write descriptor's own
- * scores, eviction of users, and concurrent writers. */
+ * scores, eviction of users (keep_seconds on a stopped clock), draining,
+ * and concurrent writers. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -18,6 +19,17 @@
 #include "testutil.h"
 
 #define NMEMBERS 40
+
+/* The linker's --wrap=imlfs_now (meson.build): the store's clock, stopped
+ * at fake_now while that is not negative, so that a result's age can be
+ * exactly keep_seconds.  Set only while no scoring runs. */
+static double fake_now = -1;
+double __real_imlfs_now(void);
+double __wrap_imlfs_now(void);
+double __wrap_imlfs_now(void)
+{
+	return fake_now >= 0 ? fake_now : __real_imlfs_now();
+}
 
 /* 4 classes; member i has label i % 4, every other one annotated. */
 static void build(struct imlfs_model *m)
@@ -441,6 +453,59 @@ static void test_keep(const struct imlfs_model *m)
 	imlfs_subs_free(s);
 }
 
+/* keep_seconds is a strict bound (submissions.h): results younger than
+ * it are never evicted, results exactly that old may be.  So keep_seconds
+ * 0 keeps nothing, even results stamped at this very clock reading. */
+static void test_keep_bound(const struct imlfs_model *m)
+{
+	struct imlfs_sub_limits lim = IMLFS_SUB_LIMITS_DEFAULT;
+	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
+	struct imlfs_subs *s;
+
+	lim.keep_seconds = 8;
+	s = imlfs_subs_new(m, &lim);
+	fake_now = 1024;   /* binary fractions: the ages below are exact */
+	for (uid_t u = 0; u < IMLFS_SUB_MAX_USERS; u++)
+		CHECK_EQ(imlfs_subs_submit(s, u, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	fake_now = 1024 + 7.5;   /* user 0, the oldest, is 7.5 s old: kept */
+	CHECK_EQ(imlfs_subs_submit(s, 5000, IMLFS_PRED_ALL, line, strlen(line)), -ENOSPC);
+	CHECK_EQ(latest_predicted(s, 0, IMLFS_PRED_ALL), 1);
+	fake_now = 1024 + 8;     /* exactly 8 s old: user 0 makes room */
+	CHECK_EQ(imlfs_subs_submit(s, 5000, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	CHECK_EQ(latest_predicted(s, 0, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 5000, IMLFS_PRED_ALL), 1);
+	CHECK_EQ(latest_predicted(s, 1, IMLFS_PRED_ALL), 1);
+	imlfs_subs_free(s);
+
+	lim.keep_seconds = 0;
+	s = imlfs_subs_new(m, &lim);
+	for (uid_t u = 0; u < IMLFS_SUB_MAX_USERS; u++)
+		CHECK_EQ(imlfs_subs_submit(s, u, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	CHECK_EQ(imlfs_subs_submit(s, 5000, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	CHECK_EQ(latest_predicted(s, 0, IMLFS_PRED_ALL), -1);
+	CHECK_EQ(latest_predicted(s, 5000, IMLFS_PRED_ALL), 1);
+	imlfs_subs_free(s);
+	fake_now = -1;
+}
+
+/* Draining, like freeing, takes NULL (submissions.h: a store that was
+ * never made), and a second drain, as imlfs_subs_free's after the
+ * daemon's own, does nothing more. */
+static void test_drain(const struct imlfs_model *m)
+{
+	struct imlfs_subs *s = imlfs_subs_new(m, NULL);
+	const char *line = "ILSVRC2012_val_00000001.JPEG 0\n";
+
+	imlfs_subs_drain(NULL);
+	imlfs_subs_free(NULL);
+	CHECK(s != NULL);
+	CHECK_EQ(imlfs_subs_submit(s, 7, IMLFS_PRED_ALL, line, strlen(line)), 0);
+	imlfs_subs_drain(s);
+	imlfs_subs_drain(s);
+	CHECK_EQ(latest_predicted(s, 7, IMLFS_PRED_ALL), 1);
+	imlfs_subs_free(s);
+}
+
 /* Each version is scored once, however many reads and flushes ask for
  * it; a change makes a new version. */
 static void test_scored_once(const struct imlfs_model *m)
@@ -636,6 +701,8 @@ int main(void)
 	test_submit(&m);
 	test_eviction(&m);
 	test_keep(&m);
+	test_keep_bound(&m);
+	test_drain(&m);
 	test_scored_once(&m);
 	test_append(&m);
 	test_threads(&m);
