@@ -145,8 +145,7 @@ class Mount:
         deadline = time.monotonic() + MOUNT_DEADLINE
         while not live_mount(self.mnt):
             if self.proc.poll() is not None:
-                self.errlog.seek(0)
-                err = self.errlog.read()
+                err = users.read_log(self.errlog)
                 self.errlog.close()
                 pytest.fail(f"imlfs exited with {self.proc.returncode} before mounting: {err}")
             if time.monotonic() > deadline:
@@ -182,9 +181,7 @@ class Mount:
         return os.path.join(self.mnt, *parts)
 
     def stderr(self):
-        self.errlog.flush()
-        self.errlog.seek(0)
-        return self.errlog.read()
+        return users.read_log(self.errlog)
 
     STATS = ["scorings", "waited", "cached", "decodes", "failed", "hits"]
 
@@ -221,8 +218,7 @@ class Mount:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         if not self.errlog.closed:
-            self.errlog.seek(0)
-            self.log = self.errlog.read()
+            self.log = users.read_log(self.errlog)
             self.errlog.close()
         return self.proc.returncode
 

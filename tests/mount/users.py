@@ -29,12 +29,20 @@ import pytest
 
 
 def daemon_log(path):
-    """An empty file for a daemon's stderr, opened for appending: the
-    daemon shares this open file (and its offset) with the test, which
-    seeks to 0 to read it; without O_APPEND a line the daemon writes just
-    then lands at offset 0, over the log's first lines."""
+    """A daemon's stderr: an empty file opened for appending, which only the
+    daemon writes.  The tests read it through a descriptor of their own
+    (read_log): one shared with the daemon shares its offset, so a line the
+    daemon writes between the test's seek(0) and its read either lands at
+    offset 0 over the first lines (without O_APPEND) or moves the offset to
+    the end, and the read returns nothing (with it)."""
     open(path, "w").close()
-    return open(path, "a+")
+    return open(path, "a")
+
+
+def read_log(log):
+    """The text of a daemon_log so far, read through a descriptor of its own."""
+    with open(log.name, errors="replace") as f:
+        return f.read()
 
 PREFIX = os.environ.get("IMLFS_TEST_USER_PREFIX", "imlfs-u")   # unique per concurrent run
 TIMEOUT = 60           # any one command run as a user
@@ -347,9 +355,7 @@ class UserMount:
         return os.path.join(self.mnt, *parts)
 
     def stderr(self):
-        self.errlog.flush()
-        self.errlog.seek(0)
-        return self.errlog.read()
+        return read_log(self.errlog)
 
     def umount(self):
         """The user's strict unmount; then the user's lazy one; then root's;
